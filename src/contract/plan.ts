@@ -1,0 +1,130 @@
+/**
+ * The plan: the planner's structured output, validated by the workflow and shown to people.
+ * Written once; the planner's wire format, the workflow's checks and the CLI's rendering all use it.
+ */
+import { z } from 'zod';
+
+/** A JSON value: what tool arguments, tool outputs and context are made of. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** Zod schema for {@link Json}. */
+export const JsonSchema: z.ZodType<Json> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonSchema), z.record(z.string(), JsonSchema)]),
+);
+
+/** Pattern every step id matches: lower-case, starts with a letter, at most 64 characters. */
+export const STEP_ID_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
+
+const stepId = z
+  .string()
+  .regex(STEP_ID_PATTERN, 'a step id is lower-case letters, digits, "_" or "-", starting with a letter (max 64)');
+
+/** A tool to call instead of the step's own tool when that one fails for good. */
+export const FallbackSchema = z.object({ tool: z.string().min(1), args: JsonSchema.optional() });
+
+/** One step of a plan: a tool call with known arguments, or an open task for the executor. */
+export const StepSchema = z.object({
+  id: stepId,
+  title: z.string().min(1).max(200),
+  description: z.string().optional(),
+  dependsOn: z.array(stepId),
+  tool: z.string().min(1).optional(),
+  args: JsonSchema.optional(),
+  successCriterion: z.string().optional(),
+  critical: z.boolean().optional(),
+  fallback: FallbackSchema.optional(),
+});
+
+/** A plan: steps forming a directed acyclic graph through `dependsOn`. */
+export const PlanSchema = z.object({
+  rationale: z.string().optional(),
+  steps: z.array(StepSchema).min(1, 'a plan needs at least one step'),
+});
+
+/** One step of a plan. */
+export type Step = z.infer<typeof StepSchema>;
+/** A plan as the planner proposes it. */
+export type Plan = z.infer<typeof PlanSchema>;
+/** A plan the workflow has accepted, numbered from 1 in the order it was adopted. */
+export type VersionedPlan = Plan & { version: number };
+
+/**
+ * The plan as a model writes it. OpenAI's strict structured outputs cannot describe a free-form
+ * object and want every key present, so optional fields are nullable and `args` is a JSON string.
+ */
+export const WirePlanSchema = z.object({
+  rationale: z.string().nullable(),
+  steps: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      description: z.string().nullable(),
+      dependsOn: z.array(z.string()),
+      tool: z.string().nullable(),
+      args: z.string().nullable().describe('tool input as a JSON object, encoded as a string; null for open steps'),
+      successCriterion: z.string().nullable(),
+      critical: z.boolean().nullable(),
+      fallback: z.object({ tool: z.string(), args: z.string().nullable() }).nullable(),
+    }),
+  ),
+});
+
+/** A plan as a model writes it; see {@link WirePlanSchema}. */
+export type WirePlan = z.infer<typeof WirePlanSchema>;
+
+/** A problem found in a plan, tied to the step it concerns when there is one. */
+export interface PlanIssue {
+  stepId?: string;
+  message: string;
+}
+
+/**
+ * Turns the model's wire plan into a {@link Plan}: nulls become absent fields, JSON strings are parsed.
+ * Returns the issues instead of a plan when some `args` are not JSON or the result breaks the schema.
+ */
+export function planFromWire(wire: WirePlan): { plan: Plan; issues: [] } | { plan?: undefined; issues: PlanIssue[] } {
+  const issues: PlanIssue[] = [];
+  const parseArgs = (stepId: string, text: string | null, what: string): Json | undefined => {
+    if (text === null || text.trim() === '') return undefined;
+    try {
+      return JSON.parse(text) as Json;
+    } catch (err) {
+      issues.push({ stepId, message: `${what} is not valid JSON (${(err as Error).message}): ${text.slice(0, 200)}` });
+      return undefined;
+    }
+  };
+  const candidate = {
+    ...(wire.rationale === null ? {} : { rationale: wire.rationale }),
+    steps: wire.steps.map((s) => {
+      const args = parseArgs(s.id, s.args, 'args');
+      const fallbackArgs = s.fallback ? parseArgs(s.id, s.fallback.args, 'fallback.args') : undefined;
+      return {
+        id: s.id,
+        title: s.title,
+        dependsOn: s.dependsOn,
+        ...(s.description === null ? {} : { description: s.description }),
+        ...(s.tool === null ? {} : { tool: s.tool }),
+        ...(args === undefined ? {} : { args }),
+        ...(s.successCriterion === null ? {} : { successCriterion: s.successCriterion }),
+        ...(s.critical === null ? {} : { critical: s.critical }),
+        ...(s.fallback === null
+          ? {}
+          : { fallback: { tool: s.fallback.tool, ...(fallbackArgs === undefined ? {} : { args: fallbackArgs }) } }),
+      };
+    }),
+  };
+  if (issues.length > 0) return { issues };
+  const parsed = PlanSchema.safeParse(candidate);
+  if (!parsed.success) return { issues: zodIssues(parsed.error, candidate.steps) };
+  return { plan: parsed.data, issues: [] };
+}
+
+/** Lists a zod error as plan issues, naming the step each one concerns. */
+export function zodIssues(error: z.ZodError, steps: ReadonlyArray<{ id: string }>): PlanIssue[] {
+  return error.issues.map((issue) => {
+    const [head, index, ...rest] = issue.path;
+    const step = head === 'steps' && typeof index === 'number' ? steps[index] : undefined;
+    const where = step ? rest.join('.') : issue.path.join('.');
+    return { ...(step ? { stepId: step.id } : {}), message: where ? `${where}: ${issue.message}` : issue.message };
+  });
+}

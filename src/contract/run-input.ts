@@ -1,0 +1,66 @@
+/**
+ * RunInput: what a caller gives `planAndExecute`. Validated at the client and again in the workflow.
+ */
+import { z } from 'zod';
+import { msToNumber, type Duration } from '@temporalio/common/lib/time.js';
+import { JsonSchema } from './plan.js';
+
+/** Accepts a Temporal duration ('5m', '24h', '1 day' or milliseconds) that is strictly positive. */
+const DurationSchema = z.union([z.string(), z.number()]).refine(
+  (value) => {
+    try {
+      return msToNumber(value as Duration) > 0;
+    } catch {
+      return false;
+    }
+  },
+  { message: "expected a positive duration such as '30s', '5m', '24h' or a number of milliseconds" },
+) as unknown as z.ZodType<Duration>;
+
+const count = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** Zod schema of {@link RunInput}; defaults are filled in by {@link parseRunInput}. */
+export const RunInputSchema = z.object({
+  goal: z.string().trim().min(1, 'goal must not be empty').max(8000, 'goal must be at most 8000 characters'),
+  context: z.union([z.string(), z.record(z.string(), JsonSchema)]).optional(),
+  approval: z.enum(['none', 'plan', 'replans']).default('none'),
+  approvalTimeout: DurationSchema.default('24h'),
+  escalation: z.enum(['replan', 'human']).default('replan'),
+  maxReplans: count(0, 50).default(3),
+  maxSteps: count(1, 200).default(25),
+  maxParallel: count(1, 64).default(4),
+  stepTimeout: DurationSchema.default('5m'),
+  review: z.enum(['failures', 'every-step']).default('failures'),
+  budget: z.object({ llmCalls: count(1, 1_000_000).optional(), tokens: count(1, 1_000_000_000).optional() }).optional(),
+  planCache: z.union([z.boolean(), z.object({ ttl: DurationSchema })]).default(false),
+});
+
+/** The input of a run, as callers write it (optional fields may be left out). */
+export type RunInput = z.input<typeof RunInputSchema>;
+/** The input of a run with every default filled in. */
+export type ResolvedRunInput = z.output<typeof RunInputSchema>;
+
+/** Thrown by {@link parseRunInput} when the input is not a valid {@link RunInput}. */
+export class InvalidRunInputError extends Error {
+  override readonly name = 'InvalidRunInputError';
+  /** One line per problem, each naming the field. */
+  readonly problems: readonly string[];
+
+  constructor(problems: string[]) {
+    super(`invalid run input: ${problems.join('; ')}`);
+    this.problems = problems;
+  }
+}
+
+/**
+ * Checks a run input and fills in its defaults.
+ * @throws {InvalidRunInputError} naming every field that is wrong and why.
+ * @example parseRunInput({ goal: 'Summarize last week of tickets', approval: 'plan' })
+ */
+export function parseRunInput(input: unknown): ResolvedRunInput {
+  const parsed = RunInputSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new InvalidRunInputError(
+    parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`),
+  );
+}

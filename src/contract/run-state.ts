@@ -1,0 +1,95 @@
+/**
+ * RunState: the live state of a run (the `state` query) and, once it ends, its RunResult.
+ * Plain JSON only, so it crosses every durable boundary unchanged.
+ */
+import type { Json, Plan, VersionedPlan } from './plan.js';
+
+/** Where a run is. The last six are final. */
+export type RunStatus =
+  'running' | 'awaiting-approval' | 'awaiting-decision' | 'completed' | 'partial' | 'failed' | 'rejected' | 'cancelled';
+
+/** Where a step is. */
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+/** The record of one step of the current plan. */
+export interface StepState {
+  id: string;
+  title: string;
+  status: StepStatus;
+  attempts: number;
+  output?: Json;
+  error?: string;
+}
+
+/** Tokens and calls spent by a run so far. */
+export interface Usage {
+  llmCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  toolCalls: number;
+}
+
+/** Kinds of entries in a run's trace. */
+export type RunEventType =
+  | 'run-started'
+  | 'plan-proposed'
+  | 'plan-invalid'
+  | 'plan-adopted'
+  | 'plan-approved'
+  | 'plan-rejected'
+  | 'signal-ignored'
+  | 'step-started'
+  | 'step-succeeded'
+  | 'step-failed'
+  | 'run-finished';
+
+/** One entry of a run's bounded trace. `at` is workflow time, ISO 8601. */
+export interface RunEvent {
+  type: RunEventType;
+  stepId?: string;
+  message: string;
+  at: string;
+}
+
+/** A plan that was replaced, with why it changed. */
+export interface PlanHistoryEntry {
+  version: number;
+  reason: string;
+  steps: Plan['steps'];
+}
+
+/** The state of a run while it runs; the same shape is its result. */
+export interface RunState {
+  status: RunStatus;
+  goal: string;
+  answer?: string;
+  plan?: VersionedPlan;
+  planHistory: PlanHistoryEntry[];
+  steps: StepState[];
+  replans: number;
+  usage: Usage;
+  events: RunEvent[];
+  failure?: { stepId?: string; message: string };
+}
+
+/** What `planAndExecute` returns. */
+export type RunResult = RunState;
+
+/** Statuses after which a run does nothing more. */
+export const FINAL_STATUSES: readonly RunStatus[] = ['completed', 'partial', 'failed', 'rejected', 'cancelled'];
+
+/** At most this many events are kept; older ones are dropped first. */
+export const MAX_EVENTS = 200;
+
+/** Usage of nothing. */
+export const NO_USAGE: Usage = Object.freeze({ llmCalls: 0, inputTokens: 0, outputTokens: 0, toolCalls: 0 });
+
+/** Adds two usage records. */
+export function addUsage(a: Usage, b: Partial<Usage>): Usage {
+  return {
+    llmCalls: a.llmCalls + (b.llmCalls ?? 0),
+    inputTokens: a.inputTokens + (b.inputTokens ?? 0),
+    outputTokens: a.outputTokens + (b.outputTokens ?? 0),
+    toolCalls: a.toolCalls + (b.toolCalls ?? 0),
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Every prompt planwright sends, in one place.
+ */
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { Json, Plan, PlanIssue } from '../contract/plan.js';
+import type { ToolInfo } from '../tools/define.js';
+import { formatIssues } from '../plan/validate.js';
+
+/** What the planner is told. */
+export interface PlannerRequest {
+  goal: string;
+  context?: string | { [key: string]: Json };
+  tools: readonly ToolInfo[];
+  maxSteps: number;
+  /** A previous plan being revised, with what is wrong with it. */
+  revise?: { plan?: Plan; issues: readonly PlanIssue[]; feedback?: string };
+}
+
+const PLAN_RULES = `Write a plan as JSON: {"rationale": string|null, "steps": [...]}. Each step has:
+- "id": unique, lower-case letters, digits, "_" or "-", starting with a letter;
+- "title": a few words for people; "description": what to do (null if the title says it all);
+- "dependsOn": ids of earlier steps whose results this step needs ([] if none);
+- "tool": the name of a tool to call, or null for an open task that a model carries out;
+- "args": the tool's input as a JSON object encoded in a string, matching the tool's input schema (null for open tasks).
+  To use an earlier step's result write "{{step_id}}" or "{{step_id.field.0.subfield}}" as a value; a string that is
+  only a reference becomes that value, with its type. Only reference steps listed in dependsOn.
+- "successCriterion": how to tell the step worked (or null); "critical": false if the goal can be met without it;
+- "fallback": {"tool", "args"} to try if the tool fails for good, or null.
+Prefer tool steps with concrete arguments; steps that do not depend on each other run in parallel.
+Do not add a final step that writes the answer: the results are summarized for the user after the last step.`;
+
+/** Messages asking the planner for a plan (or a revision of one). */
+export function plannerMessages(request: PlannerRequest): ChatCompletionMessageParam[] {
+  const catalog = request.tools
+    .map((t) => `- ${t.name}: ${t.description}\n  input schema: ${JSON.stringify(t.inputSchema)}`)
+    .join('\n');
+  const context =
+    request.context === undefined
+      ? ''
+      : `\n\nContext:\n${typeof request.context === 'string' ? request.context : JSON.stringify(request.context, null, 2)}`;
+  const messages: ChatCompletionMessageParam[] = [
+    {
+      role: 'system',
+      content: `You are the planner of an agent. Break the user's goal into at most ${request.maxSteps} concrete, executable steps.\n\n${PLAN_RULES}\n\nTools:\n${catalog || '(none)'}`,
+    },
+    { role: 'user', content: `Goal: ${request.goal}${context}` },
+  ];
+  const { revise } = request;
+  if (revise) {
+    const parts = [
+      revise.plan ? `Your previous plan:\n${JSON.stringify(revise.plan, null, 2)}` : '',
+      revise.issues.length > 0 ? `It has these problems:\n${formatIssues(revise.issues)}` : '',
+      revise.feedback ? `A reviewer rejected it with this feedback:\n${revise.feedback}` : '',
+      'Write a corrected plan.',
+    ];
+    messages.push({ role: 'user', content: parts.filter(Boolean).join('\n\n') });
+  }
+  return messages;
+}
+
+/** The outcome of one step, as the executor and synthesizer see it. */
+export interface StepReport {
+  id: string;
+  title: string;
+  status: string;
+  output?: Json;
+  error?: string;
+}
+
+/** Longest serialized output quoted to a model; longer ones are cut with a marker. */
+export const MAX_QUOTED_OUTPUT = 4000;
+
+/** Serializes a step output for a prompt, cutting it at {@link MAX_QUOTED_OUTPUT} characters with a marker. */
+export function quoteOutput(output: Json | undefined): string {
+  const text = JSON.stringify(output ?? null);
+  return text.length <= MAX_QUOTED_OUTPUT
+    ? text
+    : `${text.slice(0, MAX_QUOTED_OUTPUT)}… [truncated ${text.length - MAX_QUOTED_OUTPUT} characters]`;
+}
+
+function reportBlock(steps: readonly StepReport[]): string {
+  const rows = steps.map((s) => ({
+    id: s.id,
+    title: s.title,
+    status: s.status,
+    // Long outputs travel as a cut string with a marker; short ones keep their structure.
+    ...(s.output !== undefined
+      ? { output: JSON.stringify(s.output).length <= MAX_QUOTED_OUTPUT ? s.output : quoteOutput(s.output) }
+      : {}),
+    ...(s.error ? { error: s.error } : {}),
+  }));
+  return '```json\n' + JSON.stringify(rows, null, 2) + '\n```';
+}
+
+/** Messages asking a model to carry out an open step, given the results it depends on. */
+export function executorMessages(request: {
+  goal: string;
+  step: { id: string; title: string; description?: string; successCriterion?: string };
+  inputs: readonly StepReport[];
+}): ChatCompletionMessageParam[] {
+  const { step } = request;
+  return [
+    {
+      role: 'system',
+      content:
+        'You carry out one step of a larger plan. Do exactly what the step asks, using the results given, ' +
+        'and reply with the result only.',
+    },
+    {
+      role: 'user',
+      content: [
+        `Overall goal: ${request.goal}`,
+        `Step "${step.id}": ${step.title}`,
+        step.description ? `Details: ${step.description}` : '',
+        step.successCriterion ? `It succeeds when: ${step.successCriterion}` : '',
+        request.inputs.length > 0 ? `Results of the steps it depends on:\n${reportBlock(request.inputs)}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    },
+  ];
+}
+
+/** Messages asking for the final answer from the results of a run. */
+export function synthesizerMessages(request: {
+  goal: string;
+  steps: readonly StepReport[];
+  failure?: string;
+}): ChatCompletionMessageParam[] {
+  return [
+    {
+      role: 'system',
+      content:
+        'You write the final answer of an agent run for the person who set the goal. Use only the step results ' +
+        'given; quote figures exactly. If some steps failed or were skipped, say what is missing.',
+    },
+    {
+      role: 'user',
+      content: [
+        `Goal: ${request.goal}`,
+        `Step results:\n${reportBlock(request.steps)}`,
+        request.failure ? `The run could not finish: ${request.failure}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    },
+  ];
+}

@@ -1,0 +1,79 @@
+/**
+ * Plan validation: everything that can be checked before a step runs. Pure; the workflow calls it.
+ */
+import type { Plan, PlanIssue } from '../contract/plan.js';
+import { PlanSchema, zodIssues } from '../contract/plan.js';
+import { ancestorsOf, findCycle } from './graph.js';
+import { findReferences } from './references.js';
+
+/** What a plan is checked against. */
+export interface PlanLimits {
+  /** Names of the tools the worker offers. */
+  tools: readonly string[];
+  /** Most steps one plan may have. */
+  maxSteps: number;
+}
+
+/**
+ * Lists every problem with a plan: shape, size, unique ids, known tools, existing dependencies, no
+ * cycles, and references only to steps the referring step depends on. An empty list means valid.
+ */
+export function validatePlan(plan: unknown, limits: PlanLimits): PlanIssue[] {
+  const parsed = PlanSchema.safeParse(plan);
+  if (!parsed.success) {
+    const steps = (plan as Partial<Plan> | null)?.steps;
+    return zodIssues(parsed.error, Array.isArray(steps) ? steps.map((s) => ({ id: String(s?.id) })) : []);
+  }
+  const { steps } = parsed.data;
+  const issues: PlanIssue[] = [];
+  const known = new Set(limits.tools);
+  const toolList = limits.tools.length > 0 ? limits.tools.join(', ') : 'none';
+
+  if (steps.length > limits.maxSteps) {
+    issues.push({ message: `the plan has ${steps.length} steps; at most ${limits.maxSteps} are allowed` });
+  }
+  const seen = new Set<string>();
+  for (const step of steps) {
+    if (seen.has(step.id)) issues.push({ stepId: step.id, message: `step id "${step.id}" is used more than once` });
+    seen.add(step.id);
+  }
+  for (const step of steps) {
+    const at = { stepId: step.id };
+    for (const dep of step.dependsOn) {
+      if (dep === step.id) issues.push({ ...at, message: 'a step cannot depend on itself' });
+      else if (!seen.has(dep)) issues.push({ ...at, message: `depends on "${dep}", which is not a step of this plan` });
+    }
+    if (step.tool !== undefined && !known.has(step.tool)) {
+      issues.push({ ...at, message: `unknown tool "${step.tool}"; available tools: ${toolList}` });
+    }
+    if (step.tool === undefined && step.args !== undefined) {
+      issues.push({ ...at, message: 'has args but no tool; give the tool, or drop args for an open step' });
+    }
+    if (step.fallback && !known.has(step.fallback.tool)) {
+      issues.push({ ...at, message: `unknown fallback tool "${step.fallback.tool}"; available tools: ${toolList}` });
+    }
+  }
+  const cycle = findCycle(steps);
+  if (cycle) issues.push({ stepId: cycle[0], message: `dependency cycle: ${cycle.join(' -> ')}` });
+  else {
+    for (const step of steps) {
+      const reachable = ancestorsOf(steps, step.id);
+      for (const ref of [...findReferences(step.args), ...findReferences(step.fallback?.args)]) {
+        if (!seen.has(ref.stepId)) {
+          issues.push({ stepId: step.id, message: `${ref.text} refers to "${ref.stepId}", which is not a step` });
+        } else if (!reachable.has(ref.stepId)) {
+          issues.push({
+            stepId: step.id,
+            message: `${ref.text} refers to "${ref.stepId}", which is not among its dependencies; add it to dependsOn`,
+          });
+        }
+      }
+    }
+  }
+  return issues;
+}
+
+/** Renders plan issues one per line, for people and for the planner's revision prompt. */
+export function formatIssues(issues: readonly PlanIssue[]): string {
+  return issues.map((i) => (i.stepId ? `- step "${i.stepId}": ${i.message}` : `- ${i.message}`)).join('\n');
+}

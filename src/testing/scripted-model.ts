@@ -1,0 +1,199 @@
+/**
+ * A scripted OpenAI-compatible server on loopback. The real `openai` client talks to it over HTTP, so
+ * the production code path is what tests exercise. It answers from a script (per phase, in order),
+ * records every request, can inject faults, and fails loudly when its script runs out.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PHASE_HEADER, type Phase } from '../llm/model.js';
+
+/** One answer of the scripted model. */
+export type ScriptedReply =
+  /** A normal answer; objects are sent as JSON text (what structured outputs return). */
+  | { content: string | object; delayMs?: number; usage?: { prompt_tokens: number; completion_tokens: number } }
+  /** An HTTP error, with an optional `Retry-After` (seconds). */
+  | { fault: { status: number; message?: string; retryAfter?: number }; delayMs?: number }
+  /** A body that is not JSON at all. */
+  | { malformed: string; delayMs?: number }
+  /** No answer until the client gives up (for timeouts). */
+  | { hang: true };
+
+/** A scripted answer, or a function of the request that returns one (to answer from what was asked). */
+export type ScriptEntry = ScriptedReply | ((request: RecordedRequest) => ScriptedReply);
+
+/** Answers for each phase, used in order; `any` serves requests whose phase has no entries left. */
+export type Script = Partial<Record<Phase | 'any', ScriptEntry[]>>;
+
+/** A request the server received. */
+export interface RecordedRequest {
+  phase: Phase | 'unknown';
+  path: string;
+  model: string;
+  /** The chat messages, as sent. */
+  messages: Array<{ role: string; content: unknown }>;
+  /** Name of the JSON schema asked for, when structured output was requested. */
+  responseFormat?: string;
+  authorization?: string;
+  body: Record<string, unknown>;
+}
+
+/** A running scripted model. */
+export interface ScriptedModel {
+  /** Base URL for the `openai` client (`OPENAI_BASE_URL`), ending in `/v1`. */
+  readonly url: string;
+  /** Every request received, in order. */
+  readonly requests: RecordedRequest[];
+  /** Requests that found the script empty; each was answered with an error. */
+  readonly unexpected: RecordedRequest[];
+  /** Adds entries to the script. */
+  enqueue(script: Script): void;
+  /** How many entries are left, per phase. */
+  remaining(): Record<string, number>;
+  /** @throws {Error} when some request found the script empty, or (with `all`) entries are left unused. */
+  assertDone(options?: { all?: boolean }): void;
+  close(): Promise<void>;
+}
+
+const PHASES = new Set<string>(['plan', 'replan', 'execute', 'synthesize']);
+
+/**
+ * Starts a scripted model on 127.0.0.1 (a free port unless `port` is given).
+ * @example
+ * const model = await startScriptedModel({ script: { plan: [{ content: plan }], synthesize: [{ content: 'Done.' }] } });
+ * process.env.OPENAI_BASE_URL = model.url;
+ */
+export async function startScriptedModel(options: { script?: Script; port?: number } = {}): Promise<ScriptedModel> {
+  const queues = new Map<string, ScriptEntry[]>();
+  const requests: RecordedRequest[] = [];
+  const unexpected: RecordedRequest[] = [];
+  const hanging = new Set<ServerResponse>();
+
+  const enqueue = (script: Script) => {
+    for (const [phase, entries] of Object.entries(script)) {
+      queues.set(phase, [...(queues.get(phase) ?? []), ...(entries ?? [])]);
+    }
+  };
+  enqueue(options.script ?? {});
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res).catch((err: Error) =>
+      send(res, 500, { error: { message: err.message, type: 'server_error' } }),
+    );
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'GET' && url.pathname.endsWith('/models')) {
+      return send(res, 200, { object: 'list', data: [{ id: 'scripted', object: 'model', owned_by: 'planwright' }] });
+    }
+    if (req.method !== 'POST' || !url.pathname.endsWith('/chat/completions')) {
+      return send(res, 404, {
+        error: { message: `the scripted model serves POST /v1/chat/completions, not ${req.method} ${url.pathname}` },
+      });
+    }
+    const body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+    const header = String(req.headers[PHASE_HEADER] ?? '');
+    const format = body.response_format as { type?: string; json_schema?: { name?: string } } | undefined;
+    const request: RecordedRequest = {
+      phase: PHASES.has(header) ? (header as Phase) : 'unknown',
+      path: url.pathname,
+      model: String(body.model ?? ''),
+      messages: (body.messages as RecordedRequest['messages']) ?? [],
+      ...(format?.json_schema?.name ? { responseFormat: format.json_schema.name } : {}),
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      body,
+    };
+    requests.push(request);
+
+    const queue = queues.get(request.phase)?.length ? queues.get(request.phase) : queues.get('any');
+    const entry = queue?.shift();
+    if (!entry) {
+      unexpected.push(request);
+      const message =
+        `planwright scripted model: the script has no answer left for a "${request.phase}" request ` +
+        `(request #${requests.length}; answered so far: ${requests.length - 1}). Add entries to the script.`;
+      process.stderr.write(`${message}\n`);
+      // 400 is not retried: the run fails at once with this message instead of retrying into a timeout.
+      return send(res, 400, { error: { message, type: 'script_exhausted' } });
+    }
+    const reply = typeof entry === 'function' ? entry(request) : entry;
+    if ('hang' in reply) {
+      hanging.add(res);
+      res.once('close', () => hanging.delete(res));
+      return;
+    }
+    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    if ('fault' in reply) {
+      const { status, message = `scripted fault ${status}`, retryAfter } = reply.fault;
+      const headers = retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : undefined;
+      return send(res, status, { error: { message, type: 'scripted_fault', code: status } }, headers);
+    }
+    if ('malformed' in reply) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(reply.malformed);
+      return;
+    }
+    const content = typeof reply.content === 'string' ? reply.content : JSON.stringify(reply.content);
+    const promptChars = JSON.stringify(request.messages).length;
+    const usage = reply.usage ?? {
+      prompt_tokens: Math.ceil(promptChars / 4),
+      completion_tokens: Math.ceil(content.length / 4),
+    };
+    return send(res, 200, {
+      id: `chatcmpl-scripted-${requests.length}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: request.model,
+      choices: [
+        { index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null },
+      ],
+      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    unexpected,
+    enqueue,
+    remaining: () => Object.fromEntries([...queues].map(([phase, entries]) => [phase, entries.length])),
+    assertDone({ all = false } = {}) {
+      if (unexpected.length > 0) {
+        throw new Error(
+          `the scripted model got ${unexpected.length} request(s) its script had no answer for (phases: ${unexpected.map((r) => r.phase).join(', ')})`,
+        );
+      }
+      const left = [...queues].filter(([, entries]) => entries.length > 0);
+      if (all && left.length > 0) {
+        throw new Error(
+          `the scripted model has unused entries: ${left.map(([p, e]) => `${p}: ${e.length}`).join(', ')}`,
+        );
+      }
+    },
+    async close() {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}

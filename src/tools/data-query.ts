@@ -1,0 +1,137 @@
+/**
+ * `data_query`: filter, group, count, sum, average and top-k over a CSV or JSON file in the workspace.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { defineTool, ToolError } from './define.js';
+import { parseCsv, parseJsonRows, type Cell, type Row } from './table.js';
+import { resolveInWorkspace } from './workspace.js';
+
+const Scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+const Filter = z.object({
+  field: z.string().min(1),
+  op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'contains', 'in']),
+  value: z.union([Scalar, z.array(Scalar)]),
+});
+
+/** Input of `data_query`. */
+export const DataQueryInput = z.object({
+  file: z.string().min(1).describe('path of a .csv or .json file, relative to the workspace'),
+  filter: z.array(Filter).optional().describe('rows must match every filter'),
+  groupBy: z.string().min(1).optional().describe('column to group by; omit for one value over all rows'),
+  aggregate: z
+    .object({ op: z.enum(['count', 'sum', 'avg', 'min', 'max']), field: z.string().min(1).optional() })
+    .default({ op: 'count' })
+    .describe('what to compute per group (or overall); every op but count needs a numeric field'),
+  order: z.enum(['desc', 'asc']).default('desc').describe('order of groups by value'),
+  limit: z.number().int().positive().optional().describe('keep only the first N groups (top-k)'),
+});
+
+const Group = z.object({ key: Scalar.nullable(), value: z.number().nullable(), rows: z.number() });
+
+/** Output of `data_query`: one value overall, or one per group. */
+export const DataQueryOutput = z.object({
+  file: z.string(),
+  matched: z.number().describe('rows that passed the filters'),
+  value: z.number().nullable().optional(),
+  groups: z.array(Group).optional(),
+});
+
+type Input = z.output<typeof DataQueryInput>;
+
+/** Reads the rows of a CSV or JSON file in the workspace. */
+async function loadRows(workspace: string, file: string): Promise<Row[]> {
+  const location = await resolveInWorkspace(workspace, file);
+  const text = await readFile(location, 'utf8');
+  try {
+    if (file.toLowerCase().endsWith('.csv')) return parseCsv(text);
+    if (file.toLowerCase().endsWith('.json')) return parseJsonRows(text);
+  } catch (err) {
+    throw new ToolError(`cannot read ${file}: ${(err as Error).message}`, false, { cause: err });
+  }
+  throw new ToolError(`"${file}" is neither .csv nor .json`, false);
+}
+
+function matches(row: Row, filter: z.output<typeof Filter>): boolean {
+  const cell = row[filter.field];
+  const { value } = filter;
+  const same = (v: Cell | z.output<typeof Scalar>) => String(cell).toLowerCase() === String(v).toLowerCase();
+  switch (filter.op) {
+    case 'eq':
+      return same(value as z.output<typeof Scalar>);
+    case 'ne':
+      return !same(value as z.output<typeof Scalar>);
+    case 'in':
+      return (Array.isArray(value) ? value : [value]).some(same);
+    case 'contains':
+      return String(cell ?? '')
+        .toLowerCase()
+        .includes(String(value).toLowerCase());
+    default: {
+      if (typeof cell !== 'number' || typeof value !== 'number') return false;
+      if (filter.op === 'gt') return cell > value;
+      if (filter.op === 'gte') return cell >= value;
+      if (filter.op === 'lt') return cell < value;
+      return cell <= value;
+    }
+  }
+}
+
+function aggregate(rows: Row[], spec: Input['aggregate']): number | null {
+  if (spec.op === 'count') return rows.length;
+  const field = spec.field as string;
+  const numbers = rows.map((r) => r[field]).filter((v): v is number => typeof v === 'number');
+  if (numbers.length === 0) return null;
+  const sum = numbers.reduce((a, b) => a + b, 0);
+  if (spec.op === 'sum') return round(sum);
+  if (spec.op === 'avg') return round(sum / numbers.length);
+  return spec.op === 'min' ? Math.min(...numbers) : Math.max(...numbers);
+}
+
+const round = (n: number) => Math.round(n * 1e6) / 1e6;
+
+/** Runs a query over rows already loaded. Pure; exported for tests and benchmarks. */
+export function queryRows(rows: Row[], input: Input): Omit<z.input<typeof DataQueryOutput>, 'file'> {
+  const columns = new Set(rows.flatMap((r) => Object.keys(r)));
+  const needed = [...(input.filter ?? []).map((f) => f.field), input.groupBy, input.aggregate.field];
+  for (const column of needed) {
+    if (column !== undefined && rows.length > 0 && !columns.has(column)) {
+      throw new ToolError(`no column "${column}"; columns are: ${[...columns].join(', ')}`, false);
+    }
+  }
+  if (input.aggregate.op !== 'count' && !input.aggregate.field) {
+    throw new ToolError(`aggregate "${input.aggregate.op}" needs a field`, false);
+  }
+  const kept = rows.filter((row) => (input.filter ?? []).every((f) => matches(row, f)));
+  if (input.groupBy === undefined) return { matched: kept.length, value: aggregate(kept, input.aggregate) };
+
+  const byKey = new Map<Cell, Row[]>();
+  for (const row of kept) {
+    const key = row[input.groupBy] ?? null;
+    const members = byKey.get(key);
+    if (members) members.push(row);
+    else byKey.set(key, [row]);
+  }
+  const sign = input.order === 'desc' ? -1 : 1;
+  const groups = [...byKey.entries()]
+    .map(([key, members]) => ({ key, value: aggregate(members, input.aggregate), rows: members.length }))
+    .sort(
+      (a, b) => sign * ((a.value ?? -Infinity) - (b.value ?? -Infinity)) || String(a.key).localeCompare(String(b.key)),
+    );
+  return { matched: kept.length, groups: input.limit ? groups.slice(0, input.limit) : groups };
+}
+
+/** The `data_query` tool. */
+export const dataQuery = defineTool({
+  name: 'data_query',
+  description:
+    'Queries a CSV or JSON table in the workspace: optional filters, then a count, sum, avg, min or max, ' +
+    'either overall or per group (groupBy), groups ordered by value, optionally only the top N (limit).',
+  input: DataQueryInput,
+  output: DataQueryOutput,
+  async run(input, ctx) {
+    const rows = await loadRows(ctx.workspace, input.file);
+    return { file: input.file, ...queryRows(rows, input) };
+  },
+});

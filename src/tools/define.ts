@@ -1,0 +1,98 @@
+/**
+ * Tools: what plan steps call. A tool is a name, a description for the planner, zod schemas for its
+ * input (and optionally its output) and a `run` function. Tools run inside activities.
+ */
+import { z } from 'zod';
+import type { Json } from '../contract/plan.js';
+
+/** What a tool's `run` receives besides its input. */
+export interface ToolContext {
+  /** Aborted when the activity is cancelled or times out; pass it to fetch and friends. */
+  signal: AbortSignal;
+  /** Records progress so Temporal knows the tool is alive (and delivers cancellation). */
+  heartbeat(details?: unknown): void;
+  /** Structured logger tied to the activity. */
+  log: ToolLogger;
+  /** Directory the tool may read and write; tools must stay inside it. */
+  workspace: string;
+}
+
+/** The logging methods a tool may use. */
+export interface ToolLogger {
+  debug(message: string, attrs?: Record<string, unknown>): void;
+  info(message: string, attrs?: Record<string, unknown>): void;
+  warn(message: string, attrs?: Record<string, unknown>): void;
+  error(message: string, attrs?: Record<string, unknown>): void;
+}
+
+/** A tool as its author writes it. */
+export interface ToolDefinition<I extends z.ZodType, O extends z.ZodType> {
+  /** Name used in plans: lower-case letters, digits and `_`. */
+  name: string;
+  /** One or two sentences telling the planner what the tool does and when to use it. */
+  description: string;
+  input: I;
+  output?: O;
+  run(input: z.output<I>, ctx: ToolContext): Promise<z.input<O>> | z.input<O>;
+}
+
+/** A registered tool, with its types erased so tools of any shape fit in one list. */
+export interface Tool {
+  name: string;
+  description: string;
+  input: z.ZodType;
+  output?: z.ZodType;
+  run(input: unknown, ctx: ToolContext): Promise<unknown> | unknown;
+}
+
+/** What the planner and the workflow learn about a tool. Plain JSON. */
+export interface ToolInfo {
+  name: string;
+  description: string;
+  /** JSON schema of the tool's input. */
+  inputSchema: { [key: string]: Json };
+}
+
+const TOOL_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * Declares a tool.
+ * @throws {TypeError} when the name is not lower-case letters, digits and `_`.
+ * @example
+ * export const wordCount = defineTool({
+ *   name: 'word_count',
+ *   description: 'Counts the words in a text.',
+ *   input: z.object({ text: z.string() }),
+ *   run: ({ text }) => ({ words: text.split(/\s+/).filter(Boolean).length }),
+ * });
+ */
+export function defineTool<I extends z.ZodType, O extends z.ZodType = z.ZodType<Json>>(
+  definition: ToolDefinition<I, O>,
+): Tool {
+  if (!TOOL_NAME.test(definition.name)) {
+    throw new TypeError(`tool name "${definition.name}" must match ${TOOL_NAME} (lower-case letters, digits, "_")`);
+  }
+  return definition as unknown as Tool;
+}
+
+/** Describes a tool for the planner and the workflow. */
+export function toolInfo(tool: Tool): ToolInfo {
+  return {
+    name: tool.name,
+    description: tool.description,
+    inputSchema: z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as ToolInfo['inputSchema'],
+  };
+}
+
+/** Thrown by a tool to say how its failure should be treated. */
+export class ToolError extends Error {
+  override readonly name = 'ToolError';
+  constructor(
+    message: string,
+    /** True when another attempt may succeed (a timeout, a busy service). */
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

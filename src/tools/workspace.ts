@@ -1,0 +1,32 @@
+/**
+ * The workspace: the one directory file-reading and file-writing tools may touch.
+ */
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { ToolError } from './define.js';
+
+/**
+ * Resolves a path given by a plan to a real file inside the workspace.
+ * @throws {ToolError} (not retryable) for absolute paths, `..` escapes, symlinks leading out, or a missing file.
+ */
+export async function resolveInWorkspace(workspace: string, relative: string): Promise<string> {
+  if (path.isAbsolute(relative)) {
+    throw new ToolError(`"${relative}" is an absolute path; give a path relative to the workspace`, false);
+  }
+  const root = await realpath(workspace);
+  const target = path.resolve(root, relative);
+  if (!isInside(root, target)) throw new ToolError(`"${relative}" leads outside the workspace`, false);
+  let real: string;
+  try {
+    real = await realpath(target);
+  } catch {
+    throw new ToolError(`"${relative}" does not exist in the workspace`, false);
+  }
+  if (!isInside(root, real)) throw new ToolError(`"${relative}" is a link that leads outside the workspace`, false);
+  return real;
+}
+
+function isInside(root: string, target: string): boolean {
+  const rel = path.relative(root, target);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}

@@ -1,0 +1,82 @@
+/**
+ * The planwright worker: runs `planAndExecute` and its activities on a task queue.
+ */
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { Model } from './llm/model.js';
+import { builtinTools } from './tools/builtin.js';
+import type { Tool } from './tools/define.js';
+
+/** Path of the workflows entry point, for `workflowsPath` and `bundleWorkflowCode`. */
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Everything a worker is made of. */
+export interface PlanwrightWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  model: Model;
+  tools?: readonly Tool[];
+  /** Directory tools may read and write; default `PLANWRIGHT_WORKSPACE` or the current directory. */
+  workspace?: string;
+  /** A prebuilt workflow bundle (tests build one per run); default: bundle `workflows/` at start. */
+  workflowBundle?: WorkflowBundleOption;
+}
+
+/**
+ * Creates a worker for planwright runs. Call `run()` (or `runUntil`) on it.
+ * @example
+ * const worker = await createPlanwrightWorker({ connection, namespace: 'default', taskQueue: 'planwright', model });
+ * await worker.run();
+ */
+export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): Promise<Worker> {
+  const workspace = path.resolve(options.workspace ?? process.env.PLANWRIGHT_WORKSPACE ?? process.cwd());
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ model: options.model, tools: options.tools ?? builtinTools, workspace }),
+  });
+}
+
+/** Thrown when `PLANWRIGHT_TOOLS` names a module that cannot be loaded or exports no tools. */
+export class ToolModuleError extends Error {
+  override readonly name = 'ToolModuleError';
+}
+
+/**
+ * Loads the built-in tools plus those exported by the module named in `PLANWRIGHT_TOOLS`
+ * (a default export that is a tool or a list of tools, or named exports that are tools).
+ * @throws {ToolModuleError} when the module cannot be loaded, exports no tools, or reuses a tool name.
+ */
+export async function loadTools(env: NodeJS.ProcessEnv = process.env): Promise<Tool[]> {
+  const specifier = env.PLANWRIGHT_TOOLS;
+  if (!specifier) return [...builtinTools];
+  const url =
+    specifier.startsWith('.') || path.isAbsolute(specifier) ? pathToFileURL(path.resolve(specifier)).href : specifier;
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(url)) as Record<string, unknown>;
+  } catch (err) {
+    throw new ToolModuleError(`cannot load PLANWRIGHT_TOOLS=${specifier}: ${(err as Error).message}`, { cause: err });
+  }
+  const isTool = (value: unknown): value is Tool =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Tool).name === 'string' &&
+    typeof (value as Tool).run === 'function';
+  const exported = Object.values(module)
+    .flatMap((value) => (Array.isArray(value) ? value : [value]))
+    .filter(isTool);
+  if (exported.length === 0) {
+    throw new ToolModuleError(`PLANWRIGHT_TOOLS=${specifier} exports no tools; export values made with defineTool()`);
+  }
+  const tools = [...builtinTools, ...new Set(exported)];
+  const names = tools.map((t) => t.name);
+  const clash = names.find((name, i) => names.indexOf(name) !== i);
+  if (clash) throw new ToolModuleError(`PLANWRIGHT_TOOLS=${specifier}: more than one tool is named "${clash}"`);
+  return tools;
+}
