@@ -2,9 +2,9 @@
  * `calculator`: arithmetic by a small recursive-descent parser. Never eval.
  *
  *   expression := term (('+' | '-') term)*
- *   term       := power (('*' | '/' | '%') power)*
- *   power      := unary ('^' power)?
- *   unary      := '-' unary | '+' unary | primary
+ *   term       := unary (('*' | '/' | '%') unary)*
+ *   unary      := '-' unary | '+' unary | power
+ *   power      := primary ('^' unary)?          (so -2^2 = -4 and 2^-1 = 0.5)
  *   primary    := number | constant | function '(' expression (',' expression)* ')' | '(' expression ')'
  */
 import { z } from 'zod';
@@ -70,25 +70,25 @@ export function evaluate(source: string): number {
     return value;
   };
   const term = (): number => {
-    let value = power();
+    let value = unary();
     while (isOp('*') || isOp('/') || isOp('%')) {
       const op = (tokens[pos++] as { text: string }).text;
-      const right = power();
+      const right = unary();
       if (op !== '*' && right === 0) throw new ToolError('division by zero', false);
       value = op === '*' ? value * right : op === '/' ? value / right : value % right;
     }
     return value;
   };
   const power = (): number => {
-    const base = unary();
+    const base = primary();
     if (!isOp('^')) return base;
     pos++;
-    return base ** power();
+    return base ** unary();
   };
   const unary = (): number => {
     if (isOp('-')) return (pos++, -unary());
     if (isOp('+')) return (pos++, unary());
-    return primary();
+    return power();
   };
   const primary = (): number => {
     const t = peek();

@@ -1,0 +1,89 @@
+/**
+ * runTool: input checked against the tool's schema, errors classified, output checked.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createActivities } from '../../activities/index.js';
+import { ErrorType } from '../../src/contract/errors.js';
+import { DEMO_WORKSPACE } from '../../src/demo/support-report.js';
+import type { Model } from '../../src/llm/model.js';
+import { builtinTools } from '../../src/tools/builtin.js';
+import { defineTool, ToolError } from '../../src/tools/define.js';
+
+const noModel = {} as Model;
+const flaky = defineTool({
+  name: 'flaky',
+  description: 'fails as told',
+  input: z.object({ mode: z.enum(['transient', 'permanent', 'crash', 'bad-output']) }),
+  output: z.object({ ok: z.boolean() }),
+  run: ({ mode }) => {
+    if (mode === 'transient') throw new ToolError('service busy', true);
+    if (mode === 'permanent') throw new ToolError('no such record', false);
+    if (mode === 'crash') throw new TypeError('cannot read x of undefined');
+    return { ok: 'yes' as unknown as boolean };
+  },
+});
+const { runTool } = createActivities({ model: noModel, tools: [...builtinTools, flaky], workspace: DEMO_WORKSPACE });
+
+async function failureOf(args: Parameters<typeof runTool>[0]): Promise<ApplicationFailure> {
+  const err = await new MockActivityEnvironment().run(runTool, args).then(
+    () => expect.unreachable('expected a failure'),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
+}
+
+describe('runTool', () => {
+  it('runs a tool on the workspace and returns plain JSON with the attempt', async () => {
+    const out = await new MockActivityEnvironment().run(runTool, {
+      stepId: 's',
+      tool: 'data_query',
+      args: { file: 'support-tickets.csv', groupBy: 'intent', limit: 1 },
+    });
+    expect(out).toEqual({
+      output: { file: 'support-tickets.csv', matched: 318, groups: [{ key: 'billing_refund', value: 92, rows: 92 }] },
+      attempt: 1,
+    });
+  });
+
+  it('refuses unknown tools and invalid input for good', async () => {
+    const unknown = await failureOf({ stepId: 's', tool: 'web_search', args: {} });
+    expect([unknown.type, unknown.nonRetryable]).toEqual([ErrorType.UnknownTool, true]);
+    expect(unknown.message).toContain('this worker has: data_query, calculator, flaky');
+
+    const invalid = await failureOf({ stepId: 's', tool: 'calculator', args: { expr: '1+1' } });
+    expect([invalid.type, invalid.nonRetryable]).toEqual([ErrorType.InvalidToolInput, true]);
+    expect(invalid.message).toMatch(/^invalid input for calculator: expression: /);
+  });
+
+  it('classifies tool errors: ToolError decides; unknown errors are retried', async () => {
+    const transient = await failureOf({ stepId: 's', tool: 'flaky', args: { mode: 'transient' } });
+    expect([transient.type, transient.nonRetryable, transient.details]).toEqual([
+      ErrorType.ToolUnavailable,
+      false,
+      [{ attempt: 1 }],
+    ]);
+
+    const permanent = await failureOf({ stepId: 's', tool: 'flaky', args: { mode: 'permanent' } });
+    expect([permanent.type, permanent.nonRetryable]).toEqual([ErrorType.ToolFailed, true]);
+    expect(permanent.cause?.message).toBe('no such record');
+
+    const crash = await failureOf({ stepId: 's', tool: 'flaky', args: { mode: 'crash' } });
+    expect([crash.type, crash.nonRetryable]).toEqual([ErrorType.ToolUnavailable, false]);
+    expect(crash.cause).toBeInstanceOf(TypeError);
+  });
+
+  it('refuses output that breaks the tool’s output schema', async () => {
+    const failure = await failureOf({ stepId: 's', tool: 'flaky', args: { mode: 'bad-output' } });
+    expect([failure.type, failure.nonRetryable]).toEqual([ErrorType.InvalidToolOutput, true]);
+  });
+
+  it('reports the calculator’s parse errors as permanent', async () => {
+    const failure = await failureOf({ stepId: 's', tool: 'calculator', args: { expression: '2 +* 3' } });
+    expect([failure.type, failure.nonRetryable]).toEqual([ErrorType.ToolFailed, true]);
+    expect(failure.message).toBe('calculator failed: unexpected "*" at position 4');
+  });
+});

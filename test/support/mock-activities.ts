@@ -1,0 +1,32 @@
+/**
+ * Typed activity mocks: each is checked against the real activities' signatures, so a test stops
+ * compiling when a signature drifts. Anything a test does not provide fails loudly when called.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { Activities, CreatePlanOutput } from '../../activities/index.js';
+import type { Plan } from '../../src/contract/plan.js';
+import { toolInfo } from '../../src/tools/define.js';
+import { builtinTools } from '../../src/tools/builtin.js';
+
+/** Activities for a test: the given ones, plus `listTools` over the built-in tools; the rest throw. */
+export function mockActivities(overrides: Partial<Activities>): Activities {
+  const unexpected = (name: keyof Activities) => async () => {
+    throw ApplicationFailure.create({ nonRetryable: true, message: `unexpected call of activity ${name}` });
+  };
+  return {
+    listTools: async () => ({ tools: builtinTools.map(toolInfo) }),
+    createPlan: unexpected('createPlan'),
+    runTool: unexpected('runTool'),
+    executeStep: unexpected('executeStep'),
+    synthesize: unexpected('synthesize'),
+    ...overrides,
+  };
+}
+
+/** What one model call costs in these tests. */
+export const ONE_CALL = { llmCalls: 1, inputTokens: 100, outputTokens: 20 };
+
+/** A `createPlan` answer holding this plan. */
+export function planned(plan: Plan): CreatePlanOutput {
+  return { plan, issues: [], usage: ONE_CALL };
+}

@@ -1,0 +1,88 @@
+import { mkdtemp, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dataQuery, DataQueryInput, queryRows } from '../../src/tools/data-query.js';
+import type { ToolContext } from '../../src/tools/define.js';
+import { parseCsv } from '../../src/tools/table.js';
+
+const csv = `id,intent,hours,note
+1,billing,2.5,"refund, please"
+2,login,1,
+3,billing,3.5,"said ""thanks"""
+4,shipping,10,"multi
+line"
+`;
+
+const run = (input: unknown) => queryRows(parseCsv(csv), DataQueryInput.parse(input));
+
+describe('CSV parsing', () => {
+  it('reads quotes, escaped quotes, embedded newlines, numbers and empty cells', () => {
+    expect(parseCsv(csv)).toEqual([
+      { id: 1, intent: 'billing', hours: 2.5, note: 'refund, please' },
+      { id: 2, intent: 'login', hours: 1, note: null },
+      { id: 3, intent: 'billing', hours: 3.5, note: 'said "thanks"' },
+      { id: 4, intent: 'shipping', hours: 10, note: 'multi\nline' },
+    ]);
+  });
+
+  it('refuses ragged rows and unterminated quotes', () => {
+    expect(() => parseCsv('a,b\n1\n')).toThrow('row 2 has 1 fields; the header has 2');
+    expect(() => parseCsv('a\n"open\n')).toThrow('unterminated quoted field');
+  });
+});
+
+describe('data_query', () => {
+  it('counts overall and per group, ordered by value then key', () => {
+    expect(run({ file: 'x.csv' })).toEqual({ matched: 4, value: 4 });
+    expect(run({ file: 'x.csv', groupBy: 'intent' }).groups).toEqual([
+      { key: 'billing', value: 2, rows: 2 },
+      { key: 'login', value: 1, rows: 1 },
+      { key: 'shipping', value: 1, rows: 1 },
+    ]);
+  });
+
+  it('filters, aggregates and keeps the top k', () => {
+    expect(
+      run({
+        file: 'x.csv',
+        filter: [{ field: 'intent', op: 'eq', value: 'billing' }],
+        aggregate: { op: 'avg', field: 'hours' },
+      }),
+    ).toEqual({
+      matched: 2,
+      value: 3,
+    });
+    expect(
+      run({ file: 'x.csv', groupBy: 'intent', aggregate: { op: 'sum', field: 'hours' }, limit: 1 }).groups,
+    ).toEqual([{ key: 'shipping', value: 10, rows: 1 }]);
+    expect(run({ file: 'x.csv', filter: [{ field: 'hours', op: 'gte', value: 3 }] }).matched).toBe(2);
+    expect(run({ file: 'x.csv', filter: [{ field: 'intent', op: 'in', value: ['login', 'shipping'] }] }).matched).toBe(
+      2,
+    );
+  });
+
+  it('names the columns when a field does not exist', () => {
+    expect(() => run({ file: 'x.csv', groupBy: 'channel' })).toThrow(
+      'no column "channel"; columns are: id, intent, hours, note',
+    );
+    expect(() => run({ file: 'x.csv', aggregate: { op: 'sum' } })).toThrow('aggregate "sum" needs a field');
+  });
+
+  it('reads files only inside the workspace', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'pw-ws-'));
+    const workspace = path.join(root, 'ws');
+    await mkdir(workspace);
+    await writeFile(path.join(workspace, 't.csv'), csv);
+    await writeFile(path.join(root, 'secret.csv'), 'a\n1\n');
+    await symlink(path.join(root, 'secret.csv'), path.join(workspace, 'link.csv'));
+    const ctx = { workspace } as ToolContext;
+    const query = (file: string) => dataQuery.run(DataQueryInput.parse({ file }), ctx);
+
+    await expect(query('t.csv')).resolves.toMatchObject({ file: 't.csv', matched: 4 });
+    await expect(query('../secret.csv')).rejects.toThrow('"../secret.csv" leads outside the workspace');
+    await expect(query(path.join(root, 'secret.csv'))).rejects.toThrow('is an absolute path');
+    await expect(query('link.csv')).rejects.toThrow('"link.csv" is a link that leads outside the workspace');
+    await expect(query('missing.csv')).rejects.toThrow('"missing.csv" does not exist in the workspace');
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { Plan } from '../../src/contract/plan.js';
+import { formatIssues, validatePlan } from '../../src/plan/validate.js';
+
+const limits = { tools: ['data_query', 'calculator'], maxSteps: 5 };
+const plan = (steps: Plan['steps']): Plan => ({ steps });
+
+describe('validatePlan', () => {
+  it('accepts a well-formed graph whose references point to dependencies', () => {
+    const issues = validatePlan(
+      plan([
+        { id: 'count', title: 'Count', dependsOn: [], tool: 'data_query', args: { file: 'a.csv' } },
+        {
+          id: 'share',
+          title: 'Share',
+          dependsOn: ['count'],
+          tool: 'calculator',
+          args: { expression: '{{count.value}} / 2' },
+        },
+        { id: 'explain', title: 'Explain', dependsOn: ['share'] },
+      ]),
+      limits,
+    );
+    expect(issues).toEqual([]);
+  });
+
+  it('reports duplicate ids, unknown tools, missing dependencies and self-dependencies', () => {
+    const issues = validatePlan(
+      plan([
+        { id: 'a', title: 'A', dependsOn: ['a'], tool: 'web_search' },
+        { id: 'a', title: 'A again', dependsOn: ['ghost'], tool: 'calculator', fallback: { tool: 'nope' } },
+      ]),
+      limits,
+    );
+    expect(formatIssues(issues)).toMatchInlineSnapshot(`
+      "- step "a": step id "a" is used more than once
+      - step "a": a step cannot depend on itself
+      - step "a": unknown tool "web_search"; available tools: data_query, calculator
+      - step "a": depends on "ghost", which is not a step of this plan
+      - step "a": unknown fallback tool "nope"; available tools: data_query, calculator"
+    `);
+  });
+
+  it('finds a cycle and names it', () => {
+    const issues = validatePlan(
+      plan([
+        { id: 'a', title: 'A', dependsOn: ['c'] },
+        { id: 'b', title: 'B', dependsOn: ['a'] },
+        { id: 'c', title: 'C', dependsOn: ['b'] },
+      ]),
+      limits,
+    );
+    expect(issues).toEqual([{ stepId: 'a', message: 'dependency cycle: a -> c -> b -> a' }]);
+  });
+
+  it('rejects references to steps that are not dependencies, or not steps at all', () => {
+    const issues = validatePlan(
+      plan([
+        { id: 'a', title: 'A', dependsOn: [], tool: 'calculator', args: { expression: '1' } },
+        { id: 'b', title: 'B', dependsOn: [], tool: 'calculator', args: { expression: '{{a.value}} + {{zed}}' } },
+      ]),
+      limits,
+    );
+    expect(issues.map((i) => i.message)).toEqual([
+      '{{a.value}} refers to "a", which is not among its dependencies; add it to dependsOn',
+      '{{zed}} refers to "zed", which is not a step',
+    ]);
+  });
+
+  it('accepts references to indirect dependencies', () => {
+    const issues = validatePlan(
+      plan([
+        { id: 'a', title: 'A', dependsOn: [], tool: 'calculator', args: { expression: '1' } },
+        { id: 'b', title: 'B', dependsOn: ['a'] },
+        { id: 'c', title: 'C', dependsOn: ['b'], tool: 'calculator', args: { expression: '{{a.value}}' } },
+      ]),
+      limits,
+    );
+    expect(issues).toEqual([]);
+  });
+
+  it('enforces maxSteps and the id format', () => {
+    const steps = Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, title: 'S', dependsOn: [] }));
+    expect(validatePlan(plan(steps), limits)).toEqual([{ message: 'the plan has 6 steps; at most 5 are allowed' }]);
+    const bad = validatePlan({ steps: [{ id: 'Bad Id', title: 'x', dependsOn: [] }] }, limits);
+    expect(bad[0]?.message).toMatch(/^id: a step id is lower-case/);
+  });
+
+  it('rejects args on a step without a tool', () => {
+    const issues = validatePlan(plan([{ id: 'a', title: 'A', dependsOn: [], args: { x: 1 } }]), limits);
+    expect(issues).toEqual([
+      { stepId: 'a', message: 'has args but no tool; give the tool, or drop args for an open step' },
+    ]);
+  });
+});
