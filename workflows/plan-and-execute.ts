@@ -5,6 +5,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   TimeoutFailure,
   allHandlersFinished,
   condition,
@@ -136,8 +137,10 @@ export async function planAndExecute(rawInput: RunInput): Promise<RunResult> {
       }
       note('plan-rejected', `plan v${plan.version} rejected: ${feedback}`);
       setStatus('running');
-      if (!(await planUntilValid(`revised after rejection: ${feedback}`, feedback, plan)))
+      const { version: _version, ...previous } = plan; // the planner revises a plan, not a version
+      if (!(await planUntilValid(`revised after rejection: ${feedback}`, feedback, previous))) {
         return await finish('failed');
+      }
     }
     setStatus('running');
 
@@ -167,7 +170,8 @@ export async function planAndExecute(rawInput: RunInput): Promise<RunResult> {
     for (const step of state.steps)
       if (step.status === 'running' || step.status === 'pending') step.status = 'cancelled';
     state.failure = { message: 'the run was cancelled' };
-    return await finish('cancelled');
+    // The run's scope is cancelled; finishing (waiting for handlers) must not be.
+    return await CancellationScope.nonCancellable(() => finish('cancelled'));
   }
 
   /** Runs every ready step, up to `maxParallel` at once, until none is left or one fails. */

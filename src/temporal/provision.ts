@@ -186,7 +186,8 @@ const TEST_ADVICE =
 export async function buildDevServer({ log = stderrLog, env = process.env }: ProvisionOptions = {}): Promise<string> {
   const target = cachedPaths(env).devServer;
   return withBuildLock(target, log, async () => {
-    const version = (await run('go', ['env', 'GOVERSION'], { env })).stdout.trim();
+    const go = goCommand(env);
+    const version = (await run(go, ['env', 'GOVERSION'], { env })).stdout.trim();
     const [major = 0, minor = 0] = version.replace(/^go/, '').split('.').map(Number);
     if (major < 1 || (major === 1 && minor < 25))
       throw new Error(`Go ${version} is too old; the Temporal CLI needs Go >= 1.25`);
@@ -197,7 +198,7 @@ export async function buildDevServer({ log = stderrLog, env = process.env }: Pro
       `building the Temporal CLI ${TEMPORAL_CLI_VERSION} with ${version} (first time only; about 5 minutes on 2 cores)…`,
     );
     let packages = 0;
-    await run('go', ['install', '-v', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
+    await run(go, ['install', '-v', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
       env: { ...env, GOBIN: staging, GOFLAGS: '-mod=mod' },
       progress: { log, every: 15_000, describe: () => `${packages} Go packages compiled` },
       onStderrLine: (line) => {
@@ -210,6 +211,12 @@ export async function buildDevServer({ log = stderrLog, env = process.env }: Pro
     log(`Temporal CLI ready: ${target}`);
     return target;
   });
+}
+
+/** `go` from PATH, or from the standard install location when PATH lacks it (as in some CI shells). */
+function goCommand(env: NodeJS.ProcessEnv): string {
+  const onPath = (env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, 'go')));
+  return !onPath && existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go';
 }
 
 /**

@@ -3,8 +3,8 @@
  * scripted model, inside Temporal's MockActivityEnvironment.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runActivity } from '../support/activity-env.js';
 import { createActivities } from '../../activities/index.js';
 import { ErrorType } from '../../src/contract/errors.js';
 import { createModel } from '../../src/llm/model.js';
@@ -45,7 +45,7 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 describe('createPlan', () => {
   it('asks with the goal and the tool catalog, and returns the parsed plan with its usage', async () => {
     model.enqueue({ plan: [{ content: DEMO_PLAN, usage: { prompt_tokens: 900, completion_tokens: 300 } }] });
-    const out = await new MockActivityEnvironment().run(activities().createPlan, planInput);
+    const out = await runActivity(activities().createPlan, planInput);
 
     expect(out.issues).toEqual([]);
     expect(out.plan?.steps.map((s) => s.id)).toEqual(DEMO_PLAN.steps.map((s) => s.id));
@@ -65,7 +65,7 @@ describe('createPlan', () => {
 
   it('repairs an answer that is not valid once, quoting what was wrong', async () => {
     model.enqueue({ plan: [{ content: '{"steps": "soon"}' }, { content: DEMO_PLAN }] });
-    const out = await new MockActivityEnvironment().run(activities().createPlan, planInput);
+    const out = await runActivity(activities().createPlan, planInput);
 
     expect(out.plan?.steps).toHaveLength(5);
     expect(out.usage.llmCalls).toBe(2);
@@ -75,7 +75,7 @@ describe('createPlan', () => {
 
   it('gives up with a non-retryable InvalidModelOutput when the repair is invalid too', async () => {
     model.enqueue({ plan: [{ content: 'not json' }, { content: '{"rationale": null}' }] });
-    const failure = await failureOf(new MockActivityEnvironment().run(activities().createPlan, planInput));
+    const failure = await failureOf(runActivity(activities().createPlan, planInput));
     expect(failure.type).toBe(ErrorType.InvalidModelOutput);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toMatch(/invalid twice/);
@@ -84,7 +84,7 @@ describe('createPlan', () => {
   it('returns args that are not JSON as plan issues for the workflow to revise', async () => {
     const broken = { ...DEMO_PLAN, steps: [{ ...DEMO_PLAN.steps[0]!, args: '{file: oops' }] };
     model.enqueue({ plan: [{ content: broken }] });
-    const out = await new MockActivityEnvironment().run(activities().createPlan, planInput);
+    const out = await runActivity(activities().createPlan, planInput);
     expect(out.plan).toBeUndefined();
     expect(out.issues).toEqual([{ stepId: 'week_total', message: expect.stringMatching(/^args is not valid JSON/) }]);
   });
@@ -93,7 +93,7 @@ describe('createPlan', () => {
 describe('model errors are classified once', () => {
   it('429 is retryable after the server’s Retry-After', async () => {
     model.enqueue({ plan: [{ fault: { status: 429, retryAfter: 7, message: 'slow down' } }] });
-    const failure = await failureOf(new MockActivityEnvironment().run(activities().createPlan, planInput));
+    const failure = await failureOf(runActivity(activities().createPlan, planInput));
     expect(failure.type).toBe(ErrorType.ModelUnavailable);
     expect(failure.nonRetryable).toBe(false);
     expect(failure.nextRetryDelay).toBe(7000);
@@ -101,16 +101,14 @@ describe('model errors are classified once', () => {
 
   it('500 is retryable', async () => {
     model.enqueue({ synthesize: [{ fault: { status: 500 } }] });
-    const failure = await failureOf(
-      new MockActivityEnvironment().run(activities().synthesize, { goal: 'g', steps: [] }),
-    );
+    const failure = await failureOf(runActivity(activities().synthesize, { goal: 'g', steps: [] }));
     expect(failure.type).toBe(ErrorType.ModelUnavailable);
     expect(failure.nonRetryable).toBe(false);
   });
 
   it('401 is not retryable and says to fix the key', async () => {
     model.enqueue({ plan: [{ fault: { status: 401, message: 'Incorrect API key provided' } }] });
-    const failure = await failureOf(new MockActivityEnvironment().run(activities().createPlan, planInput));
+    const failure = await failureOf(runActivity(activities().createPlan, planInput));
     expect(failure.type).toBe(ErrorType.ModelRequestRejected);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toMatch(/set OPENAI_API_KEY to a valid key.*401/);
@@ -118,18 +116,14 @@ describe('model errors are classified once', () => {
 
   it('a timeout is retryable', async () => {
     model.enqueue({ synthesize: [{ hang: true }] });
-    const failure = await failureOf(
-      new MockActivityEnvironment().run(activities(300).synthesize, { goal: 'g', steps: [] }),
-    );
+    const failure = await failureOf(runActivity(activities(300).synthesize, { goal: 'g', steps: [] }));
     expect(failure.type).toBe(ErrorType.ModelUnavailable);
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toMatch(/cannot reach the model/);
   });
 
   it('a script that runs out fails loudly instead of answering', async () => {
-    const failure = await failureOf(
-      new MockActivityEnvironment().run(activities().synthesize, { goal: 'g', steps: [] }),
-    );
+    const failure = await failureOf(runActivity(activities().synthesize, { goal: 'g', steps: [] }));
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toMatch(/script has no answer left for a "synthesize" request/);
     expect(() => model.assertDone()).toThrow(/1 request\(s\) its script had no answer for/);
@@ -139,14 +133,13 @@ describe('model errors are classified once', () => {
 describe('synthesize and executeStep', () => {
   it('quote step results to the model and return its text with usage', async () => {
     model.enqueue({ synthesize: [{ content: 'All good.' }], execute: [{ content: 'Draft ready.' }] });
-    const env = new MockActivityEnvironment();
     const steps = [{ id: 'count', title: 'Count', status: 'succeeded', output: { value: 3 } }];
-    const answer = await env.run(activities().synthesize, { goal: 'g', steps });
+    const answer = await runActivity(activities().synthesize, { goal: 'g', steps });
     expect(answer.answer).toBe('All good.');
     expect(answer.usage.llmCalls).toBe(1);
     expect(String(model.requests[0]?.messages[1]?.content)).toContain('"value": 3');
 
-    const executed = await env.run(activities().executeStep, {
+    const executed = await runActivity(activities().executeStep, {
       goal: 'g',
       step: { id: 'draft', title: 'Draft' },
       inputs: steps,

@@ -2,7 +2,7 @@
  * runTool: input checked against the tool's schema, errors classified, output checked.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
+import { runActivity } from '../support/activity-env.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createActivities } from '../../activities/index.js';
@@ -28,7 +28,7 @@ const flaky = defineTool({
 const { runTool } = createActivities({ model: noModel, tools: [...builtinTools, flaky], workspace: DEMO_WORKSPACE });
 
 async function failureOf(args: Parameters<typeof runTool>[0]): Promise<ApplicationFailure> {
-  const err = await new MockActivityEnvironment().run(runTool, args).then(
+  const err = await runActivity(runTool, args).then(
     () => expect.unreachable('expected a failure'),
     (e: unknown) => e,
   );
@@ -38,7 +38,7 @@ async function failureOf(args: Parameters<typeof runTool>[0]): Promise<Applicati
 
 describe('runTool', () => {
   it('runs a tool on the workspace and returns plain JSON with the attempt', async () => {
-    const out = await new MockActivityEnvironment().run(runTool, {
+    const out = await runActivity(runTool, {
       stepId: 's',
       tool: 'data_query',
       args: { file: 'support-tickets.csv', groupBy: 'intent', limit: 1 },

@@ -1,0 +1,26 @@
+/**
+ * Replays every recorded history in test/histories/ against the current workflow code: a change that
+ * would break runs already in flight fails here.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+
+const dir = path.resolve('test/histories');
+const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+describe('recorded histories replay cleanly', () => {
+  it('has histories to replay', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it.each(files)('%s', async (file) => {
+    const history = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as unknown;
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      history as Parameters<typeof Worker.runReplayHistory>[1],
+      file,
+    );
+  });
+});

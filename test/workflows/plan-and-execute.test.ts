@@ -1,0 +1,455 @@
+/**
+ * Every branch of planAndExecute's decisions, on the time-skipping test server with typed activity mocks.
+ */
+import { Context } from '@temporalio/activity';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Activities, CreatePlanInput, RunToolInput } from '../../activities/index.js';
+import { ErrorType } from '../../src/contract/errors.js';
+import type { Plan } from '../../src/contract/plan.js';
+import type { RunInput } from '../../src/contract/run-input.js';
+import type { RunResult } from '../../src/contract/run-state.js';
+import type { planAndExecute } from '../../workflows/index.js';
+import { WORKFLOW_TYPE, approvePlanSignal, rejectPlanSignal, stateQuery } from '../../workflows/messages.js';
+import { ONE_CALL, mockActivities, planned } from '../support/mock-activities.js';
+import { bundledWorker, timeSkippingEnv, unique } from '../support/temporal.js';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+type Handle = WorkflowHandle<typeof planAndExecute>;
+
+/** Runs one workflow on a fresh worker and task queue; `during` may signal or query it before the result. */
+async function run(
+  activities: Activities,
+  input: RunInput,
+  during?: (handle: Handle) => Promise<void>,
+): Promise<RunResult> {
+  const taskQueue = unique('tq');
+  const worker = await bundledWorker(env, {
+    taskQueue,
+    activities,
+    defaultHeartbeatThrottleInterval: '50ms',
+    maxHeartbeatThrottleInterval: '100ms',
+  });
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId: unique('run'),
+      args: [input],
+    });
+    await during?.(handle);
+    return handle.result();
+  });
+}
+
+/** Polls the state query until `predicate` holds. */
+async function until(handle: Handle, predicate: (state: RunResult) => boolean): Promise<RunResult> {
+  for (let i = 0; i < 200; i++) {
+    const state = await handle.query(stateQuery);
+    if (predicate(state)) return state;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the run never reached the expected state');
+}
+
+const reportPlan: Plan = {
+  steps: [
+    {
+      id: 'count',
+      title: 'Count per intent',
+      dependsOn: [],
+      tool: 'data_query',
+      args: { file: 't.csv', groupBy: 'intent' },
+    },
+    { id: 'total', title: 'Count all', dependsOn: [], tool: 'data_query', args: { file: 't.csv' } },
+    {
+      id: 'share',
+      title: 'Top share',
+      dependsOn: ['count', 'total'],
+      tool: 'calculator',
+      args: { expression: '{{count.groups.0.value}} / {{total.value}} * 100' },
+    },
+  ],
+};
+
+/** A runTool mock that answers from a table of outputs and records every call. */
+function toolsAnswering(outputs: Record<string, RunToolInput['args']>, calls: RunToolInput[] = []) {
+  return {
+    calls,
+    runTool: async (input: RunToolInput) => {
+      calls.push(input);
+      const output = outputs[input.stepId];
+      if (output === undefined) throw ApplicationFailure.nonRetryable(`no output scripted for ${input.stepId}`);
+      return { output, attempt: Context.current().info.attempt };
+    },
+  };
+}
+
+const reportOutputs = {
+  count: { groups: [{ key: 'billing', value: 30 }], matched: 120 },
+  total: { value: 120 },
+  share: { expression: '30 / 120 * 100', value: 25 },
+};
+
+describe('planAndExecute', () => {
+  it('plans, runs steps after their dependencies with references resolved, and synthesizes', async () => {
+    const tools = toolsAnswering(reportOutputs);
+    const synthesized: string[] = [];
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned(reportPlan),
+        runTool: tools.runTool,
+        synthesize: async (input) => {
+          synthesized.push(...input.steps.map((s) => `${s.id}:${s.status}`));
+          return { answer: 'Billing is 25% of tickets.', usage: ONE_CALL };
+        },
+      }),
+      { goal: 'Report the top intent' },
+    );
+
+    expect(result.status).toBe('completed');
+    expect(result.answer).toBe('Billing is 25% of tickets.');
+    expect(tools.calls.at(-1)).toEqual({ stepId: 'share', tool: 'calculator', args: { expression: '30 / 120 * 100' } });
+    expect(
+      tools.calls
+        .slice(0, 2)
+        .map((c) => c.stepId)
+        .sort(),
+    ).toEqual(['count', 'total']);
+    expect(result.steps.map((s) => [s.id, s.status, s.attempts])).toEqual([
+      ['count', 'succeeded', 1],
+      ['total', 'succeeded', 1],
+      ['share', 'succeeded', 1],
+    ]);
+    expect(result.steps[2]?.output).toEqual(reportOutputs.share);
+    expect(synthesized).toEqual(['count:succeeded', 'total:succeeded', 'share:succeeded']);
+    expect(result.usage).toEqual({ llmCalls: 2, inputTokens: 200, outputTokens: 40, toolCalls: 3 });
+    expect(result.plan?.version).toBe(1);
+    expect(result.planHistory).toEqual([{ version: 1, reason: 'initial plan', steps: reportPlan.steps }]);
+    expect(result.events.map((e) => e.type)).toContain('run-finished');
+  });
+
+  it('never runs more than maxParallel steps at once', async () => {
+    const wide: Plan = {
+      steps: ['a', 'b', 'c', 'd', 'e'].map((id) => ({
+        id,
+        title: id,
+        dependsOn: [],
+        tool: 'calculator',
+        args: { expression: '1' },
+      })),
+    };
+    const measure = async (maxParallel: number) => {
+      let running = 0;
+      let peak = 0;
+      const result = await run(
+        mockActivities({
+          createPlan: async () => planned(wide),
+          runTool: async () => {
+            peak = Math.max(peak, ++running);
+            await new Promise((r) => setTimeout(r, 150));
+            running--;
+            return { output: { value: 1 }, attempt: 1 };
+          },
+          synthesize: async () => ({ answer: 'ok', usage: ONE_CALL }),
+        }),
+        { goal: 'Fan out', maxParallel },
+      );
+      expect(result.steps.every((s) => s.status === 'succeeded')).toBe(true);
+      return peak;
+    };
+    expect(await measure(2)).toBe(2);
+    expect(await measure(5)).toBe(5);
+  });
+
+  it('sends an invalid plan back to the planner with its problems', async () => {
+    const requests: CreatePlanInput[] = [];
+    const bad: Plan = { steps: [{ id: 'a', title: 'A', dependsOn: ['b'], tool: 'web_search' }] };
+    const result = await run(
+      mockActivities({
+        createPlan: async (input) => {
+          requests.push(input);
+          return planned(requests.length === 1 ? bad : reportPlan);
+        },
+        runTool: toolsAnswering(reportOutputs).runTool,
+        synthesize: async () => ({ answer: 'ok', usage: ONE_CALL }),
+      }),
+      { goal: 'Report' },
+    );
+    expect(result.status).toBe('completed');
+    expect(requests[1]?.revise?.issues.map((i) => i.message)).toEqual([
+      'depends on "b", which is not a step of this plan',
+      'unknown tool "web_search"; available tools: data_query, calculator',
+    ]);
+    expect(result.events.find((e) => e.type === 'plan-invalid')?.message).toContain('unknown tool "web_search"');
+  });
+
+  it('fails the run with the problems when the plan stays invalid', async () => {
+    let calls = 0;
+    const result = await run(
+      mockActivities({
+        createPlan: async () => {
+          calls++;
+          return { issues: [{ stepId: 'a', message: 'args is not valid JSON' }], usage: ONE_CALL };
+        },
+      }),
+      { goal: 'Report' },
+    );
+    expect(result.status).toBe('failed');
+    expect(calls).toBe(3);
+    expect(result.failure?.message).toBe(
+      'the planner produced no valid plan in 3 attempts:\n- step "a": args is not valid JSON',
+    );
+    expect(result.steps).toEqual([]);
+    expect(result.usage.llmCalls).toBe(3);
+  });
+
+  it('waits for approval, ignores a stale version, then runs', async () => {
+    const tools = toolsAnswering(reportOutputs);
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned(reportPlan),
+        runTool: tools.runTool,
+        synthesize: async () => ({ answer: 'ok', usage: ONE_CALL }),
+      }),
+      { goal: 'Report', approval: 'plan' },
+      async (handle) => {
+        const waiting = await until(handle, (s) => s.status === 'awaiting-approval');
+        expect(waiting.plan?.version).toBe(1);
+        expect(tools.calls).toEqual([]);
+        await handle.signal(approvePlanSignal, { version: 7 });
+        await until(handle, (s) => s.events.some((e) => e.type === 'signal-ignored'));
+        expect((await handle.query(stateQuery)).status).toBe('awaiting-approval');
+        await handle.signal(approvePlanSignal, { version: 1 });
+      },
+    );
+    expect(result.status).toBe('completed');
+    expect(tools.calls).toHaveLength(3);
+    expect(result.events.find((e) => e.type === 'signal-ignored')?.message).toBe(
+      'approval of plan v7 ignored: the current plan is v1',
+    );
+  });
+
+  it('ends the run rejected, with nothing executed, when no approval comes within a day', async () => {
+    const startedAt = await env.currentTimeMs();
+    const tools = toolsAnswering(reportOutputs);
+    const result = await run(mockActivities({ createPlan: async () => planned(reportPlan), runTool: tools.runTool }), {
+      goal: 'Report',
+      approval: 'plan',
+      approvalTimeout: '1 day',
+    });
+    expect(result.status).toBe('rejected');
+    expect(result.failure?.message).toBe('plan v1 was not approved within 1 day');
+    expect(tools.calls).toEqual([]);
+    expect(result.steps.every((s) => s.status === 'pending')).toBe(true);
+    expect((await env.currentTimeMs()) - startedAt).toBeGreaterThanOrEqual(24 * 3600 * 1000);
+  });
+
+  it('sends a rejected plan back with the feedback and runs the approved revision', async () => {
+    const requests: CreatePlanInput[] = [];
+    const onlyTotal: Plan = { steps: [reportPlan.steps[1]!] };
+    const result = await run(
+      mockActivities({
+        createPlan: async (input) => {
+          requests.push(input);
+          return planned(requests.length === 1 ? reportPlan : onlyTotal);
+        },
+        runTool: toolsAnswering(reportOutputs).runTool,
+        synthesize: async () => ({ answer: 'ok', usage: ONE_CALL }),
+      }),
+      { goal: 'Report', approval: 'plan' },
+      async (handle) => {
+        await until(handle, (s) => s.status === 'awaiting-approval');
+        await handle.signal(rejectPlanSignal, { version: 1, feedback: 'Only the total, please.' });
+        await until(handle, (s) => s.status === 'awaiting-approval' && s.plan?.version === 2);
+        await handle.signal(approvePlanSignal, { version: 2 });
+      },
+    );
+    expect(result.status).toBe('completed');
+    expect(requests[1]?.revise).toEqual({ plan: reportPlan, issues: [], feedback: 'Only the total, please.' });
+    expect(result.steps.map((s) => s.id)).toEqual(['total']);
+    expect(result.planHistory.map((h) => [h.version, h.reason])).toEqual([
+      [1, 'initial plan'],
+      [2, 'revised after rejection: Only the total, please.'],
+    ]);
+  });
+
+  it('retries a transient tool failure with backoff and counts the attempts', async () => {
+    let attempts = 0;
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [reportPlan.steps[1]!] }),
+        runTool: async () => {
+          attempts++;
+          if (attempts < 3) throw ApplicationFailure.create({ type: ErrorType.ToolUnavailable, message: 'busy' });
+          return { output: { value: 1 }, attempt: Context.current().info.attempt };
+        },
+        synthesize: async () => ({ answer: 'ok', usage: ONE_CALL }),
+      }),
+      { goal: 'Report' },
+    );
+    expect(result.status).toBe('completed');
+    expect(result.steps[0]?.attempts).toBe(3);
+    expect(result.usage.toolCalls).toBe(3);
+  });
+
+  it('ends partial when a step fails for good: dependents do not run, the answer says what is missing', async () => {
+    const tools = toolsAnswering({ count: reportOutputs.count });
+    let failureSeen: string | undefined;
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned(reportPlan),
+        runTool: async (input) => {
+          if (input.stepId === 'total') {
+            throw ApplicationFailure.create({
+              type: ErrorType.ToolFailed,
+              nonRetryable: true,
+              message: 'file is locked',
+              details: [{ attempt: 1 }],
+            });
+          }
+          return tools.runTool(input);
+        },
+        synthesize: async (input) => {
+          failureSeen = input.failure;
+          return { answer: 'Partial: counts only.', usage: ONE_CALL };
+        },
+      }),
+      { goal: 'Report' },
+    );
+    expect(result.status).toBe('partial');
+    expect(result.answer).toBe('Partial: counts only.');
+    expect(result.failure).toEqual({ stepId: 'total', message: 'file is locked' });
+    expect(failureSeen).toBe('file is locked');
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['count', 'succeeded'],
+      ['total', 'failed'],
+      ['share', 'cancelled'],
+    ]);
+    expect(tools.calls.map((c) => c.stepId)).toEqual(['count']);
+  });
+
+  it('ends failed, without synthesizing, when no step succeeded', async () => {
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [reportPlan.steps[1]!] }),
+        runTool: async () => {
+          throw ApplicationFailure.create({
+            type: ErrorType.InvalidToolInput,
+            nonRetryable: true,
+            message: 'bad file',
+          });
+        },
+      }),
+      { goal: 'Report' },
+    );
+    expect(result.status).toBe('failed');
+    expect(result.answer).toBeUndefined();
+    expect(result.failure).toEqual({ stepId: 'total', message: 'bad file' });
+  });
+
+  it('fails a step whose reference cannot be resolved from the outputs', async () => {
+    const tools = toolsAnswering({ count: { groups: [] }, total: { value: 0 } });
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned(reportPlan),
+        runTool: tools.runTool,
+        synthesize: async () => ({ answer: 'ok', usage: ONE_CALL }),
+      }),
+      { goal: 'Report' },
+    );
+    expect(result.status).toBe('partial');
+    expect(result.steps[2]).toMatchObject({
+      id: 'share',
+      status: 'failed',
+      attempts: 0,
+      error: 'cannot resolve {{count.groups.0.value}}: groups is a list of 0, it has no item "0"',
+    });
+    expect(tools.calls).toHaveLength(2);
+  });
+
+  it('runs an open step through the executor with the results it depends on', async () => {
+    const plan: Plan = {
+      steps: [
+        reportPlan.steps[1]!,
+        { id: 'draft', title: 'Draft a summary', description: 'One line.', dependsOn: ['total'] },
+      ],
+    };
+    let seen: unknown;
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned(plan),
+        runTool: toolsAnswering(reportOutputs).runTool,
+        executeStep: async (input) => {
+          seen = input;
+          return { output: '120 tickets this week.', attempt: 1, usage: ONE_CALL };
+        },
+        synthesize: async () => ({ answer: 'ok', usage: ONE_CALL }),
+      }),
+      { goal: 'Report' },
+    );
+    expect(result.status).toBe('completed');
+    expect(result.steps[1]?.output).toBe('120 tickets this week.');
+    expect(seen).toEqual({
+      goal: 'Report',
+      step: { id: 'draft', title: 'Draft a summary', description: 'One line.' },
+      inputs: [{ id: 'total', title: 'Count all', status: 'succeeded', output: { value: 120 } }],
+    });
+    expect(result.usage.llmCalls).toBe(3);
+  });
+
+  it('returns cancelled with what was done when the run is cancelled', async () => {
+    const plan: Plan = {
+      steps: [
+        reportPlan.steps[1]!,
+        { id: 'slow', title: 'Slow', dependsOn: ['total'], tool: 'calculator', args: { expression: '1' } },
+      ],
+    };
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned(plan),
+        runTool: async (input) => {
+          if (input.stepId === 'total') return { output: { value: 120 }, attempt: 1 };
+          const ctx = Context.current();
+          for (;;) {
+            ctx.heartbeat();
+            await ctx.sleep(50); // throws once the cancellation arrives with a heartbeat response
+          }
+        },
+      }),
+      { goal: 'Report' },
+      async (handle) => {
+        await until(handle, (s) => s.steps[1]?.status === 'running');
+        await handle.cancel();
+      },
+    );
+    expect(result.status).toBe('cancelled');
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['total', 'succeeded'],
+      ['slow', 'cancelled'],
+    ]);
+    expect(result.steps[0]?.output).toEqual({ value: 120 });
+  });
+
+  it('fails at once, without retrying, when the input is invalid', async () => {
+    const err = await run(mockActivities({}), { goal: '', maxParallel: 0 }).then(
+      () => expect.unreachable(),
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect((cause as ApplicationFailure).type).toBe(ErrorType.InvalidRunInput);
+    expect(cause?.message).toBe(
+      'invalid run input: goal: goal must not be empty; maxParallel: Too small: expected number to be >=1',
+    );
+  });
+});
