@@ -17,8 +17,8 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code is replayed: no I/O, no clocks, no randomness, no side-effecting modules.
-    files: ['workflows/**/*.ts'],
+    // Workflow code, and the pure modules it imports, is replayed: no I/O, no randomness, no side effects.
+    files: ['workflows/**/*.ts', 'src/contract/**/*.ts', 'src/plan/**/*.ts', 'src/run/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
