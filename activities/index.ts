@@ -8,12 +8,17 @@ import { ErrorType } from '../src/contract/errors.js';
 import { WirePlanSchema, planFromWire, type Json, type Plan, type PlanIssue } from '../src/contract/plan.js';
 import type { Model, TokenUsage } from '../src/llm/model.js';
 import {
-  executorMessages,
+  executorConversation,
   plannerMessages,
+  replannerMessages,
   synthesizerMessages,
+  type ExecutorTurn,
   type PlannerRequest,
+  type ReplannerRequest,
   type StepReport,
 } from '../src/llm/prompts.js';
+import { replanFromWire, WireReplanDecisionSchema, type ReplanDecision } from '../src/contract/replan.js';
+import { checkToolArgs } from '../src/tools/check-args.js';
 import { ToolError, toolInfo, type Tool, type ToolContext, type ToolInfo } from '../src/tools/define.js';
 
 /** What the activities are built from. */
@@ -22,14 +27,17 @@ export interface ActivityDependencies {
   tools: readonly Tool[];
   /** Directory tools may read and write. */
   workspace: string;
+  /** planwright search attributes registered on the server (only these are set by runs). */
+  searchAttributes?: readonly string[];
 }
 
-/** Output of `listTools`. */
-export interface ListToolsOutput {
+/** Output of `describeWorker`: what this worker offers a run. */
+export interface DescribeWorkerOutput {
   tools: ToolInfo[];
+  searchAttributes: string[];
 }
 
-/** Input of `createPlan`: the goal and, when revising, the previous plan with its problems. */
+/** Input of `createPlan` and `revisePlan`: the goal and, when revising, the previous plan with its problems. */
 export type CreatePlanInput = PlannerRequest;
 /** Output of `createPlan`: a plan, or the problems that kept the model's answer from being one. */
 export interface CreatePlanOutput {
@@ -50,18 +58,29 @@ export interface RunToolOutput {
   attempt: number;
 }
 
-/** Input of `executeStep`: an open step and the results it depends on. */
+/** Input of `replan`. */
+export type ReplanInput = ReplannerRequest;
+/** Output of `replan`: a decision, or what kept the model's answer from being one. */
+export interface ReplanOutput {
+  decision?: ReplanDecision;
+  issues: PlanIssue[];
+  usage: TokenUsage;
+}
+
+/** Input of `executeStep`: an open step, the results it depends on, the tools it may call, earlier turns. */
 export interface ExecuteStepInput {
   goal: string;
   step: { id: string; title: string; description?: string; successCriterion?: string };
   inputs: StepReport[];
+  /** Tools the executor may ask for; each call runs as its own `runTool` activity. */
+  tools?: ToolInfo[];
+  /** Earlier turns of this step's conversation (tool calls and their results). */
+  turns?: ExecutorTurn[];
 }
-/** Output of `executeStep`. */
-export interface ExecuteStepOutput {
-  output: Json;
-  attempt: number;
-  usage: TokenUsage;
-}
+/** Output of `executeStep`: the step's result, or tool calls to run before asking again. */
+export type ExecuteStepOutput =
+  | { kind: 'answer'; output: Json; attempt: number; usage: TokenUsage }
+  | { kind: 'tool-calls'; calls: Array<{ id: string; tool: string; args: Json }>; attempt: number; usage: TokenUsage };
 
 /** Input of `synthesize`: the goal and what every step came to. */
 export interface SynthesizeInput {
@@ -79,25 +98,46 @@ export interface SynthesizeOutput {
  * Builds the activities of a planwright worker.
  * @example new Worker({ activities: createActivities({ model, tools: builtinTools, workspace }), ... })
  */
-export function createActivities({ model, tools, workspace }: ActivityDependencies) {
+export function createActivities({ model, tools, workspace, searchAttributes = [] }: ActivityDependencies) {
   const byName = new Map(tools.map((t) => [t.name, t]));
 
+  /** Asks the model for a plan; answers that are not a plan come back as issues for the workflow. */
+  const plan = async (input: CreatePlanInput): Promise<CreatePlanOutput> => {
+    const { value, usage } = await model.structured({
+      phase: 'plan',
+      name: 'plan',
+      schema: WirePlanSchema,
+      messages: plannerMessages(input),
+    });
+    const { plan, issues } = planFromWire(value);
+    if (!plan) return { issues, usage };
+    return { plan, issues: checkToolArgs(plan.steps, tools), usage };
+  };
+
   return {
-    /** Describes the tools this worker offers. */
-    async listTools(): Promise<ListToolsOutput> {
-      return { tools: tools.map(toolInfo) };
+    /** Describes what this worker offers a run: its tools and the search attributes it may set. */
+    async describeWorker(): Promise<DescribeWorkerOutput> {
+      return { tools: tools.map(toolInfo), searchAttributes: [...searchAttributes] };
     },
 
-    /** Asks the model for a plan; answers that are not a plan come back as issues for the workflow to handle. */
-    async createPlan(input: CreatePlanInput): Promise<CreatePlanOutput> {
+    /** Asks the planner for a plan for the goal. */
+    createPlan: plan,
+
+    /** Asks the planner to revise a plan, given its problems or a reviewer's feedback. */
+    revisePlan: plan,
+
+    /** Asks the replanner whether to continue, revise the remaining steps, or finish. */
+    async replan(input: ReplanInput): Promise<ReplanOutput> {
       const { value, usage } = await model.structured({
-        phase: 'plan',
-        name: 'plan',
-        schema: WirePlanSchema,
-        messages: plannerMessages(input),
+        phase: 'replan',
+        name: 'replan_decision',
+        schema: WireReplanDecisionSchema,
+        messages: replannerMessages(input),
       });
-      const { plan, issues } = planFromWire(value);
-      return { ...(plan ? { plan } : {}), issues, usage };
+      const { decision, issues } = replanFromWire(value);
+      if (!decision) return { issues, usage };
+      const argIssues = decision.action === 'revise' ? checkToolArgs(decision.steps, tools) : [];
+      return { decision, issues: argIssues, usage };
     },
 
     /**
@@ -146,10 +186,29 @@ export function createActivities({ model, tools, workspace }: ActivityDependenci
       return { output: toJson(output.data), attempt: activity.info.attempt };
     },
 
-    /** Carries out an open step with the model. */
+    /** One turn of an open step: the model answers, or asks for tool calls (which the workflow runs). */
     async executeStep(input: ExecuteStepInput): Promise<ExecuteStepOutput> {
-      const { value, usage } = await model.text({ phase: 'execute', messages: executorMessages(input) });
-      return { output: value, usage, attempt: Context.current().info.attempt };
+      const { value, usage } = await model.converse({
+        phase: 'execute',
+        messages: executorConversation(input, input.turns ?? []),
+        tools: (input.tools ?? []).map((t) => ({
+          type: 'function' as const,
+          function: { name: t.name, description: t.description, parameters: t.inputSchema },
+        })),
+      });
+      const attempt = Context.current().info.attempt;
+      if (value.toolCalls.length === 0) return { kind: 'answer', output: value.content, attempt, usage };
+      const calls = value.toolCalls.map((call) => {
+        let args: Json;
+        try {
+          args = JSON.parse(call.arguments || '{}') as Json;
+        } catch {
+          // Bad JSON goes to the tool as text; its input check refuses it with a message the model can act on.
+          args = call.arguments;
+        }
+        return { id: call.id, tool: call.name, args };
+      });
+      return { kind: 'tool-calls', calls, attempt, usage };
     },
 
     /** Writes the final answer from the steps' results. */

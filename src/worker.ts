@@ -8,6 +8,7 @@ import { createActivities } from '../activities/index.js';
 import type { Model } from './llm/model.js';
 import { builtinTools } from './tools/builtin.js';
 import type { Tool } from './tools/define.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 /** Path of the workflows entry point, for `workflowsPath` and `bundleWorkflowCode`. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -33,13 +34,34 @@ export interface PlanwrightWorkerOptions {
  */
 export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): Promise<Worker> {
   const workspace = path.resolve(options.workspace ?? process.env.PLANWRIGHT_WORKSPACE ?? process.cwd());
+  const searchAttributes = await registeredSearchAttributes(options.connection, options.namespace);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ model: options.model, tools: options.tools ?? builtinTools, workspace }),
+    activities: createActivities({
+      model: options.model,
+      tools: options.tools ?? builtinTools,
+      workspace,
+      searchAttributes,
+    }),
+    // Tools that heartbeat learn of cancellation within about this long (tool calls set no heartbeat timeout).
+    defaultHeartbeatThrottleInterval: '2s',
   });
+}
+
+/**
+ * Which planwright search attributes the namespace has, so runs set only those (a run on a server that
+ * lacks them still works). Servers that do not answer the operator API (Temporal Cloud) count as having none.
+ */
+export async function registeredSearchAttributes(connection: NativeConnection, namespace: string): Promise<string[]> {
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    return SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => Object.hasOwn(customAttributes ?? {}, name));
+  } catch {
+    return [];
+  }
 }
 
 /** Thrown when `PLANWRIGHT_TOOLS` names a module that cannot be loaded or exports no tools. */

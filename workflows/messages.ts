@@ -1,26 +1,52 @@
 /**
  * Signals, queries and updates of `planAndExecute`. Clients and tests use these constants, never names.
+ * Each decision exists as a signal (fire and forget; refused ones are recorded) and as an update of the
+ * same name (the caller learns at once whether it was accepted, and why not).
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RunState } from '../src/contract/run-state.js';
 
 /** The workflow type clients start. */
 export const WORKFLOW_TYPE = 'planAndExecute';
 
+/** Approval of a plan version. */
+export interface ApprovePlan {
+  version: number;
+}
+/** Rejection of a plan version, with what to change. */
+export interface RejectPlan {
+  version: number;
+  feedback: string;
+}
+/** A new goal for a running run. */
+export interface ChangeGoal {
+  goal: string;
+  reason?: string;
+}
+/** A person's decision about an escalated step. */
+export interface ResolveEscalation {
+  stepId: string;
+  decision: 'retry' | 'skip' | 'replan' | 'abort';
+  note?: string;
+}
+
 /** Approves the plan with this version; a stale version is ignored and recorded. */
-export const approvePlanSignal = defineSignal<[{ version: number }]>('approvePlan');
-
+export const approvePlanSignal = defineSignal<[ApprovePlan]>('approvePlan');
 /** Rejects the plan with this version; the feedback goes back to the planner. */
-export const rejectPlanSignal = defineSignal<[{ version: number; feedback: string }]>('rejectPlan');
-
-/** Changes the goal mid-run; finished work is kept. */
-export const changeGoalSignal = defineSignal<[{ goal: string; reason?: string }]>('changeGoal');
-
+export const rejectPlanSignal = defineSignal<[RejectPlan]>('rejectPlan');
+/** Changes the goal mid-run; finished work is kept and the run replans for the new goal. */
+export const changeGoalSignal = defineSignal<[ChangeGoal]>('changeGoal');
 /** A person's decision on a step that was escalated to them. */
-export const resolveEscalationSignal =
-  defineSignal<[{ stepId: string; decision: 'retry' | 'skip' | 'replan' | 'abort'; note?: string }]>(
-    'resolveEscalation',
-  );
+export const resolveEscalationSignal = defineSignal<[ResolveEscalation]>('resolveEscalation');
+
+/** {@link approvePlanSignal} as an update: fails at once when the version is not awaiting approval. */
+export const approvePlanUpdate = defineUpdate<RunState['status'], [ApprovePlan]>('approvePlan');
+/** {@link rejectPlanSignal} as an update. */
+export const rejectPlanUpdate = defineUpdate<RunState['status'], [RejectPlan]>('rejectPlan');
+/** {@link changeGoalSignal} as an update: fails at once when the run has ended or the goal is empty. */
+export const changeGoalUpdate = defineUpdate<RunState['status'], [ChangeGoal]>('changeGoal');
+/** {@link resolveEscalationSignal} as an update: fails at once when that step is not awaiting a decision. */
+export const resolveEscalationUpdate = defineUpdate<RunState['status'], [ResolveEscalation]>('resolveEscalation');
 
 /** The live state of the run. */
 export const stateQuery = defineQuery<RunState>('state');

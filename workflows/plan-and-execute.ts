@@ -1,170 +1,661 @@
 /**
  * `planAndExecute`: plan a goal, validate the plan, wait for approval when asked, run every ready step
- * (in parallel up to `maxParallel`) as activities, and synthesize an answer from the results.
+ * (in parallel up to `maxParallel`) as activities, recover from failures (fallback, skip, a person,
+ * replanning), and synthesize an answer. Finished steps are kept through every replan and never re-run.
+ * Decisions are pure functions in `src/run/`; this file wires handlers and runs the loop.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  TimeoutFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
   isCancellation,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, CreatePlanInput, ToolFailureDetails } from '../activities/index.js';
+import type { CreatePlanInput } from '../activities/index.js';
 import { ErrorType } from '../src/contract/errors.js';
-import type { Plan, PlanIssue, Step, VersionedPlan } from '../src/contract/plan.js';
-import { addUsage, type RunEventType, type RunResult, type RunStatus } from '../src/contract/run-state.js';
+import type { PlanIssue, Step, VersionedPlan } from '../src/contract/plan.js';
 import {
   InvalidRunInputError,
   parseRunInput,
   type ResolvedRunInput,
   type RunInput,
 } from '../src/contract/run-input.js';
+import { addUsage, type RunEventType, type RunResult, type RunStatus, type Usage } from '../src/contract/run-state.js';
 import { readySteps } from '../src/plan/graph.js';
 import { resolveReferences, UnresolvedReferenceError } from '../src/plan/references.js';
 import { formatIssues, validatePlan } from '../src/plan/validate.js';
+import { decisionProblem, escalationProblem, goalChangeProblem } from '../src/run/admission.js';
+import { answerWithoutModel, budgetSpent } from '../src/run/budget.js';
+import { decideRecovery, effectsOfSkip } from '../src/run/recovery.js';
 import {
+  FINISHED,
   adoptPlan,
-  initialState,
+  newMemory,
   outputsById,
   recordEvent,
   renderChecklist,
+  revisedPlan,
   statusById,
   stepState,
+  type RunMemory,
 } from '../src/run/state.js';
-import { TOOL_MAX_ATTEMPTS, llmCall, localCall, toolCall } from './activity-profiles.js';
-import { approvePlanSignal, rejectPlanSignal, stateQuery } from './messages.js';
+import { llmCall } from './activity-profiles.js';
+import { llm, local, summarized } from './activity-proxies.js';
+import {
+  approvePlanSignal,
+  approvePlanUpdate,
+  changeGoalSignal,
+  changeGoalUpdate,
+  rejectPlanSignal,
+  rejectPlanUpdate,
+  resolveEscalationSignal,
+  resolveEscalationUpdate,
+  stateQuery,
+  type ResolveEscalation,
+} from './messages.js';
+import { REPLANS_ATTRIBUTE, STATUS_ATTRIBUTE } from './search-attributes.js';
+import { callTool, describeFailure, runOpenStep, type StepOutcome } from './steps.js';
 
-const llm = proxyActivities<Activities>(llmCall);
-const local = proxyActivities<Activities>(localCall);
-const tools = proxyActivities<Activities>(toolCall('5m'));
-
-/** Times the planner may revise a plan that fails validation before the run fails. */
+/** Times the planner (or replanner) may answer again after an invalid plan before giving up. */
 export const MAX_PLAN_REVISIONS = 2;
 
+/** How a consultation of the replanner ended. */
+type Replanned = 'continue' | 'revised' | 'finished' | 'unusable' | Extract<RunStatus, 'rejected' | 'partial'>;
+
 /**
- * Plans and executes a goal; see the contract in DESIGN.md.
+ * Plans and executes a goal; see the contract in DESIGN.md. `resume` is internal: what a run carries
+ * across continue-as-new.
  * @throws {ApplicationFailure} `InvalidRunInput` (non-retryable) when the input is not valid.
  */
-export async function planAndExecute(rawInput: RunInput): Promise<RunResult> {
+export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Promise<RunResult> {
   const input = checkedInput(rawInput);
-  const state = initialState(input.goal);
-  let decision: { version: number; approved: boolean; feedback?: string } | undefined;
+  const memory = resume ?? newMemory(input.goal);
+  const { state } = memory;
+  let approval: { approved: boolean; feedback: string } | undefined;
+  let resolution: ResolveEscalation | undefined;
+  const needsAttention: string[] = []; // steps that failed for good, in the order they failed
 
+  // --- What people see: the state query, current details in the Web UI, search attributes.
+  let shown = { status: '', replans: -1 };
+  const publish = () => {
+    setCurrentDetails(renderChecklist(state));
+    const registered = memory.worker?.searchAttributes ?? [];
+    if (shown.status === state.status && shown.replans === state.replans) return;
+    shown = { status: state.status, replans: state.replans };
+    const updates = [
+      ...(registered.includes(STATUS_ATTRIBUTE.name) ? [{ key: STATUS_ATTRIBUTE, value: state.status }] : []),
+      ...(registered.includes(REPLANS_ATTRIBUTE.name) ? [{ key: REPLANS_ATTRIBUTE, value: state.replans }] : []),
+    ];
+    if (updates.length > 0) upsertSearchAttributes(updates);
+  };
   const note = (type: RunEventType, message: string, stepId?: string) => {
     recordEvent(state, { type, message, at: new Date().toISOString(), ...(stepId ? { stepId } : {}) });
-    setCurrentDetails(renderChecklist(state));
+    publish();
   };
   const setStatus = (status: RunStatus) => {
     state.status = status;
-    setCurrentDetails(renderChecklist(state));
+    publish();
+  };
+  const spend = (usage: Partial<Usage>) => {
+    state.usage = addUsage(state.usage, usage);
   };
 
+  // --- Messages: each decision as a signal (refusals recorded) and as an update (refusals returned).
   setHandler(stateQuery, () => state, { description: 'The live state of the run (same shape as its result).' });
-  const onDecision = (version: number, approved: boolean, feedback?: string) => {
-    const current = state.plan?.version;
-    if (state.status !== 'awaiting-approval' || version !== current) {
-      note(
-        'signal-ignored',
-        `${approved ? 'approval' : 'rejection'} of plan v${version} ignored: ` +
-          (state.status !== 'awaiting-approval' ? 'no plan is awaiting approval' : `the current plan is v${current}`),
-      );
-      return;
-    }
-    decision = { version, approved, ...(feedback !== undefined ? { feedback } : {}) };
+  const handlers = [
+    {
+      signal: approvePlanSignal,
+      update: approvePlanUpdate,
+      description: 'Approve the plan with this version so its steps may run.',
+      problem: ({ version }: { version: number }) => decisionProblem(state, version),
+      accept: () => (approval = { approved: true, feedback: '' }),
+    },
+    {
+      signal: rejectPlanSignal,
+      update: rejectPlanUpdate,
+      description: 'Reject the plan with this version; the feedback goes back to the planner.',
+      problem: ({ version }: { version: number }) => decisionProblem(state, version),
+      accept: ({ feedback }: { feedback: string }) => (approval = { approved: false, feedback }),
+    },
+    {
+      signal: changeGoalSignal,
+      update: changeGoalUpdate,
+      description: 'Change the goal; finished work is kept and the run replans for the new goal.',
+      problem: ({ goal }: { goal: string }) => goalChangeProblem(state, goal),
+      accept: ({ goal, reason }: { goal: string; reason?: string }) =>
+        (memory.goalChange = { goal: goal.trim(), ...(reason ? { reason } : {}) }),
+    },
+    {
+      signal: resolveEscalationSignal,
+      update: resolveEscalationUpdate,
+      description: 'Decide about the escalated step: retry, skip, replan or abort.',
+      problem: ({ stepId, decision }: ResolveEscalation) => escalationProblem(state, stepId, decision),
+      accept: (decision: ResolveEscalation) => (resolution = decision),
+    },
+  ] as const;
+  for (const h of handlers) {
+    const problem = h.problem as (arg: unknown) => string | undefined;
+    const accept = h.accept as (arg: unknown) => void;
+    setHandler(
+      h.signal,
+      (arg: unknown) => {
+        const refused = problem(arg);
+        if (refused) note('signal-ignored', `${h.signal.name} ${JSON.stringify(arg)} ignored: ${refused}`);
+        else accept(arg);
+      },
+      { description: h.description },
+    );
+    setHandler(
+      h.update,
+      (arg: unknown) => {
+        accept(arg);
+        return state.status;
+      },
+      {
+        description: h.description,
+        validator: (arg: unknown) => {
+          const refused = problem(arg);
+          if (refused) throw new Error(refused);
+        },
+      },
+    );
+  }
+
+  const replansLeft = () => input.maxReplans - state.replans;
+  const continueAsNewDue = () => {
+    const info = workflowInfo();
+    return (
+      info.continueAsNewSuggested || (input.historyLimit !== undefined && info.historyLength >= input.historyLimit)
+    );
   };
-  setHandler(approvePlanSignal, ({ version }) => onDecision(version, true), {
-    description: 'Approve the plan with this version so its steps may run.',
-  });
-  setHandler(rejectPlanSignal, ({ version, feedback }) => onDecision(version, false, feedback), {
-    description: 'Reject the plan with this version; the feedback goes back to the planner.',
-  });
+  const modelRefused = (pending: Partial<Usage> = {}) => budgetSpent(addUsage(state.usage, pending), input.budget);
+  const planStep = (id: string) => (state.plan as VersionedPlan).steps.find((s) => s.id === id) as Step;
 
-  note('run-started', `goal: ${input.goal}`);
-  try {
-    const { tools: catalog } = await local.listTools();
-    const toolNames = catalog.map((t) => t.name);
-
-    /** Asks the planner until its plan validates (bounded); adopts it, or ends the run failed. */
-    const planUntilValid = async (reason: string, feedback?: string, previous?: Plan): Promise<boolean> => {
-      let revise: CreatePlanInput['revise'] =
-        feedback !== undefined ? { ...(previous ? { plan: previous } : {}), issues: [], feedback } : undefined;
-      let issues: PlanIssue[] = [];
-      for (let attempt = 0; attempt <= MAX_PLAN_REVISIONS; attempt++) {
-        const out = await llm.createPlan({
-          goal: input.goal,
-          ...(input.context !== undefined ? { context: input.context } : {}),
-          tools: catalog,
-          maxSteps: input.maxSteps,
-          ...(revise ? { revise } : {}),
-        });
-        state.usage = addUsage(state.usage, out.usage);
-        issues = out.plan ? validatePlan(out.plan, { tools: toolNames, maxSteps: input.maxSteps }) : out.issues;
-        if (out.plan && issues.length === 0) {
-          const plan: VersionedPlan = { ...out.plan, version: (state.plan?.version ?? 0) + 1 };
-          adoptPlan(state, plan);
-          state.planHistory.push({ version: plan.version, reason, steps: plan.steps });
-          note('plan-adopted', `plan v${plan.version} (${plan.steps.length} steps): ${reason}`);
-          return true;
-        }
-        note('plan-invalid', `the planner's plan is invalid:\n${formatIssues(issues)}`);
-        revise = { ...(out.plan ? { plan: out.plan } : {}), issues };
+  // --- Planning: ask until the plan validates (bounded), then adopt it.
+  const planUntilValid = async (reason: string, revise?: CreatePlanInput['revise']): Promise<boolean> => {
+    let issues: PlanIssue[] = [];
+    for (let attempt = 0; attempt <= MAX_PLAN_REVISIONS; attempt++) {
+      const refused = modelRefused();
+      if (refused) {
+        state.failure = { message: `cannot plan: ${refused}` };
+        return false;
       }
-      state.failure = {
-        message: `the planner produced no valid plan in ${MAX_PLAN_REVISIONS + 1} attempts:\n${formatIssues(issues)}`,
+      const request = {
+        goal: state.goal,
+        ...(input.context !== undefined ? { context: input.context } : {}),
+        tools: memory.worker?.tools ?? [],
+        maxSteps: input.maxSteps,
+        ...(revise ? { revise } : {}),
       };
-      return false;
+      let out;
+      try {
+        out = revise
+          ? await llm.revisePlan.executeWithOptions(summarized(llmCall, 'revise plan'), [request])
+          : await llm.createPlan.executeWithOptions(summarized(llmCall, 'plan'), [request]);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        state.failure = { message: `the planner could not answer: ${describeFailure(err)}` };
+        return false;
+      }
+      spend(out.usage);
+      issues = out.plan ? [...out.issues, ...validatePlan(out.plan, limits())] : out.issues;
+      if (out.plan && issues.length === 0) {
+        const version = (state.plan?.version ?? 0) + 1;
+        adoptPlan(state, { ...out.plan, version }, reason);
+        note('plan-adopted', `plan v${version} (${out.plan.steps.length} steps): ${reason}`);
+        return true;
+      }
+      note('plan-invalid', `the planner's plan is invalid:\n${formatIssues(issues)}`);
+      revise = { ...(out.plan ? { plan: out.plan } : {}), issues };
+    }
+    state.failure = {
+      message: `the planner produced no valid plan in ${MAX_PLAN_REVISIONS + 1} attempts:\n${formatIssues(issues)}`,
     };
+    return false;
+  };
+  const limits = () => ({ tools: memory.worker?.tools ?? [], maxSteps: input.maxSteps });
 
-    if (!(await planUntilValid('initial plan'))) return await finish('failed');
+  /** Waits for a person to approve or reject the current plan (or change the goal), up to `approvalTimeout`. */
+  const awaitApproval = async (): Promise<'approved' | 'timeout' | 'goal-changed' | { feedback: string }> => {
+    approval = undefined;
+    setStatus('awaiting-approval');
+    const decided = await condition(
+      () => approval !== undefined || memory.goalChange !== undefined,
+      input.approvalTimeout,
+    );
+    setStatus('running');
+    const version = state.plan?.version;
+    if (!decided) {
+      state.failure = { message: `plan v${version} was not approved within ${String(input.approvalTimeout)}` };
+      return 'timeout';
+    }
+    const decision = approval as { approved: boolean; feedback: string } | undefined; // set by a handler while waiting
+    if (!decision) return 'goal-changed';
+    if (decision.approved) {
+      note('plan-approved', `plan v${version} approved`);
+      return 'approved';
+    }
+    note('plan-rejected', `plan v${version} rejected: ${decision.feedback}`);
+    return { feedback: decision.feedback };
+  };
 
+  /** Plans the goal and, when asked, waits until a version of the plan is approved. */
+  const planAndApprove = async (): Promise<RunStatus | undefined> => {
+    if (!(await planUntilValid('initial plan'))) return 'failed';
     while (input.approval !== 'none') {
-      const plan = state.plan as VersionedPlan;
-      decision = undefined;
-      setStatus('awaiting-approval');
-      if (!(await condition(() => decision !== undefined, input.approvalTimeout))) {
-        state.failure = { message: `plan v${plan.version} was not approved within ${String(input.approvalTimeout)}` };
-        return await finish('rejected');
+      const gate = await awaitApproval();
+      if (gate === 'approved') return undefined;
+      if (gate === 'timeout') return 'rejected';
+      let planned: boolean;
+      if (gate === 'goal-changed') {
+        const reason = applyGoalChange();
+        planned = await planUntilValid(reason);
+      } else {
+        const { version: _version, ...previous } = state.plan as VersionedPlan; // the planner revises a plan
+        planned = await planUntilValid(`revised after rejection: ${gate.feedback}`, {
+          plan: previous,
+          issues: [],
+          feedback: gate.feedback,
+        });
       }
-      const { approved, feedback = '' } = decision as unknown as NonNullable<typeof decision>;
-      if (approved) {
-        note('plan-approved', `plan v${plan.version} approved`);
-        break;
+      if (!planned) return 'failed';
+    }
+    return undefined;
+  };
+
+  const applyGoalChange = (): string => {
+    const change = memory.goalChange as NonNullable<RunMemory['goalChange']>;
+    memory.goalChange = undefined;
+    const reason = `the goal changed to "${change.goal}"${change.reason ? ` (${change.reason})` : ''}`;
+    state.goal = change.goal;
+    note('goal-changed', reason);
+    return reason;
+  };
+
+  // --- Replanning: the replanner sees finished work, the failure and the remaining steps.
+  const consultReplanner = async (
+    reason: string,
+    options: { failure?: { stepId?: string; message: string }; counts: 'always' | 'revisions' },
+  ): Promise<Replanned> => {
+    let revise: { issues: PlanIssue[]; feedback?: string } | undefined;
+    if (options.counts === 'always') state.replans++;
+    for (let attempt = 0; attempt <= MAX_PLAN_REVISIONS; attempt++) {
+      const refused = modelRefused();
+      if (refused) return (await endForBudget(refused)) as 'partial';
+      const status = statusById(state);
+      let out;
+      try {
+        out = await llm.replan.executeWithOptions(summarized(llmCall, `replan: ${reason}`), [
+          {
+            goal: state.goal,
+            reason,
+            done: state.steps
+              .filter((s) => FINISHED.includes(s.status))
+              .map(({ id, title, status: st, output }) => ({
+                id,
+                title,
+                status: st,
+                ...(output !== undefined ? { output } : {}),
+              })),
+            ...(options.failure ? { failure: options.failure } : {}),
+            remaining: (state.plan?.steps ?? []).filter((s) => !FINISHED.includes(status[s.id] ?? 'pending')),
+            tools: memory.worker?.tools ?? [],
+            maxSteps: input.maxSteps,
+            ...(revise ? { revise } : {}),
+          },
+        ]);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        state.failure = { ...options.failure, message: `the replanner could not answer: ${describeFailure(err)}` };
+        return 'unusable';
       }
-      note('plan-rejected', `plan v${plan.version} rejected: ${feedback}`);
-      setStatus('running');
-      const { version: _version, ...previous } = plan; // the planner revises a plan, not a version
-      if (!(await planUntilValid(`revised after rejection: ${feedback}`, feedback, previous))) {
-        return await finish('failed');
+      spend(out.usage);
+      const decision = out.decision;
+      if (!decision) {
+        revise = { issues: out.issues };
+        note('plan-invalid', `the replanner's answer is unusable:\n${formatIssues(out.issues)}`);
+        continue;
+      }
+      if (decision.action === 'continue') {
+        note('replanned', `continue as planned: ${decision.reason}`);
+        return 'continue';
+      }
+      if (decision.action === 'finish') {
+        state.answer = decision.answer;
+        note('replanned', `finish: ${decision.reason}`);
+        return 'finished';
+      }
+      const revision = revisedPlan(state, decision.steps);
+      const issues = [...revision.issues, ...out.issues, ...validatePlan(revision.plan, limits())];
+      if (issues.length > 0) {
+        revise = { issues };
+        note('plan-invalid', `the replanner's revision is invalid:\n${formatIssues(issues)}`);
+        continue;
+      }
+      if (options.counts === 'revisions') state.replans++;
+      const version = (state.plan?.version ?? 0) + 1;
+      adoptPlan(state, { ...revision.plan, version }, `${reason}: ${decision.reason}`);
+      note('replanned', `plan v${version}: ${decision.reason}`);
+      if (input.approval !== 'replans') return 'revised';
+      const gate = await awaitApproval();
+      if (gate === 'approved' || gate === 'goal-changed') return 'revised'; // a goal change is taken up next
+      if (gate === 'timeout') return 'rejected';
+      revise = { issues: [], feedback: gate.feedback };
+    }
+    state.failure = {
+      ...options.failure,
+      message: `the replanner gave no usable answer in ${MAX_PLAN_REVISIONS + 1} attempts`,
+    };
+    return 'unusable';
+  };
+
+  // --- Recovery after a step failed for good.
+  const skipStep = async (id: string, why: string): Promise<RunStatus | undefined> => {
+    const record = stepState(state, id);
+    record.status = 'skipped';
+    note('step-skipped', `${id} skipped: ${why}`, id);
+    const { skip, blocked } = effectsOfSkip((state.plan as VersionedPlan).steps, id, statusById(state));
+    for (const other of skip) {
+      Object.assign(stepState(state, other), { status: 'skipped', error: `depends on skipped step "${id}"` });
+      note('step-skipped', `${other} skipped: it depends on "${id}"`, other);
+    }
+    if (blocked.length === 0) return undefined;
+    const failure = { stepId: id, message: `critical steps ${blocked.join(', ')} depend on skipped step "${id}"` };
+    return replanOrGiveUp(failure.message, failure);
+  };
+
+  const replanOrGiveUp = async (
+    reason: string,
+    failure: { stepId?: string; message: string },
+  ): Promise<RunStatus | undefined> => {
+    if (replansLeft() <= 0) return giveUp({ ...failure, message: `${failure.message}; no replans left` });
+    const outcome = await consultReplanner(reason, { failure, counts: 'always' });
+    if (outcome === 'continue') {
+      if (failure.stepId && stepState(state, failure.stepId).status === 'failed') retryStep(failure.stepId);
+      return undefined;
+    }
+    if (outcome === 'revised') return undefined;
+    if (outcome === 'finished') return 'completed';
+    if (outcome === 'unusable') return giveUp(state.failure ?? failure);
+    return outcome;
+  };
+
+  const retryStep = (id: string) => {
+    const record = stepState(state, id);
+    record.status = 'pending';
+    delete record.error;
+  };
+
+  const giveUp = async (failure: { stepId?: string; message: string }): Promise<RunStatus> => {
+    state.failure = failure;
+    for (const step of state.steps) {
+      if (step.status === 'pending')
+        Object.assign(step, { status: 'cancelled', error: 'not run: the run ended early' });
+    }
+    return closeWithAnswer();
+  };
+
+  const escalate = async (id: string, message: string): Promise<ResolveEscalation['decision'] | 'timeout'> => {
+    resolution = undefined;
+    state.escalation = { stepId: id, message };
+    setStatus('awaiting-decision');
+    note('escalated', `step ${id} needs a decision: ${message}`, id);
+    const decided = await condition(() => resolution !== undefined, input.approvalTimeout);
+    delete state.escalation;
+    memory.escalated.push(id);
+    setStatus('running');
+    if (!decided || !resolution) {
+      note('escalation-resolved', `no decision about ${id} within ${String(input.approvalTimeout)}; replanning`, id);
+      return 'timeout';
+    }
+    const { decision, note: why } = resolution;
+    note('escalation-resolved', `${decision} ${id}${why ? `: ${why}` : ''}`, id);
+    return decision;
+  };
+
+  const recover = async (id: string): Promise<RunStatus | undefined> => {
+    const record = stepState(state, id);
+    const failure = { stepId: id, message: record.error ?? 'step failed' };
+    const choice = decideRecovery({
+      step: planStep(id),
+      fallbackTried: true,
+      escalation: input.escalation,
+      escalated: memory.escalated.includes(id),
+      replansLeft: replansLeft(),
+      failuresInARow: memory.failuresInARow,
+    });
+    switch (choice.action) {
+      case 'skip':
+        return skipStep(id, `it is not critical (${failure.message})`);
+      case 'replan':
+        return replanOrGiveUp(`step "${id}" failed: ${failure.message}`, failure);
+      case 'give-up': // a critical step, and no replans left
+      case 'fallback': // tried when the step ran
+        return giveUp({ ...failure, message: `${failure.message}; no replans left` });
+      case 'escalate': {
+        const decision = await escalate(id, failure.message);
+        if (decision === 'retry') return (retryStep(id), undefined);
+        if (decision === 'skip') return skipStep(id, 'a person chose to skip it');
+        if (decision === 'abort')
+          return giveUp({ stepId: id, message: `aborted by a person after: ${failure.message}` });
+        return replanOrGiveUp(`step "${id}" failed: ${failure.message}`, failure);
       }
     }
-    setStatus('running');
+  };
 
-    await executePlan(state.plan as VersionedPlan);
+  // --- Running steps.
+  const runStep = async (plan: VersionedPlan, step: Step): Promise<void> => {
+    const record = stepState(state, step.id);
+    const position = `step ${plan.steps.indexOf(step) + 1}/${plan.steps.length}`;
+    record.status = 'running';
+    note('step-started', `${position} ${step.title}`, step.id);
+    let outcome: StepOutcome;
+    if (step.tool === undefined) {
+      outcome = await runOpenStep({
+        goal: state.goal,
+        step: {
+          id: step.id,
+          title: step.title,
+          ...(step.description !== undefined ? { description: step.description } : {}),
+          ...(step.successCriterion !== undefined ? { successCriterion: step.successCriterion } : {}),
+        },
+        inputs: state.steps
+          .filter((s) => step.dependsOn.includes(s.id))
+          .map(({ id, title, status, output }) => ({ id, title, status, ...(output !== undefined ? { output } : {}) })),
+        tools: memory.worker?.tools ?? [],
+        stepTimeout: input.stepTimeout,
+        position,
+        modelRefused,
+      });
+    } else {
+      outcome = await callResolved(step.id, step.tool, step.args, `${position} · ${step.tool}`);
+      const wantsFallback =
+        !outcome.ok &&
+        step.fallback &&
+        decideRecovery({
+          step,
+          fallbackTried: false,
+          escalation: input.escalation,
+          escalated: false,
+          replansLeft: replansLeft(),
+          failuresInARow: memory.failuresInARow + 1,
+        }).action === 'fallback';
+      if (wantsFallback && step.fallback && !outcome.ok) {
+        spend(outcome.usage);
+        record.attempts += outcome.attempts;
+        note('fallback', `${step.id} failed (${outcome.error}); trying fallback tool ${step.fallback.tool}`, step.id);
+        outcome = await callResolved(
+          step.id,
+          step.fallback.tool,
+          step.fallback.args,
+          `${position} · fallback ${step.fallback.tool}`,
+        );
+      }
+    }
+    spend(outcome.usage);
+    record.attempts += outcome.attempts;
+    if (outcome.ok) {
+      record.status = 'succeeded';
+      record.output = outcome.output;
+      memory.failuresInARow = 0;
+      if (input.review === 'every-step') memory.reviewAfter = step.id;
+      note('step-succeeded', `${position} ${step.title} succeeded`, step.id);
+    } else {
+      record.status = 'failed';
+      record.error = outcome.error;
+      memory.failuresInARow++;
+      needsAttention.push(step.id);
+      note('step-failed', `${position} ${step.title} failed: ${outcome.error}`, step.id);
+    }
+  };
 
-    const failed = state.steps.find((s) => s.status === 'failed');
-    if (failed) state.failure = { stepId: failed.id, message: failed.error ?? 'step failed' };
-    const succeeded = state.steps.some((s) => s.status === 'succeeded');
-    if (!succeeded) return await finish('failed');
+  const callResolved = async (
+    stepId: string,
+    tool: string,
+    args: Step['args'],
+    summary: string,
+  ): Promise<StepOutcome> => {
+    let resolved;
+    try {
+      resolved = resolveReferences(args ?? {}, outputsById(state));
+    } catch (err) {
+      if (!(err instanceof UnresolvedReferenceError)) throw err;
+      return { ok: false, error: err.message, attempts: 0, usage: {} };
+    }
+    return callTool({ stepId, tool, args: resolved, stepTimeout: input.stepTimeout, summary });
+  };
 
-    const synthesis = await llm.synthesize({
-      goal: input.goal,
-      steps: state.steps.map(({ id, title, status, output, error }) => ({
-        id,
-        title,
-        status,
-        ...(output !== undefined ? { output } : {}),
-        ...(error !== undefined ? { error } : {}),
-      })),
-      ...(state.failure ? { failure: state.failure.message } : {}),
-    });
-    state.usage = addUsage(state.usage, synthesis.usage);
-    state.answer = synthesis.answer;
-    return await finish(failed ? 'partial' : 'completed');
+  /** Starts ready steps (up to the limit) until nothing runs; stops starting new ones when something needs attention. */
+  const executeUntilQuiet = async (): Promise<void> => {
+    const running = new Map<string, Promise<void>>();
+    const limit = input.review === 'every-step' ? 1 : input.maxParallel;
+    for (;;) {
+      const paused =
+        needsAttention.length > 0 ||
+        memory.goalChange !== undefined ||
+        memory.reviewAfter !== undefined ||
+        continueAsNewDue();
+      if (!paused) {
+        const plan = state.plan as VersionedPlan;
+        const ready = readySteps(plan.steps, statusById(state))
+          .map(planStep)
+          .filter((s) => s.tool !== undefined || !modelRefused()); // open steps need the model; tool steps do not
+        for (const step of ready.slice(0, Math.max(0, limit - running.size))) {
+          running.set(
+            step.id,
+            runStep(plan, step).finally(() => running.delete(step.id)),
+          );
+        }
+      }
+      if (running.size === 0) return;
+      await Promise.race(running.values());
+    }
+  };
+
+  // --- Endings.
+  const closeWithAnswer = async (): Promise<RunStatus> => {
+    // Complete: nothing failed, and every critical step succeeded (a person may skip one; then it is partial).
+    const complete =
+      !state.failure &&
+      state.steps.every(
+        (s) => s.status === 'succeeded' || (s.status === 'skipped' && planStep(s.id).critical === false),
+      );
+    if (!state.steps.some((s) => s.status === 'succeeded')) return 'failed';
+    const refused = modelRefused();
+    if (refused) return endForBudget(refused);
+    try {
+      const synthesis = await llm.synthesize.executeWithOptions(summarized(llmCall, 'synthesize'), [
+        {
+          goal: state.goal,
+          steps: state.steps.map(({ id, title, status, output, error }) => ({
+            id,
+            title,
+            status,
+            ...(output !== undefined ? { output } : {}),
+            ...(error !== undefined ? { error } : {}),
+          })),
+          ...(state.failure ? { failure: state.failure.message } : {}),
+        },
+      ]);
+      spend(synthesis.usage);
+      state.answer = synthesis.answer;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      state.failure ??= { message: `the answer could not be written: ${(err as Error).message}` };
+      state.answer = answerWithoutModel(state, 'the model could not write it');
+      return 'partial';
+    }
+    return complete ? 'completed' : 'partial';
+  };
+
+  const endForBudget = async (why: string): Promise<RunStatus> => {
+    note('budget-spent', why);
+    state.failure ??= { message: why };
+    for (const step of state.steps) {
+      if (step.status === 'pending') Object.assign(step, { status: 'cancelled', error: `not run: ${why}` });
+    }
+    state.answer = answerWithoutModel(state, why);
+    return 'partial';
+  };
+
+  const finish = async (status: RunStatus): Promise<RunResult> => {
+    state.status = status;
+    note('run-finished', `run ${status}${state.failure ? `: ${state.failure.message}` : ''}`);
+    await condition(allHandlersFinished);
+    return state;
+  };
+
+  // --- The run.
+  try {
+    publish();
+    if (!resume) {
+      note('run-started', `goal: ${input.goal}`);
+      memory.worker = await local.describeWorker.executeWithOptions(
+        summarized({ startToCloseTimeout: '30s' }, 'describe worker'),
+        [],
+      );
+      const ended = await planAndApprove();
+      if (ended) return await finish(ended);
+    }
+    for (;;) {
+      await executeUntilQuiet();
+      let ended: RunStatus | undefined;
+      if (memory.goalChange) {
+        const reason = applyGoalChange();
+        const outcome = await consultReplanner(reason, { counts: 'revisions' });
+        if (outcome === 'finished') ended = 'completed';
+        else if (outcome === 'unusable') ended = await giveUp(state.failure ?? { message: reason });
+        else if (outcome === 'rejected' || outcome === 'partial') ended = outcome;
+      } else if (needsAttention.length > 0) {
+        ended = await recover(needsAttention.shift() as string);
+      } else if (memory.reviewAfter !== undefined) {
+        const after = memory.reviewAfter;
+        memory.reviewAfter = undefined;
+        const left = state.steps.some((s) => s.status === 'pending');
+        if (left && replansLeft() > 0 && !modelRefused()) {
+          const outcome = await consultReplanner(`review after step "${after}"`, { counts: 'revisions' });
+          if (outcome === 'finished') ended = 'completed';
+          else if (outcome === 'rejected' || outcome === 'partial') ended = outcome;
+        }
+      } else if (continueAsNewDue() && state.steps.some((s) => s.status === 'pending')) {
+        note('continued-as-new', `continuing as a new run after ${workflowInfo().historyLength} history events`);
+        await condition(allHandlersFinished);
+        return await continueAsNew<typeof planAndExecute>(rawInput, memory);
+      } else if (state.steps.every((s) => FINISHED.includes(s.status))) {
+        ended = await closeWithAnswer();
+      } else {
+        const why = modelRefused();
+        ended = why
+          ? await endForBudget(why)
+          : await giveUp({ message: 'no step can run: the remaining steps wait on steps that did not finish' });
+      }
+      if (ended) return await finish(ended);
+    }
   } catch (err) {
     if (!isCancellation(err)) throw err;
     for (const step of state.steps)
@@ -172,96 +663,6 @@ export async function planAndExecute(rawInput: RunInput): Promise<RunResult> {
     state.failure = { message: 'the run was cancelled' };
     // The run's scope is cancelled; finishing (waiting for handlers) must not be.
     return await CancellationScope.nonCancellable(() => finish('cancelled'));
-  }
-
-  /** Runs every ready step, up to `maxParallel` at once, until none is left or one fails. */
-  async function executePlan(plan: VersionedPlan): Promise<void> {
-    const running = new Map<string, Promise<void>>();
-    let halted = false;
-    for (;;) {
-      if (!halted) {
-        const free = input.maxParallel - running.size;
-        for (const id of readySteps(plan.steps, statusById(state)).slice(0, Math.max(0, free))) {
-          const step = plan.steps.find((s) => s.id === id) as Step;
-          const work = runStep(plan, step).then((ok) => {
-            halted ||= !ok;
-          });
-          running.set(
-            id,
-            work.finally(() => running.delete(id)),
-          );
-        }
-      }
-      if (running.size === 0) break;
-      await Promise.race(running.values());
-    }
-    for (const step of state.steps) {
-      if (step.status === 'pending') {
-        step.status = 'cancelled';
-        step.error = 'not run: an earlier step failed';
-      }
-    }
-  }
-
-  /** Runs one step; records its output or its failure. Returns whether it succeeded. */
-  async function runStep(plan: VersionedPlan, step: Step): Promise<boolean> {
-    const record = stepState(state, step.id);
-    const position = `step ${plan.steps.indexOf(step) + 1}/${plan.steps.length}`;
-    record.status = 'running';
-    note('step-started', `${position} ${step.title}`, step.id);
-    try {
-      if (step.tool !== undefined) {
-        const args = resolveReferences(step.args ?? {}, outputsById(state));
-        const out = await tools.runTool.executeWithOptions(
-          { ...toolCall(input.stepTimeout), summary: `${position} · ${step.tool}` },
-          [{ stepId: step.id, tool: step.tool, args }],
-        );
-        record.attempts = out.attempt;
-        record.output = out.output;
-        state.usage = addUsage(state.usage, { toolCalls: out.attempt });
-      } else {
-        const inputs = state.steps
-          .filter((s) => step.dependsOn.includes(s.id))
-          .map(({ id, title, status, output }) => ({ id, title, status, ...(output !== undefined ? { output } : {}) }));
-        const out = await llm.executeStep.executeWithOptions({ ...llmCall, summary: `${position} · executor` }, [
-          {
-            goal: input.goal,
-            step: {
-              id: step.id,
-              title: step.title,
-              ...(step.description !== undefined ? { description: step.description } : {}),
-              ...(step.successCriterion !== undefined ? { successCriterion: step.successCriterion } : {}),
-            },
-            inputs,
-          },
-        ]);
-        record.attempts = out.attempt;
-        record.output = out.output;
-        state.usage = addUsage(state.usage, out.usage);
-      }
-      record.status = 'succeeded';
-      note('step-succeeded', `${position} ${step.title} succeeded`, step.id);
-      return true;
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      const attempts = attemptsOf(err);
-      record.attempts = attempts;
-      record.status = 'failed';
-      record.error = describeFailure(err);
-      if (step.tool !== undefined && !(err instanceof UnresolvedReferenceError)) {
-        state.usage = addUsage(state.usage, { toolCalls: attempts });
-      }
-      note('step-failed', `${position} ${step.title} failed: ${record.error}`, step.id);
-      return false;
-    }
-  }
-
-  /** Ends the run with this status once every message handler has finished. */
-  async function finish(status: RunStatus): Promise<RunResult> {
-    state.status = status;
-    note('run-finished', `run ${status}${state.failure ? `: ${state.failure.message}` : ''}`);
-    await condition(allHandlersFinished);
-    return state;
   }
 }
 
@@ -273,21 +674,4 @@ function checkedInput(raw: RunInput): ResolvedRunInput {
     if (!(err instanceof InvalidRunInputError)) throw err;
     throw ApplicationFailure.create({ type: ErrorType.InvalidRunInput, nonRetryable: true, message: err.message });
   }
-}
-
-/** How many attempts a failed step used, from the failure's details or its retry state. */
-function attemptsOf(err: unknown): number {
-  if (!(err instanceof ActivityFailure)) return err instanceof UnresolvedReferenceError ? 0 : 1;
-  const details = err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as ToolFailureDetails) : undefined;
-  if (typeof details?.attempt === 'number') return details.attempt;
-  return err.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? TOOL_MAX_ATTEMPTS : 1;
-}
-
-/** One line saying why a step failed, taken from the innermost useful cause. */
-function describeFailure(err: unknown): string {
-  if (err instanceof ActivityFailure) {
-    if (err.cause instanceof TimeoutFailure) return `timed out (${err.cause.timeoutType ?? 'timeout'})`;
-    if (err.cause) return err.cause.message;
-  }
-  return (err as Error)?.message ?? String(err);
 }

@@ -3,7 +3,7 @@
  * 2 usage error, 3 cannot reach Temporal or the model.
  */
 import { parseArgs } from 'node:util';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { InvalidRunInputError, parseRunInput, type RunInput } from '../contract/run-input.js';
 import type { RunState } from '../contract/run-state.js';
 import { createModel, modelConfigFromEnv } from '../llm/model.js';
@@ -21,7 +21,30 @@ import { createPlanwrightWorker, loadTools, ToolModuleError } from '../worker.js
 import { runDemo } from './demo.js';
 import { followRun, renderPlan, renderSummary } from './render.js';
 import type { planAndExecute } from '../../workflows/index.js';
-import { WORKFLOW_TYPE, approvePlanSignal, rejectPlanSignal, stateQuery } from '../../workflows/messages.js';
+import {
+  WORKFLOW_TYPE,
+  approvePlanUpdate,
+  changeGoalUpdate,
+  rejectPlanUpdate,
+  resolveEscalationUpdate,
+  stateQuery,
+} from '../../workflows/messages.js';
+
+/** Thrown when the run refuses a decision (stale plan version, no such escalation); exit code 1. */
+class RefusedError extends Error {
+  override readonly name = 'RefusedError';
+}
+
+/** Sends a decision as an update, so a refusal comes back at once with its reason. */
+async function decide(send: () => Promise<unknown>): Promise<void> {
+  try {
+    await send();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new RefusedError(`refused: ${err.cause?.message ?? err.message}`);
+    throw err;
+  }
+}
 
 /** Thrown for a command line that cannot be run as given; exit code 2. */
 class UsageError extends Error {
@@ -39,6 +62,9 @@ Usage: planwright <command> [options]
                [--max-steps N] [--step-timeout DUR] [--id ID] [--wait]
   approve <id> [--version N]       approve the plan awaiting approval
   reject <id> --feedback TEXT [--version N]
+  change-goal <id> <new goal> [--reason TEXT]
+  resolve <id> <step> retry|skip|replan|abort [--note TEXT]
+                                   decide about a step escalated to a person
   status <id>                      the run's state
   watch <id>                       follow a run until it ends
   result <id>                      wait for a run's result and print its answer
@@ -99,6 +125,8 @@ export async function main(argv: string[]): Promise<number> {
       id: { type: 'string' },
       version: { type: 'string' },
       feedback: { type: 'string' },
+      reason: { type: 'string' },
+      note: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -198,12 +226,46 @@ export async function main(argv: string[]): Promise<number> {
       const state = await handle.query(stateQuery);
       const version = integer(values.version, 'version') ?? state.plan?.version;
       if (version === undefined) throw new UsageError(`run ${id} has no plan yet; try again in a moment`);
-      if (command === 'approve') await handle.signal(approvePlanSignal, { version });
+      if (command === 'approve') await decide(() => handle.executeUpdate(approvePlanUpdate, { args: [{ version }] }));
       else {
         if (!values.feedback) throw new UsageError('reject needs --feedback saying what to change');
-        await handle.signal(rejectPlanSignal, { version, feedback: values.feedback });
+        const feedback = values.feedback;
+        await decide(() => handle.executeUpdate(rejectPlanUpdate, { args: [{ version, feedback }] }));
       }
       out(`${command === 'approve' ? 'approved' : 'rejected'} plan v${version} of ${id}`, { workflowId: id, version });
+      return 0;
+    }
+
+    case 'change-goal': {
+      const [id, ...words] = positionals;
+      if (!id || words.length === 0) throw new UsageError('change-goal needs a workflow id and the new goal');
+      const goal = words.join(' ');
+      const { client: c } = await client();
+      const handle = c.workflow.getHandle(id);
+      await decide(() =>
+        handle.executeUpdate(changeGoalUpdate, {
+          args: [{ goal, ...(values.reason ? { reason: values.reason } : {}) }],
+        }),
+      );
+      out(`goal of ${id} changed; the run replans for it`, { workflowId: id, goal });
+      return 0;
+    }
+
+    case 'resolve': {
+      const [id, stepId, decision] = positionals;
+      if (!id || !stepId || !decision) throw new UsageError('resolve needs a workflow id, a step id and a decision');
+      if (!['retry', 'skip', 'replan', 'abort'].includes(decision)) {
+        throw new UsageError(`"${decision}" is not a decision; use retry, skip, replan or abort`);
+      }
+      const { client: c } = await client();
+      const handle = c.workflow.getHandle(id);
+      const resolution = {
+        stepId,
+        decision: decision as 'retry' | 'skip' | 'replan' | 'abort',
+        ...(values.note ? { note: values.note } : {}),
+      };
+      await decide(() => handle.executeUpdate(resolveEscalationUpdate, { args: [resolution] }));
+      out(`${decision} ${stepId} in ${id}`, { workflowId: id, ...resolution });
       return 0;
     }
 
@@ -265,7 +327,7 @@ export function reportError(err: unknown): number {
     process.stderr.write(`planwright: ${message}\n`);
     return 3;
   }
-  if (err instanceof WorkflowNotFoundError) {
+  if (err instanceof WorkflowNotFoundError || err instanceof RefusedError) {
     process.stderr.write(`planwright: ${message}\n`);
     return 1;
   }

@@ -33,6 +33,8 @@ export const RunInputSchema = z.object({
   review: z.enum(['failures', 'every-step']).default('failures'),
   budget: z.object({ llmCalls: count(1, 1_000_000).optional(), tokens: count(1, 1_000_000_000).optional() }).optional(),
   planCache: z.union([z.boolean(), z.object({ ttl: DurationSchema })]).default(false),
+  /** Continue as new once the history has this many events (default: when Temporal suggests it). */
+  historyLimit: count(50, 50_000).optional(),
 });
 
 /** The input of a run, as callers write it (optional fields may be left out). */

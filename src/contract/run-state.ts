@@ -41,6 +41,14 @@ export type RunEventType =
   | 'step-started'
   | 'step-succeeded'
   | 'step-failed'
+  | 'step-skipped'
+  | 'fallback'
+  | 'escalated'
+  | 'escalation-resolved'
+  | 'replanned'
+  | 'goal-changed'
+  | 'budget-spent'
+  | 'continued-as-new'
   | 'run-finished';
 
 /** One entry of a run's bounded trace. `at` is workflow time, ISO 8601. */
@@ -70,6 +78,8 @@ export interface RunState {
   usage: Usage;
   events: RunEvent[];
   failure?: { stepId?: string; message: string };
+  /** The step a person is asked to decide about, while the status is `awaiting-decision`. */
+  escalation?: { stepId: string; message: string };
 }
 
 /** What `planAndExecute` returns. */

@@ -4,7 +4,7 @@
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import { ErrorType } from '../contract/errors.js';
@@ -68,6 +68,22 @@ export interface Model {
    * @throws {ApplicationFailure} classified as for `structured`.
    */
   text(request: { phase: Phase; messages: ChatCompletionMessageParam[] }): Promise<Structured<string>>;
+  /**
+   * One turn of a conversation in which the model may call tools: returns its text, or the calls it wants.
+   * @throws {ApplicationFailure} classified as for `structured`.
+   */
+  converse(request: {
+    phase: Phase;
+    messages: ChatCompletionMessageParam[];
+    tools: ChatCompletionTool[];
+  }): Promise<Structured<{ content: string; toolCalls: ModelToolCall[] }>>;
+}
+
+/** A tool call the model asked for; `arguments` is the JSON text it wrote. */
+export interface ModelToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
 /** Creates a {@link Model} over the `openai` client. */
@@ -82,7 +98,7 @@ export function createModel(config: ModelConfig): Model {
   const complete = async (
     phase: Phase,
     body: Omit<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, 'model'>,
-  ): Promise<{ content: string; usage: TokenUsage }> => {
+  ): Promise<{ content: string; toolCalls: ModelToolCall[]; usage: TokenUsage }> => {
     let completion: OpenAI.Chat.ChatCompletion;
     try {
       completion = await client.chat.completions.create(
@@ -112,7 +128,10 @@ export function createModel(config: ModelConfig): Model {
         message: 'the model ran out of output tokens before finishing its answer',
       });
     }
-    return { content: choice?.message.content ?? '', usage };
+    const toolCalls = (choice?.message.tool_calls ?? []).flatMap((call) =>
+      call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
+    );
+    return { content: choice?.message.content ?? '', toolCalls, usage };
   };
 
   return {
@@ -150,6 +169,10 @@ export function createModel(config: ModelConfig): Model {
     async text({ phase, messages }) {
       const { content, usage } = await complete(phase, { messages });
       return { value: content, usage };
+    },
+    async converse({ phase, messages, tools }) {
+      const { content, toolCalls, usage } = await complete(phase, { messages, ...(tools.length > 0 ? { tools } : {}) });
+      return { value: { content, toolCalls }, usage };
     },
   };
 }

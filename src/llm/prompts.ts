@@ -146,3 +146,87 @@ export function synthesizerMessages(request: {
     },
   ];
 }
+
+/** What the replanner is told. */
+export interface ReplannerRequest {
+  goal: string;
+  /** Why the replanner is consulted: a failure, a changed goal, a review after a step. */
+  reason: string;
+  /** Finished steps with their outputs; they are kept as they are. */
+  done: readonly StepReport[];
+  failure?: { stepId?: string; message: string };
+  /** Steps not finished yet, as currently planned. */
+  remaining: readonly Plan['steps'][number][];
+  tools: readonly ToolInfo[];
+  maxSteps: number;
+  /** Problems with the replanner's previous answer, or a reviewer's feedback on a revised plan. */
+  revise?: { issues: readonly PlanIssue[]; feedback?: string };
+}
+
+/** Messages asking the replanner whether to continue, revise the remaining steps, or finish. */
+export function replannerMessages(request: ReplannerRequest): ChatCompletionMessageParam[] {
+  const catalog = request.tools.map(
+    (t) => `- ${t.name}: ${t.description}\n  input schema: ${JSON.stringify(t.inputSchema)}`,
+  );
+  const parts = [
+    `Goal: ${request.goal}`,
+    `Why you are consulted: ${request.reason}`,
+    request.failure
+      ? `What failed: ${request.failure.stepId ? `step "${request.failure.stepId}": ` : ''}${request.failure.message}`
+      : '',
+    `Finished steps (kept as they are; refer to their results with {{id}} references):\n${request.done.length > 0 ? reportBlock(request.done) : '(none)'}`,
+    `Remaining steps as planned:\n${request.remaining.length > 0 ? JSON.stringify(request.remaining, null, 2) : '(none)'}`,
+    request.revise && request.revise.issues.length > 0
+      ? `Your previous answer had these problems:\n${formatIssues(request.revise.issues)}`
+      : '',
+    request.revise?.feedback
+      ? `A reviewer rejected your revised plan with this feedback:\n${request.revise.feedback}`
+      : '',
+  ];
+  return [
+    {
+      role: 'system',
+      content:
+        'You are the replanner of an agent. Decide how the run goes on:\n' +
+        '- "continue": the remaining steps are fine as they are (after a failure, the failed step is tried again);\n' +
+        '- "revise": replace the remaining steps with new ones ("steps"), in the plan format below. Never repeat a ' +
+        `finished step and never reuse a finished step's id; at most ${request.maxSteps} steps in all;\n` +
+        '- "finish": the finished steps already answer the goal; write the final answer ("answer").\n' +
+        `Always give a short "reason".\n\n${PLAN_RULES}\n\nTools:\n${catalog.join('\n') || '(none)'}`,
+    },
+    { role: 'user', content: parts.filter(Boolean).join('\n\n') },
+  ];
+}
+
+/** One earlier turn of an executor's conversation: tool calls it asked for, or a tool's result. */
+export type ExecutorTurn =
+  | { role: 'assistant'; toolCalls: Array<{ id: string; tool: string; args: Json }> }
+  | { role: 'tool'; callId: string; tool: string; output?: Json; error?: string };
+
+/** The executor's conversation so far as chat messages: the step, then every earlier turn. */
+export function executorConversation(
+  request: Parameters<typeof executorMessages>[0],
+  turns: readonly ExecutorTurn[],
+): ChatCompletionMessageParam[] {
+  const messages = executorMessages(request);
+  for (const turn of turns) {
+    if (turn.role === 'assistant') {
+      messages.push({
+        role: 'assistant',
+        content: null,
+        tool_calls: turn.toolCalls.map((call) => ({
+          id: call.id,
+          type: 'function',
+          function: { name: call.tool, arguments: JSON.stringify(call.args) },
+        })),
+      });
+    } else {
+      messages.push({
+        role: 'tool',
+        tool_call_id: turn.callId,
+        content: turn.error !== undefined ? `Error: ${turn.error}` : quoteOutput(turn.output),
+      });
+    }
+  }
+  return messages;
+}

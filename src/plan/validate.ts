@@ -4,12 +4,14 @@
 import type { Plan, PlanIssue } from '../contract/plan.js';
 import { PlanSchema, zodIssues } from '../contract/plan.js';
 import { ancestorsOf, findCycle } from './graph.js';
-import { findReferences } from './references.js';
+import { findReferences, type Reference } from './references.js';
+import { missingPath } from './schema-path.js';
+import type { ToolInfo } from '../contract/tools.js';
 
 /** What a plan is checked against. */
 export interface PlanLimits {
-  /** Names of the tools the worker offers. */
-  tools: readonly string[];
+  /** The tools the worker offers (their output schemas let references be checked before a run). */
+  tools: ReadonlyArray<Pick<ToolInfo, 'name' | 'outputSchema'>>;
   /** Most steps one plan may have. */
   maxSteps: number;
 }
@@ -26,8 +28,9 @@ export function validatePlan(plan: unknown, limits: PlanLimits): PlanIssue[] {
   }
   const { steps } = parsed.data;
   const issues: PlanIssue[] = [];
-  const known = new Set(limits.tools);
-  const toolList = limits.tools.length > 0 ? limits.tools.join(', ') : 'none';
+  const tools = new Map(limits.tools.map((t) => [t.name, t]));
+  const known = new Set(tools.keys());
+  const toolList = known.size > 0 ? [...known].join(', ') : 'none';
 
   if (steps.length > limits.maxSteps) {
     issues.push({ message: `the plan has ${steps.length} steps; at most ${limits.maxSteps} are allowed` });
@@ -66,11 +69,28 @@ export function validatePlan(plan: unknown, limits: PlanLimits): PlanIssue[] {
             stepId: step.id,
             message: `${ref.text} refers to "${ref.stepId}", which is not among its dependencies; add it to dependsOn`,
           });
+        } else {
+          const problem = referencedPathProblem(steps, tools, ref);
+          if (problem) issues.push({ stepId: step.id, message: `${ref.text} cannot resolve: ${problem}` });
         }
       }
     }
   }
   return issues;
+}
+
+/** Why a reference's path cannot exist in the referenced step's output, if that can be known now. */
+function referencedPathProblem(
+  steps: Plan['steps'],
+  tools: ReadonlyMap<string, Pick<ToolInfo, 'outputSchema'>>,
+  ref: Reference,
+): string | undefined {
+  if (ref.path.length === 0) return undefined;
+  const target = steps.find((s) => s.id === ref.stepId);
+  if (!target) return undefined;
+  if (target.tool === undefined) return `"${ref.stepId}" is an open step whose output is text, with no fields`;
+  const schema = tools.get(target.tool)?.outputSchema;
+  return schema && !target.fallback ? missingPath(schema, ref.path) : undefined;
 }
 
 /** Renders plan issues one per line, for people and for the planner's revision prompt. */

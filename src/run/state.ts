@@ -1,7 +1,8 @@
 /**
  * Pure updates of a run's state. The workflow owns one RunState and changes it only through these.
  */
-import type { Json, VersionedPlan } from '../contract/plan.js';
+import type { Json, Plan, PlanIssue, VersionedPlan } from '../contract/plan.js';
+import type { ToolInfo } from '../contract/tools.js';
 import {
   MAX_EVENTS,
   NO_USAGE,
@@ -22,10 +23,34 @@ export function recordEvent(state: RunState, event: RunEvent): void {
   if (state.events.length > MAX_EVENTS) state.events.splice(0, state.events.length - MAX_EVENTS);
 }
 
-/** Makes `plan` the current plan: its steps start pending. */
-export function adoptPlan(state: RunState, plan: VersionedPlan): void {
+/** Statuses of finished steps: a new plan keeps them exactly as they are. */
+export const FINISHED: readonly StepStatus[] = ['succeeded', 'skipped'];
+
+/** Makes `plan` the current plan, keeping the record of every finished step it carries over; the rest start pending. */
+export function adoptPlan(state: RunState, plan: VersionedPlan, reason: string): void {
+  const finished = new Map(state.steps.filter((s) => FINISHED.includes(s.status)).map((s) => [s.id, s]));
   state.plan = plan;
-  state.steps = plan.steps.map((s) => ({ id: s.id, title: s.title, status: 'pending', attempts: 0 }));
+  state.steps = plan.steps.map(
+    (s) => finished.get(s.id) ?? { id: s.id, title: s.title, status: 'pending' as const, attempts: 0 },
+  );
+  state.planHistory.push({ version: plan.version, reason, steps: plan.steps });
+}
+
+/**
+ * A revision's plan: the finished steps of the current plan, unchanged, then the new remaining steps.
+ * New steps may not reuse a finished step's id (finished steps are never rewritten).
+ */
+export function revisedPlan(state: RunState, steps: Plan['steps']): { plan: Plan; issues: PlanIssue[] } {
+  const status = statusById(state);
+  const kept = (state.plan?.steps ?? []).filter((s) => FINISHED.includes(status[s.id] ?? 'pending'));
+  const keptIds = new Set(kept.map((s) => s.id));
+  const issues = steps
+    .filter((s) => keptIds.has(s.id))
+    .map((s) => ({ stepId: s.id, message: `"${s.id}" is a finished step; give the new step another id` }));
+  return {
+    plan: { ...(state.plan?.rationale ? { rationale: state.plan.rationale } : {}), steps: [...kept, ...steps] },
+    issues,
+  };
 }
 
 /** The status of every step, by id. */
@@ -69,4 +94,24 @@ export function renderChecklist(state: RunState): string {
   }
   if (state.failure) lines.push('', `Failure: ${state.failure.message.slice(0, 500)}`);
   return lines.join('\n');
+}
+
+/** Everything a run carries across `continueAsNew`: its state and the bookkeeping behind its decisions. */
+export interface RunMemory {
+  state: RunState;
+  /** What the worker offered at the start (tools, registered search attributes). */
+  worker?: { tools: ToolInfo[]; searchAttributes: string[] };
+  /** Step failures since the last success. */
+  failuresInARow: number;
+  /** Steps a person has already decided about. */
+  escalated: string[];
+  /** A goal change not acted on yet. */
+  goalChange?: { goal: string; reason?: string };
+  /** With `review: 'every-step'`: the step after which the replanner is due. */
+  reviewAfter?: string;
+}
+
+/** The memory of a run that has just started. */
+export function newMemory(goal: string): RunMemory {
+  return { state: initialState(goal), failuresInARow: 0, escalated: [] };
 }

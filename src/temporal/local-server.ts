@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TestWorkflowEnvironment, type EphemeralServerExecutable } from '@temporalio/testing';
 import { cacheDir, startDevServer, type ProvisionOptions } from './provision.js';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
 /**
  * The CLI prints its banner on stdout, which the SDK passes through to ours; a wrapper that sends it to
@@ -57,6 +58,7 @@ export async function startLocalTemporal(
           ...(port !== undefined ? { port } : {}),
           ...(dbFilename !== undefined ? { dbFilename } : {}),
           log: { format: 'pretty', level: 'error' },
+          searchAttributes: SEARCH_ATTRIBUTES,
         },
       }),
     options,

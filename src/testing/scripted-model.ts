@@ -11,6 +11,8 @@ import { PHASE_HEADER, type Phase } from '../llm/model.js';
 export type ScriptedReply =
   /** A normal answer; objects are sent as JSON text (what structured outputs return). */
   | { content: string | object; delayMs?: number; usage?: { prompt_tokens: number; completion_tokens: number } }
+  /** The model asks for tool calls (arguments objects are sent as JSON text). */
+  | { toolCalls: Array<{ name: string; arguments: object | string }>; delayMs?: number }
   /** An HTTP error, with an optional `Retry-After` (seconds). */
   | { fault: { status: number; message?: string; retryAfter?: number }; delayMs?: number }
   /** A body that is not JSON at all. */
@@ -133,20 +135,37 @@ export async function startScriptedModel(options: { script?: Script; port?: numb
       res.end(reply.malformed);
       return;
     }
-    const content = typeof reply.content === 'string' ? reply.content : JSON.stringify(reply.content);
-    const promptChars = JSON.stringify(request.messages).length;
-    const usage = reply.usage ?? {
-      prompt_tokens: Math.ceil(promptChars / 4),
-      completion_tokens: Math.ceil(content.length / 4),
+    const promptTokens = Math.ceil(JSON.stringify(request.messages).length / 4);
+    const message =
+      'toolCalls' in reply
+        ? {
+            role: 'assistant',
+            content: null,
+            refusal: null,
+            tool_calls: reply.toolCalls.map((call, i) => ({
+              id: `call_${requests.length}_${i}`,
+              type: 'function',
+              function: {
+                name: call.name,
+                arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments),
+              },
+            })),
+          }
+        : {
+            role: 'assistant',
+            content: typeof reply.content === 'string' ? reply.content : JSON.stringify(reply.content),
+            refusal: null,
+          };
+    const usage = ('usage' in reply ? reply.usage : undefined) ?? {
+      prompt_tokens: promptTokens,
+      completion_tokens: Math.ceil(JSON.stringify(message).length / 4),
     };
     return send(res, 200, {
       id: `chatcmpl-scripted-${requests.length}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: request.model,
-      choices: [
-        { index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null },
-      ],
+      choices: [{ index: 0, message, finish_reason: 'toolCalls' in reply ? 'tool_calls' : 'stop', logprobs: null }],
       usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
     });
   }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Json } from '../contract/plan.js';
+import type { JsonSchemaObject, ToolInfo } from '../contract/tools.js';
 
 /** What a tool's `run` receives besides its input. */
 export interface ToolContext {
@@ -45,13 +46,7 @@ export interface Tool {
   run(input: unknown, ctx: ToolContext): Promise<unknown> | unknown;
 }
 
-/** What the planner and the workflow learn about a tool. Plain JSON. */
-export interface ToolInfo {
-  name: string;
-  description: string;
-  /** JSON schema of the tool's input. */
-  inputSchema: { [key: string]: Json };
-}
+export type { ToolInfo } from '../contract/tools.js';
 
 const TOOL_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
@@ -77,10 +72,13 @@ export function defineTool<I extends z.ZodType, O extends z.ZodType = z.ZodType<
 
 /** Describes a tool for the planner and the workflow. */
 export function toolInfo(tool: Tool): ToolInfo {
+  const schema = (type: z.ZodType, io: 'input' | 'output') =>
+    z.toJSONSchema(type, { io, unrepresentable: 'any' }) as JsonSchemaObject;
   return {
     name: tool.name,
     description: tool.description,
-    inputSchema: z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as ToolInfo['inputSchema'],
+    inputSchema: schema(tool.input, 'input'),
+    ...(tool.output ? { outputSchema: schema(tool.output, 'output') } : {}),
   };
 }
 

@@ -144,7 +144,7 @@ describe('synthesize and executeStep', () => {
       step: { id: 'draft', title: 'Draft' },
       inputs: steps,
     });
-    expect(executed.output).toBe('Draft ready.');
+    expect(executed).toMatchObject({ kind: 'answer', output: 'Draft ready.' });
     expect(model.requests[1]?.phase).toBe('execute');
   });
 });

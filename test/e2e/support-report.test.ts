@@ -1,26 +1,16 @@
 /**
- * End to end on the Temporal dev server: the real worker, real activities and tools, the real `openai`
- * client talking HTTP to the scripted model. With PLANWRIGHT_RECORD_HISTORIES=1 the runs' histories are
- * saved under test/histories/ for the replay test.
+ * The support-report run end to end on the Temporal dev server (real worker, activities and tools, the real
+ * `openai` client over HTTP to the scripted model), and the demo command as a user runs it.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_GOAL, DEMO_PLAN, DEMO_WORKSPACE, demoScript } from '../../src/demo/support-report.js';
 import type { RunResult } from '../../src/contract/run-state.js';
-import { createModel } from '../../src/llm/model.js';
-import { builtinTools } from '../../src/tools/builtin.js';
-import type { Tool } from '../../src/tools/define.js';
-import { startScriptedModel, type Script, type ScriptedModel } from '../../src/testing/scripted-model.js';
-import { createPlanwrightWorker } from '../../src/worker.js';
-import type { planAndExecute } from '../../workflows/index.js';
-import { WORKFLOW_TYPE } from '../../workflows/messages.js';
-import { devServerEnv, unique } from '../support/temporal.js';
-import { inject } from 'vitest';
+import { runScenario } from '../support/e2e.js';
+import { devServerEnv } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -29,56 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.teardown();
 });
-
-/** The built-in tools, each counting its own calls. */
-function countingTools(): { tools: Tool[]; calls: Record<string, number> } {
-  const calls: Record<string, number> = {};
-  const tools = builtinTools.map((tool) => ({
-    ...tool,
-    run: (input: unknown, ctx: Parameters<Tool['run']>[1]) => {
-      calls[tool.name] = (calls[tool.name] ?? 0) + 1;
-      return tool.run(input, ctx);
-    },
-  }));
-  return { tools, calls };
-}
-
-/** Runs one workflow against a fresh worker with real activities and a scripted model. */
-async function runScenario(
-  name: string,
-  script: Script,
-): Promise<{ result: RunResult; model: ScriptedModel; calls: Record<string, number>; handle: WorkflowHandle }> {
-  const model = await startScriptedModel({ script });
-  const { tools, calls } = countingTools();
-  const taskQueue = unique('e2e');
-  const worker = await createPlanwrightWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    model: createModel({ apiKey: 'scripted', baseURL: model.url, model: 'scripted', timeoutMs: 10_000 }),
-    tools,
-    workspace: DEMO_WORKSPACE,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  try {
-    const { result, handle } = await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
-        taskQueue,
-        workflowId: unique(name),
-        args: [{ goal: DEMO_GOAL }],
-        staticSummary: name,
-      });
-      return { result: await handle.result(), handle };
-    });
-    if (process.env.PLANWRIGHT_RECORD_HISTORIES === '1') {
-      const history = await handle.fetchHistory();
-      writeFileSync(path.resolve('test/histories', `${name}.json`), historyToJSON(history));
-    }
-    return { result, model, calls, handle };
-  } finally {
-    await model.close();
-  }
-}
 
 /** The facts the report should state, computed here straight from the CSV. */
 function factsFromCsv() {
@@ -95,12 +35,15 @@ function factsFromCsv() {
 
 describe('the support-report run, end to end', () => {
   it('plans, runs every step once in parallel waves, and reports the figures in the data', async () => {
-    const { result, model, calls } = await runScenario('support-report', demoScript());
+    const { result, model, counts } = await runScenario(env, 'support-report', {
+      script: demoScript(),
+      input: { goal: DEMO_GOAL },
+    });
     const facts = factsFromCsv();
 
     expect(result.status).toBe('completed');
     expect(result.steps.map((s) => [s.id, s.status])).toEqual(DEMO_PLAN.steps.map((s) => [s.id, 'succeeded']));
-    expect(calls).toEqual({ data_query: 4, calculator: 1 });
+    expect(counts.byTool).toEqual({ data_query: 4, calculator: 1 });
     expect(result.usage.toolCalls).toBe(5);
     expect(result.usage.llmCalls).toBe(2);
     expect(result.answer).toContain(`**${facts.total} tickets**`);
@@ -119,19 +62,22 @@ describe('the support-report run, end to end', () => {
   it('ends partial with an honest answer when a step cannot read its file', async () => {
     const plan = structuredClone(DEMO_PLAN);
     plan.steps[2]!.args = JSON.stringify({ file: 'last-year.csv', aggregate: { op: 'avg', field: 'csat' } });
-    const { result, calls } = await runScenario('support-report-missing-file', {
-      plan: [{ content: plan }],
-      synthesize: [{ content: 'Partial report: satisfaction could not be computed.' }],
+    const { result, counts } = await runScenario(env, 'support-report-missing-file', {
+      script: {
+        plan: [{ content: plan }],
+        synthesize: [{ content: 'Partial report: satisfaction could not be computed.' }],
+      },
+      input: { goal: DEMO_GOAL, maxReplans: 0 },
     });
     expect(result.status).toBe('partial');
     expect(result.failure).toEqual({
       stepId: 'overall_csat',
-      message: 'data_query failed: "last-year.csv" does not exist in the workspace',
+      message: 'data_query failed: "last-year.csv" does not exist in the workspace; no replans left',
     });
     expect(result.steps.find((s) => s.id === 'overall_csat')).toMatchObject({ status: 'failed', attempts: 1 });
     expect(result.answer).toBe('Partial report: satisfaction could not be computed.');
-    // The failure is permanent: the tool ran once for that step, not once per retry.
-    expect(calls.data_query).toBeLessThanOrEqual(4);
+    // The failure is permanent: the tool ran once for that file, not once per retry.
+    expect(counts.byKey['last-year.csv']).toBe(1);
   });
 });
 

@@ -14,8 +14,10 @@ export function mockActivities(overrides: Partial<Activities>): Activities {
     throw ApplicationFailure.create({ nonRetryable: true, message: `unexpected call of activity ${name}` });
   };
   return {
-    listTools: async () => ({ tools: builtinTools.map(toolInfo) }),
+    describeWorker: async () => ({ tools: builtinTools.map(toolInfo), searchAttributes: [] }),
     createPlan: unexpected('createPlan'),
+    revisePlan: unexpected('revisePlan'),
+    replan: unexpected('replan'),
     runTool: unexpected('runTool'),
     executeStep: unexpected('executeStep'),
     synthesize: unexpected('synthesize'),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/contract/plan.js';
 import { formatIssues, validatePlan } from '../../src/plan/validate.js';
 
-const limits = { tools: ['data_query', 'calculator'], maxSteps: 5 };
+const limits = { tools: [{ name: 'data_query' }, { name: 'calculator' }], maxSteps: 5 };
 const plan = (steps: Plan['steps']): Plan => ({ steps });
 
 describe('validatePlan', () => {
@@ -90,6 +90,60 @@ describe('validatePlan', () => {
     const issues = validatePlan(plan([{ id: 'a', title: 'A', dependsOn: [], args: { x: 1 } }]), limits);
     expect(issues).toEqual([
       { stepId: 'a', message: 'has args but no tool; give the tool, or drop args for an open step' },
+    ]);
+  });
+});
+
+describe('reference paths checked against tool output schemas', () => {
+  const tools = [
+    {
+      name: 'data_query',
+      outputSchema: {
+        type: 'object',
+        properties: {
+          matched: { type: 'number' },
+          groups: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { key: { type: 'string' }, value: { type: 'number' } },
+              additionalProperties: false,
+            },
+          },
+        },
+        additionalProperties: false,
+      },
+    },
+    { name: 'calculator' },
+  ];
+  const withRef = (expression: string, target: Partial<Plan['steps'][number]> = {}) =>
+    validatePlan(
+      plan([
+        { id: 'q', title: 'Q', dependsOn: [], tool: 'data_query', args: { file: 'a.csv' }, ...target },
+        { id: 'c', title: 'C', dependsOn: ['q'], tool: 'calculator', args: { expression } },
+      ]),
+      { tools, maxSteps: 5 },
+    ).map((i) => i.message);
+
+  it('accepts paths the schema has', () => {
+    expect(withRef('{{q.groups.0.value}} / {{q.matched}}')).toEqual([]);
+  });
+
+  it('refuses paths the schema does not have, before anything runs', () => {
+    expect(withRef('{{q.total}}')).toEqual([
+      '{{q.total}} cannot resolve: the output has no field "total" (fields: matched, groups)',
+    ]);
+    expect(withRef('{{q.groups.first.value}}')).toEqual([
+      '{{q.groups.first.value}} cannot resolve: groups is a list; "first" is not an index',
+    ]);
+    expect(withRef('{{q.matched.value}}')).toEqual([
+      '{{q.matched.value}} cannot resolve: matched is a number; it has no "value"',
+    ]);
+  });
+
+  it('refuses a path into an open step, whose output is text', () => {
+    expect(withRef('{{q.value}}', { tool: undefined, args: undefined })).toEqual([
+      '{{q.value}} cannot resolve: "q" is an open step whose output is text, with no fields',
     ]);
   });
 });

@@ -2,102 +2,17 @@
  * Every branch of planAndExecute's decisions, on the time-skipping test server with typed activity mocks.
  */
 import { Context } from '@temporalio/activity';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Activities, CreatePlanInput, RunToolInput } from '../../activities/index.js';
+import { describe, expect, it } from 'vitest';
+import type { CreatePlanInput } from '../../activities/index.js';
 import { ErrorType } from '../../src/contract/errors.js';
 import type { Plan } from '../../src/contract/plan.js';
-import type { RunInput } from '../../src/contract/run-input.js';
-import type { RunResult } from '../../src/contract/run-state.js';
-import type { planAndExecute } from '../../workflows/index.js';
-import { WORKFLOW_TYPE, approvePlanSignal, rejectPlanSignal, stateQuery } from '../../workflows/messages.js';
+import { approvePlanSignal, rejectPlanSignal, stateQuery } from '../../workflows/messages.js';
 import { ONE_CALL, mockActivities, planned } from '../support/mock-activities.js';
-import { bundledWorker, timeSkippingEnv, unique } from '../support/temporal.js';
+import { reportOutputs, reportPlan, toolsAnswering, until, timeSkippingSuite } from '../support/run-workflow.js';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-
-type Handle = WorkflowHandle<typeof planAndExecute>;
-
-/** Runs one workflow on a fresh worker and task queue; `during` may signal or query it before the result. */
-async function run(
-  activities: Activities,
-  input: RunInput,
-  during?: (handle: Handle) => Promise<void>,
-): Promise<RunResult> {
-  const taskQueue = unique('tq');
-  const worker = await bundledWorker(env, {
-    taskQueue,
-    activities,
-    defaultHeartbeatThrottleInterval: '50ms',
-    maxHeartbeatThrottleInterval: '100ms',
-  });
-  return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
-      taskQueue,
-      workflowId: unique('run'),
-      args: [input],
-    });
-    await during?.(handle);
-    return handle.result();
-  });
-}
-
-/** Polls the state query until `predicate` holds. */
-async function until(handle: Handle, predicate: (state: RunResult) => boolean): Promise<RunResult> {
-  for (let i = 0; i < 200; i++) {
-    const state = await handle.query(stateQuery);
-    if (predicate(state)) return state;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the run never reached the expected state');
-}
-
-const reportPlan: Plan = {
-  steps: [
-    {
-      id: 'count',
-      title: 'Count per intent',
-      dependsOn: [],
-      tool: 'data_query',
-      args: { file: 't.csv', groupBy: 'intent' },
-    },
-    { id: 'total', title: 'Count all', dependsOn: [], tool: 'data_query', args: { file: 't.csv' } },
-    {
-      id: 'share',
-      title: 'Top share',
-      dependsOn: ['count', 'total'],
-      tool: 'calculator',
-      args: { expression: '{{count.groups.0.value}} / {{total.value}} * 100' },
-    },
-  ],
-};
-
-/** A runTool mock that answers from a table of outputs and records every call. */
-function toolsAnswering(outputs: Record<string, RunToolInput['args']>, calls: RunToolInput[] = []) {
-  return {
-    calls,
-    runTool: async (input: RunToolInput) => {
-      calls.push(input);
-      const output = outputs[input.stepId];
-      if (output === undefined) throw ApplicationFailure.nonRetryable(`no output scripted for ${input.stepId}`);
-      return { output, attempt: Context.current().info.attempt };
-    },
-  };
-}
-
-const reportOutputs = {
-  count: { groups: [{ key: 'billing', value: 30 }], matched: 120 },
-  total: { value: 120 },
-  share: { expression: '30 / 120 * 100', value: 25 },
-};
+const { run, env: currentEnv } = timeSkippingSuite();
 
 describe('planAndExecute', () => {
   it('plans, runs steps after their dependencies with references resolved, and synthesizes', async () => {
@@ -177,7 +92,11 @@ describe('planAndExecute', () => {
       mockActivities({
         createPlan: async (input) => {
           requests.push(input);
-          return planned(requests.length === 1 ? bad : reportPlan);
+          return planned(bad);
+        },
+        revisePlan: async (input) => {
+          requests.push(input);
+          return planned(reportPlan);
         },
         runTool: toolsAnswering(reportOutputs).runTool,
         synthesize: async () => ({ answer: 'ok', usage: ONE_CALL }),
@@ -194,15 +113,11 @@ describe('planAndExecute', () => {
 
   it('fails the run with the problems when the plan stays invalid', async () => {
     let calls = 0;
-    const result = await run(
-      mockActivities({
-        createPlan: async () => {
-          calls++;
-          return { issues: [{ stepId: 'a', message: 'args is not valid JSON' }], usage: ONE_CALL };
-        },
-      }),
-      { goal: 'Report' },
-    );
+    const unusable = async () => {
+      calls++;
+      return { issues: [{ stepId: 'a', message: 'args is not valid JSON' }], usage: ONE_CALL };
+    };
+    const result = await run(mockActivities({ createPlan: unusable, revisePlan: unusable }), { goal: 'Report' });
     expect(result.status).toBe('failed');
     expect(calls).toBe(3);
     expect(result.failure?.message).toBe(
@@ -234,12 +149,12 @@ describe('planAndExecute', () => {
     expect(result.status).toBe('completed');
     expect(tools.calls).toHaveLength(3);
     expect(result.events.find((e) => e.type === 'signal-ignored')?.message).toBe(
-      'approval of plan v7 ignored: the current plan is v1',
+      'approvePlan {"version":7} ignored: plan v7 is not the plan awaiting approval (v1)',
     );
   });
 
   it('ends the run rejected, with nothing executed, when no approval comes within a day', async () => {
-    const startedAt = await env.currentTimeMs();
+    const startedAt = await currentEnv().currentTimeMs();
     const tools = toolsAnswering(reportOutputs);
     const result = await run(mockActivities({ createPlan: async () => planned(reportPlan), runTool: tools.runTool }), {
       goal: 'Report',
@@ -250,7 +165,7 @@ describe('planAndExecute', () => {
     expect(result.failure?.message).toBe('plan v1 was not approved within 1 day');
     expect(tools.calls).toEqual([]);
     expect(result.steps.every((s) => s.status === 'pending')).toBe(true);
-    expect((await env.currentTimeMs()) - startedAt).toBeGreaterThanOrEqual(24 * 3600 * 1000);
+    expect((await currentEnv().currentTimeMs()) - startedAt).toBeGreaterThanOrEqual(24 * 3600 * 1000);
   });
 
   it('sends a rejected plan back with the feedback and runs the approved revision', async () => {
@@ -260,7 +175,11 @@ describe('planAndExecute', () => {
       mockActivities({
         createPlan: async (input) => {
           requests.push(input);
-          return planned(requests.length === 1 ? reportPlan : onlyTotal);
+          return planned(reportPlan);
+        },
+        revisePlan: async (input) => {
+          requests.push(input);
+          return planned(onlyTotal);
         },
         runTool: toolsAnswering(reportOutputs).runTool,
         synthesize: async () => ({ answer: 'ok', usage: ONE_CALL }),
@@ -301,7 +220,7 @@ describe('planAndExecute', () => {
     expect(result.usage.toolCalls).toBe(3);
   });
 
-  it('ends partial when a step fails for good: dependents do not run, the answer says what is missing', async () => {
+  it('ends partial when a step fails for good and no replans are left: dependents do not run', async () => {
     const tools = toolsAnswering({ count: reportOutputs.count });
     let failureSeen: string | undefined;
     const result = await run(
@@ -323,12 +242,12 @@ describe('planAndExecute', () => {
           return { answer: 'Partial: counts only.', usage: ONE_CALL };
         },
       }),
-      { goal: 'Report' },
+      { goal: 'Report', maxReplans: 0 },
     );
     expect(result.status).toBe('partial');
     expect(result.answer).toBe('Partial: counts only.');
-    expect(result.failure).toEqual({ stepId: 'total', message: 'file is locked' });
-    expect(failureSeen).toBe('file is locked');
+    expect(result.failure).toEqual({ stepId: 'total', message: 'file is locked; no replans left' });
+    expect(failureSeen).toBe('file is locked; no replans left');
     expect(result.steps.map((s) => [s.id, s.status])).toEqual([
       ['count', 'succeeded'],
       ['total', 'failed'],
@@ -349,11 +268,11 @@ describe('planAndExecute', () => {
           });
         },
       }),
-      { goal: 'Report' },
+      { goal: 'Report', maxReplans: 0 },
     );
     expect(result.status).toBe('failed');
     expect(result.answer).toBeUndefined();
-    expect(result.failure).toEqual({ stepId: 'total', message: 'bad file' });
+    expect(result.failure).toEqual({ stepId: 'total', message: 'bad file; no replans left' });
   });
 
   it('fails a step whose reference cannot be resolved from the outputs', async () => {
@@ -364,7 +283,7 @@ describe('planAndExecute', () => {
         runTool: tools.runTool,
         synthesize: async () => ({ answer: 'ok', usage: ONE_CALL }),
       }),
-      { goal: 'Report' },
+      { goal: 'Report', maxReplans: 0 },
     );
     expect(result.status).toBe('partial');
     expect(result.steps[2]).toMatchObject({
@@ -390,7 +309,7 @@ describe('planAndExecute', () => {
         runTool: toolsAnswering(reportOutputs).runTool,
         executeStep: async (input) => {
           seen = input;
-          return { output: '120 tickets this week.', attempt: 1, usage: ONE_CALL };
+          return { kind: 'answer', output: '120 tickets this week.', attempt: 1, usage: ONE_CALL };
         },
         synthesize: async () => ({ answer: 'ok', usage: ONE_CALL }),
       }),
@@ -398,10 +317,11 @@ describe('planAndExecute', () => {
     );
     expect(result.status).toBe('completed');
     expect(result.steps[1]?.output).toBe('120 tickets this week.');
-    expect(seen).toEqual({
+    expect(seen).toMatchObject({
       goal: 'Report',
       step: { id: 'draft', title: 'Draft a summary', description: 'One line.' },
       inputs: [{ id: 'total', title: 'Count all', status: 'succeeded', output: { value: 120 } }],
+      turns: [],
     });
     expect(result.usage.llmCalls).toBe(3);
   });

@@ -1,0 +1,204 @@
+/**
+ * Every recovery and steering path end to end on the dev server, with real activities and tools and the
+ * scripted model. In each, the tools' own call counts show that no finished step ran twice.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvePlanUpdate, changeGoalUpdate, rejectPlanSignal, stateQuery } from '../../workflows/messages.js';
+import { STATUS_ATTRIBUTE } from '../../workflows/search-attributes.js';
+import { planReply, replanReply, runScenario, wireStep } from '../support/e2e.js';
+import { devServerEnv } from '../support/temporal.js';
+import type { RunResult } from '../../src/contract/run-state.js';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await devServerEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const FILE = 'support-tickets.csv';
+const count = (id: string, file = FILE, options: Parameters<typeof wireStep>[3] = {}) =>
+  wireStep(id, 'data_query', { file }, options);
+const wait = (label: string, ms: number, dependsOn: string[] = []) =>
+  wireStep(label, 'wait', { label, ms }, { dependsOn });
+const done = { synthesize: [{ content: 'Report written.' }] };
+
+async function until(
+  handle: { query: (q: typeof stateQuery) => Promise<RunResult> },
+  predicate: (s: RunResult) => boolean,
+) {
+  for (let i = 0; i < 400; i++) {
+    const state = await handle.query(stateQuery).catch(() => undefined);
+    if (state && predicate(state)) return state;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the run never reached the expected state');
+}
+
+describe('end to end on the dev server', () => {
+  it('runs a fan-out of four independent steps in about the time of the longest, not their sum', async () => {
+    const { result, counts } = await runScenario(env, 'fan-out', {
+      script: { plan: [planReply(wait('w1', 1500), wait('w2', 1500), wait('w3', 1500), wait('w4', 1500))], ...done },
+      input: { goal: 'Fan out', maxParallel: 4 },
+    });
+    expect(result.status).toBe('completed');
+    const at = (type: string) => result.events.filter((e) => e.type === type).map((e) => Date.parse(e.at));
+    const elapsed = Math.max(...at('step-succeeded')) - Math.min(...at('step-started'));
+    expect(elapsed).toBeGreaterThanOrEqual(1500);
+    expect(elapsed).toBeLessThan(4000); // in sequence they would take 6000 ms
+    expect(counts.byKey).toEqual({ w1: 1, w2: 1, w3: 1, w4: 1 });
+  });
+
+  it('recovers a failing critical tool by its fallback', async () => {
+    const { result, counts } = await runScenario(env, 'fallback', {
+      script: {
+        plan: [
+          planReply(count('tickets', 'this-week.csv', { fallback: { tool: 'data_query', args: { file: FILE } } })),
+        ],
+        ...done,
+      },
+      input: { goal: 'Count tickets' },
+    });
+    expect(result.status).toBe('completed');
+    expect(result.steps[0]).toMatchObject({ status: 'succeeded', output: { file: FILE, matched: 318, value: 318 } });
+    expect(counts.byKey).toEqual({ 'this-week.csv': 1, [FILE]: 1 });
+  });
+
+  it('recovers a failing critical tool by replanning, keeping the finished step', async () => {
+    const { result, counts, model } = await runScenario(env, 'replan', {
+      script: {
+        plan: [planReply(count('total'), count('per_intent', 'intents.csv', { dependsOn: ['total'] }))],
+        replan: [
+          replanReply({
+            action: 'revise',
+            reason: 'intents.csv does not exist; group the tickets file instead',
+            steps: [
+              wireStep(
+                'per_intent_v2',
+                'data_query',
+                { file: FILE, groupBy: 'intent', limit: 1 },
+                { dependsOn: ['total'] },
+              ),
+            ],
+          }),
+        ],
+        ...done,
+      },
+      input: { goal: 'Top intent' },
+    });
+    expect(result.status).toBe('completed');
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['total', 'succeeded'],
+      ['per_intent_v2', 'succeeded'],
+    ]);
+    expect(result.replans).toBe(1);
+    expect(counts.byTool.data_query).toBe(3); // total once, the failed file once, the revision once
+    const replanPrompt = JSON.stringify(model.requests.find((r) => r.phase === 'replan')?.messages);
+    expect(replanPrompt).toContain('\\"id\\": \\"total\\"');
+    expect(replanPrompt).toContain('intents.csv');
+  });
+
+  it('ends partial after maxReplans with a failure report', async () => {
+    const { result, counts } = await runScenario(env, 'partial', {
+      script: {
+        plan: [planReply(count('total'), count('missing', 'nowhere.csv', { dependsOn: ['total'] }))],
+        replan: [replanReply({ action: 'continue', reason: 'try again' })],
+        synthesize: [{ content: 'Only the total is known: 318 tickets.' }],
+      },
+      input: { goal: 'Count', maxReplans: 1 },
+    });
+    expect(result.status).toBe('partial');
+    expect(result.failure).toEqual({
+      stepId: 'missing',
+      message: 'data_query failed: "nowhere.csv" does not exist in the workspace; no replans left',
+    });
+    expect(result.answer).toBe('Only the total is known: 318 tickets.');
+    expect(counts.byKey).toEqual({ [FILE]: 1, 'nowhere.csv': 2 });
+  });
+
+  it('waits for approval and runs the approved plan', async () => {
+    const { result, counts, handle } = await runScenario(env, 'approved', {
+      script: { plan: [planReply(count('total'))], ...done },
+      input: { goal: 'Count', approval: 'plan' },
+      during: async (h) => {
+        const waiting = await until(h, (s) => s.status === 'awaiting-approval');
+        expect(waiting.steps.every((s) => s.status === 'pending')).toBe(true);
+        expect(await h.executeUpdate(approvePlanUpdate, { args: [{ version: waiting.plan!.version }] })).toBe(
+          'awaiting-approval',
+        );
+      },
+    });
+    expect(result.status).toBe('completed');
+    expect(counts.byKey).toEqual({ [FILE]: 1 });
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.get(STATUS_ATTRIBUTE)).toBe('completed');
+  });
+
+  it('sends a rejected plan back to the planner and runs the approved revision', async () => {
+    const { result, counts, model } = await runScenario(env, 'rejected-then-approved', {
+      script: { plan: [planReply(count('total')), planReply(count('urgent_total'))], ...done },
+      input: { goal: 'Count', approval: 'plan' },
+      during: async (h) => {
+        await until(h, (s) => s.status === 'awaiting-approval');
+        await h.signal(rejectPlanSignal, { version: 1, feedback: 'Count urgent tickets only.' });
+        await until(h, (s) => s.status === 'awaiting-approval' && s.plan?.version === 2);
+        await h.executeUpdate(approvePlanUpdate, { args: [{ version: 2 }] });
+      },
+    });
+    expect(result.status).toBe('completed');
+    expect(result.steps.map((s) => s.id)).toEqual(['urgent_total']);
+    expect(JSON.stringify(model.requests[1]?.messages)).toContain('Count urgent tickets only.');
+    expect(counts.byKey).toEqual({ [FILE]: 1 });
+  });
+
+  it('replans for a goal changed mid-way, keeping what was done', async () => {
+    const { result, counts, model } = await runScenario(env, 'goal-change', {
+      script: {
+        plan: [planReply(wait('first', 1500), wait('second', 200, ['first']))],
+        replan: [
+          replanReply({
+            action: 'revise',
+            reason: 'the new goal needs the ticket count',
+            steps: [count('total', FILE, { dependsOn: ['first'] })],
+          }),
+        ],
+        ...done,
+      },
+      input: { goal: 'Wait twice' },
+      during: async (h) => {
+        await until(h, (s) => s.steps[0]?.status === 'running');
+        await h.executeUpdate(changeGoalUpdate, { args: [{ goal: 'Count the tickets', reason: 'new priority' }] });
+      },
+    });
+    expect(result.status).toBe('completed');
+    expect(result.goal).toBe('Count the tickets');
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['first', 'succeeded'],
+      ['total', 'succeeded'],
+    ]);
+    expect(counts.byKey).toEqual({ first: 1, [FILE]: 1 });
+    expect(JSON.stringify(model.requests.find((r) => r.phase === 'replan')?.messages)).toContain(
+      'Goal: Count the tickets',
+    );
+  });
+
+  it('cancels a run: the running tool stops, and the result keeps what was done', async () => {
+    const { result, counts } = await runScenario(env, 'cancelled', {
+      script: { plan: [planReply(wait('quick', 100), wait('slow', 60_000, ['quick']))] },
+      input: { goal: 'Wait long' },
+      during: async (h) => {
+        await until(h, (s) => s.steps[1]?.status === 'running');
+        await new Promise((r) => setTimeout(r, 500));
+        await h.cancel();
+      },
+    });
+    expect(result.status).toBe('cancelled');
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['quick', 'succeeded'],
+      ['slow', 'cancelled'],
+    ]);
+    expect(counts.byKey).toEqual({ quick: 1, slow: 1 });
+  });
+});

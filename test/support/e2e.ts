@@ -1,0 +1,156 @@
+/**
+ * End-to-end runs on the shared dev server: the real worker and activities, real tools (each counting
+ * its own calls), and the real `openai` client talking HTTP to the scripted model. With
+ * PLANWRIGHT_RECORD_HISTORIES=1 each run's history is saved under test/histories/ for the replay test.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { inject } from 'vitest';
+import { z } from 'zod';
+import type { RunInput } from '../../src/contract/run-input.js';
+import type { RunResult } from '../../src/contract/run-state.js';
+import { DEMO_WORKSPACE } from '../../src/demo/support-report.js';
+import { createModel } from '../../src/llm/model.js';
+import { builtinTools } from '../../src/tools/builtin.js';
+import { defineTool, ToolError, type Tool } from '../../src/tools/define.js';
+import { startScriptedModel, type Script, type ScriptedModel } from '../../src/testing/scripted-model.js';
+import { createPlanwrightWorker } from '../../src/worker.js';
+import type { planAndExecute } from '../../workflows/index.js';
+import { WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { unique } from './temporal.js';
+
+/** A tool that takes a known time (heartbeating, and stopping when cancelled), for parallelism and cancellation. */
+export const waitTool = defineTool({
+  name: 'wait',
+  description: 'Waits for the given number of milliseconds, then returns the label.',
+  input: z.object({ label: z.string(), ms: z.number().int().min(0).max(600_000) }),
+  output: z.object({ label: z.string(), waited: z.number() }),
+  async run({ label, ms }, ctx) {
+    const started = Date.now();
+    while (Date.now() - started < ms) {
+      ctx.heartbeat({ label });
+      if (ctx.signal.aborted) throw new ToolError(`cancelled while waiting (${label})`, false);
+      await new Promise((r) => setTimeout(r, Math.min(100, ms)));
+    }
+    return { label, waited: Date.now() - started };
+  },
+});
+
+/** Tool calls counted by the tools themselves: per tool, and per `label` or `file` argument. */
+export interface ToolCounts {
+  byTool: Record<string, number>;
+  byKey: Record<string, number>;
+}
+
+function counting(tools: readonly Tool[]): { tools: Tool[]; counts: ToolCounts } {
+  const counts: ToolCounts = { byTool: {}, byKey: {} };
+  return {
+    counts,
+    tools: tools.map((tool) => ({
+      ...tool,
+      run: (input: unknown, ctx: Parameters<Tool['run']>[1]) => {
+        counts.byTool[tool.name] = (counts.byTool[tool.name] ?? 0) + 1;
+        const { label, file } = input as { label?: string; file?: string };
+        const key = label ?? file;
+        if (key) counts.byKey[key] = (counts.byKey[key] ?? 0) + 1;
+        return tool.run(input, ctx);
+      },
+    })),
+  };
+}
+
+/** What an end-to-end scenario came to. */
+export interface Scenario {
+  result: RunResult;
+  model: ScriptedModel;
+  counts: ToolCounts;
+  handle: WorkflowHandle<typeof planAndExecute>;
+}
+
+/** Runs one scenario; `during` may signal, update, query or cancel the run before its result. */
+export async function runScenario(
+  env: TestWorkflowEnvironment,
+  name: string,
+  options: {
+    script: Script;
+    input: RunInput;
+    during?: (handle: WorkflowHandle<typeof planAndExecute>) => Promise<void>;
+  },
+): Promise<Scenario> {
+  const model = await startScriptedModel({ script: options.script });
+  const { tools, counts } = counting([...builtinTools, waitTool]);
+  const taskQueue = unique('e2e');
+  const worker = await createPlanwrightWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    model: createModel({ apiKey: 'scripted', baseURL: model.url, model: 'scripted', timeoutMs: 10_000 }),
+    tools,
+    workspace: DEMO_WORKSPACE,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  try {
+    const { result, handle } = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+        taskQueue,
+        workflowId: unique(name),
+        args: [options.input],
+        staticSummary: name,
+      });
+      await options.during?.(handle);
+      return { result: await handle.result(), handle };
+    });
+    if (process.env.PLANWRIGHT_RECORD_HISTORIES === '1') {
+      const history = await handle.fetchHistory();
+      writeFileSync(path.resolve('test/histories', `${name}.json`), historyToJSON(history));
+    }
+    return { result, model, counts, handle };
+  } finally {
+    await model.close();
+  }
+}
+
+/** A wire-format step (what the scripted planner writes). */
+export function wireStep(
+  id: string,
+  tool: string | null,
+  args: object | null,
+  options: { dependsOn?: string[]; title?: string; critical?: boolean; fallback?: { tool: string; args: object } } = {},
+) {
+  return {
+    id,
+    title: options.title ?? id.replace(/_/g, ' '),
+    description: null,
+    dependsOn: options.dependsOn ?? [],
+    tool,
+    args: args === null ? null : JSON.stringify(args),
+    successCriterion: null,
+    critical: options.critical ?? null,
+    fallback: options.fallback ? { tool: options.fallback.tool, args: JSON.stringify(options.fallback.args) } : null,
+  };
+}
+
+/** A scripted planner answer: a plan of wire steps. */
+export function planReply(...steps: ReturnType<typeof wireStep>[]) {
+  return { content: { rationale: null, steps } };
+}
+
+/** A scripted replanner answer. */
+export function replanReply(decision: {
+  action: 'continue' | 'revise' | 'finish';
+  reason: string;
+  answer?: string;
+  steps?: ReturnType<typeof wireStep>[];
+}) {
+  return {
+    content: {
+      action: decision.action,
+      reason: decision.reason,
+      answer: decision.answer ?? null,
+      steps: decision.steps ?? null,
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Budgets, the executor's tool-call loop, and long runs that continue as new: on the time-skipping
+ * server with typed activity mocks.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ExecuteStepInput } from '../../activities/index.js';
+import type { Plan } from '../../src/contract/plan.js';
+import { MAX_EXECUTOR_TURNS } from '../../workflows/steps.js';
+import { ONE_CALL, mockActivities, planned } from '../support/mock-activities.js';
+import { callsPerStep, toolsAnswering, timeSkippingSuite, calcStep } from '../support/run-workflow.js';
+
+const { run } = timeSkippingSuite();
+
+const calc = calcStep;
+const synthesize = async () => ({ answer: 'done', usage: ONE_CALL });
+
+describe('budgets', () => {
+  it('runs tool steps without the model once the budget is spent, then ends partial with an answer written without it', async () => {
+    const tools = toolsAnswering({ a: { value: 1 }, b: { value: 2 } });
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [calc('a'), calc('b', ['a'])] }),
+        runTool: tools.runTool,
+      }),
+      { goal: 'Cheap', budget: { llmCalls: 1 } },
+    );
+    expect(result.status).toBe('partial');
+    expect(callsPerStep(tools.calls)).toEqual({ a: 1, b: 1 });
+    expect(result.failure?.message).toBe('the budget of 1 LLM calls is spent');
+    expect(result.answer).toContain('No final answer was written: the budget of 1 LLM calls is spent');
+    expect(result.answer).toContain('- b — Step b: succeeded: {"value":2}');
+    expect(result.usage.llmCalls).toBe(1);
+  });
+
+  it('stops before an open step when the token budget is spent', async () => {
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [calc('a'), { id: 'write', title: 'Write', dependsOn: ['a'] }] }),
+        runTool: toolsAnswering({ a: { value: 1 } }).runTool,
+      }),
+      { goal: 'Cheap', budget: { tokens: 100 } },
+    );
+    expect(result.status).toBe('partial');
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['a', 'succeeded'],
+      ['write', 'cancelled'],
+    ]);
+    expect(result.failure?.message).toBe('the budget of 100 tokens is spent (120 used)');
+  });
+});
+
+describe('the executor', () => {
+  it('runs the tool calls an open step asks for as activities and gives it their results', async () => {
+    const seen: ExecuteStepInput[] = [];
+    const tools = toolsAnswering({ draft: { value: 42 } });
+    const plan: Plan = { steps: [{ id: 'draft', title: 'Work out the answer', dependsOn: [] }] };
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned(plan),
+        runTool: tools.runTool,
+        executeStep: async (input) => {
+          seen.push(structuredClone(input));
+          if (seen.length === 1) {
+            return {
+              kind: 'tool-calls',
+              calls: [{ id: 'call_1', tool: 'calculator', args: { expression: '6 * 7' } }],
+              attempt: 1,
+              usage: ONE_CALL,
+            };
+          }
+          return { kind: 'answer', output: 'It is 42.', attempt: 1, usage: ONE_CALL };
+        },
+        synthesize,
+      }),
+      { goal: 'Compute' },
+    );
+    expect(result.status).toBe('completed');
+    expect(result.steps[0]).toMatchObject({ status: 'succeeded', output: 'It is 42.', attempts: 2 });
+    expect(tools.calls).toEqual([{ stepId: 'draft', tool: 'calculator', args: { expression: '6 * 7' } }]);
+    expect(seen[0]?.tools?.map((t) => t.name)).toEqual(['data_query', 'calculator']);
+    expect(seen[1]?.turns).toEqual([
+      { role: 'assistant', toolCalls: [{ id: 'call_1', tool: 'calculator', args: { expression: '6 * 7' } }] },
+      { role: 'tool', callId: 'call_1', tool: 'calculator', output: { value: 42 } },
+    ]);
+    expect(result.usage).toMatchObject({ llmCalls: 4, toolCalls: 1 });
+  });
+
+  it(`fails an open step that keeps asking for tools after ${MAX_EXECUTOR_TURNS} turns`, async () => {
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [{ id: 'loop', title: 'Loop', dependsOn: [] }] }),
+        runTool: toolsAnswering({ loop: { value: 1 } }).runTool,
+        executeStep: async () => ({
+          kind: 'tool-calls',
+          calls: [{ id: 'c', tool: 'calculator', args: { expression: '1' } }],
+          attempt: 1,
+          usage: ONE_CALL,
+        }),
+      }),
+      { goal: 'Loop', maxReplans: 0 },
+    );
+    expect(result.status).toBe('failed');
+    expect(result.failure?.message).toBe(
+      `the executor did not finish within ${MAX_EXECUTOR_TURNS} turns; no replans left`,
+    );
+    expect(result.usage.toolCalls).toBe(MAX_EXECUTOR_TURNS);
+  });
+});
+
+describe('long runs', () => {
+  it('continues as new when the history grows past the limit, carrying its whole state, never redoing a step', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `s${i}`);
+    const steps = ids.map((id, i) => calc(id, i === 0 ? [] : [ids[i - 1] as string]));
+    const tools = toolsAnswering(Object.fromEntries(ids.map((id, i) => [id, { value: i }])));
+    const result = await run(
+      mockActivities({ createPlan: async () => planned({ steps }), runTool: tools.runTool, synthesize }),
+      { goal: 'Long', historyLimit: 50 },
+    );
+    expect(result.status).toBe('completed');
+    expect(callsPerStep(tools.calls)).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
+    expect(result.events.filter((e) => e.type === 'continued-as-new').length).toBeGreaterThanOrEqual(1);
+    expect(result.steps.every((s) => s.status === 'succeeded')).toBe(true);
+    expect(result.usage).toMatchObject({ llmCalls: 2, toolCalls: 12 });
+  });
+});

@@ -1,0 +1,361 @@
+/**
+ * Recovery after a step's retries are spent, and replanning that keeps finished work: every branch on
+ * the time-skipping server with typed activity mocks.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { describe, expect, it } from 'vitest';
+import type { ReplanInput, RunToolInput } from '../../activities/index.js';
+import { ErrorType } from '../../src/contract/errors.js';
+import type { Plan } from '../../src/contract/plan.js';
+import type { ReplanDecision } from '../../src/contract/replan.js';
+import { ONE_CALL, mockActivities, planned } from '../support/mock-activities.js';
+import { callsPerStep, toolsAnswering, timeSkippingSuite, calcStep } from '../support/run-workflow.js';
+
+const { run, env: currentEnv } = timeSkippingSuite();
+
+const calc = calcStep;
+
+const synthesize = async () => ({ answer: 'done', usage: ONE_CALL });
+
+/** A replan mock answering from a list of decisions, recording what it was asked. */
+function replanner(decisions: ReplanDecision[], seen: ReplanInput[] = []) {
+  return {
+    seen,
+    replan: async (input: ReplanInput) => {
+      seen.push(input);
+      const decision = decisions.shift();
+      if (!decision) throw ApplicationFailure.nonRetryable('no more scripted replan decisions');
+      return { decision, issues: [], usage: ONE_CALL };
+    },
+  };
+}
+
+describe('recovery after retries are spent', () => {
+  it('runs the fallback tool with its own arguments when the tool fails for good', async () => {
+    const calls: RunToolInput[] = [];
+    const plan: Plan = {
+      steps: [
+        {
+          ...calc('total'),
+          tool: 'data_query',
+          args: { file: 'new.csv' },
+          fallback: { tool: 'data_query', args: { file: 'backup.csv' } },
+        },
+      ],
+    };
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned(plan),
+        runTool: async (input) => {
+          calls.push(input);
+          if ((input.args as { file: string }).file === 'new.csv') {
+            throw ApplicationFailure.create({
+              type: ErrorType.ToolFailed,
+              nonRetryable: true,
+              message: 'no such file',
+            });
+          }
+          return { output: { value: 7 }, attempt: 1 };
+        },
+        synthesize,
+      }),
+      { goal: 'Count' },
+    );
+    expect(result.status).toBe('completed');
+    expect(calls.map((c) => c.args)).toEqual([{ file: 'new.csv' }, { file: 'backup.csv' }]);
+    expect(result.steps[0]).toMatchObject({ status: 'succeeded', output: { value: 7 }, attempts: 2 });
+    expect(result.events.find((e) => e.type === 'fallback')?.message).toBe(
+      'total failed (no such file); trying fallback tool data_query',
+    );
+  });
+
+  it('skips a failed non-critical step and the non-critical steps after it; the run still completes', async () => {
+    const tools = toolsAnswering({ a: { value: 1 }, d: { value: 4 } });
+    const result = await run(
+      mockActivities({
+        createPlan: async () =>
+          planned({
+            steps: [
+              calc('a'),
+              calc('b', [], { critical: false }),
+              calc('c', ['b'], { critical: false }),
+              calc('d', ['a']),
+            ],
+          }),
+        runTool: tools.runTool,
+        synthesize,
+      }),
+      { goal: 'Best effort', maxParallel: 1 },
+    );
+    expect(result.status).toBe('completed');
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['a', 'succeeded'],
+      ['b', 'skipped'],
+      ['c', 'skipped'],
+      ['d', 'succeeded'],
+    ]);
+    expect(result.steps[2]?.error).toBe('depends on skipped step "b"');
+    expect(callsPerStep(tools.calls)).toEqual({ a: 1, b: 1, d: 1 });
+  });
+
+  it('replans when a critical step depends on a skipped one', async () => {
+    const { replan, seen } = replanner([
+      {
+        action: 'revise',
+        steps: [calc('c2', ['a'], { args: { expression: '{{a.value}} + 1' } })],
+        reason: 'work around b',
+      },
+    ]);
+    const tools = toolsAnswering({ a: { value: 1 }, c2: { value: 2 } });
+    const result = await run(
+      mockActivities({
+        createPlan: async () =>
+          planned({ steps: [calc('a'), calc('b', ['a'], { critical: false }), calc('c', ['b'])] }),
+        runTool: tools.runTool,
+        replan,
+        synthesize,
+      }),
+      { goal: 'Chain' },
+    );
+    expect(result.status).toBe('completed');
+    expect(seen[0]?.failure).toEqual({ stepId: 'b', message: 'critical steps c depend on skipped step "b"' });
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['a', 'succeeded'],
+      ['b', 'skipped'],
+      ['c2', 'succeeded'],
+    ]);
+    expect(tools.calls.find((c) => c.stepId === 'c2')?.args).toEqual({ expression: '1 + 1' });
+  });
+
+  it('replans after two failures in a row, even for non-critical steps', async () => {
+    const { replan, seen } = replanner([
+      { action: 'finish', answer: 'Nothing more to learn.', reason: 'sources are down' },
+    ]);
+    const result = await run(
+      mockActivities({
+        createPlan: async () =>
+          planned({ steps: [calc('a', [], { critical: false }), calc('b', [], { critical: false }), calc('c')] }),
+        runTool: toolsAnswering({ c: { value: 3 } }).runTool,
+        replan,
+      }),
+      { goal: 'Probe', maxParallel: 1 },
+    );
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['a', 'skipped'],
+      ['b', 'failed'],
+      ['c', 'pending'],
+    ]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.failure?.stepId).toBe('b');
+    expect(result.status).toBe('completed');
+    expect(result.answer).toBe('Nothing more to learn.');
+    expect(result.replans).toBe(1);
+  });
+
+  it('revises the remaining steps, keeping finished work and never running it again', async () => {
+    const { replan, seen } = replanner([
+      {
+        action: 'revise',
+        steps: [
+          calc('retry_b', ['a'], { tool: 'data_query', args: { file: 'other.csv' } }),
+          calc('c', ['a', 'retry_b']),
+        ],
+        reason: 'read the other file',
+      },
+    ]);
+    const tools = toolsAnswering({ a: { value: 1 }, retry_b: { value: 2 }, c: { value: 3 } });
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [calc('a'), calc('b', ['a']), calc('c', ['a', 'b'])] }),
+        runTool: tools.runTool,
+        replan,
+        synthesize,
+      }),
+      { goal: 'Chain' },
+    );
+    expect(result.status).toBe('completed');
+    expect(callsPerStep(tools.calls)).toEqual({ a: 1, b: 1, retry_b: 1, c: 1 });
+    expect(seen[0]).toMatchObject({
+      reason: 'step "b" failed: b is broken',
+      done: [{ id: 'a', status: 'succeeded', output: { value: 1 } }],
+      failure: { stepId: 'b', message: 'b is broken' },
+    });
+    expect(seen[0]?.remaining.map((s) => s.id)).toEqual(['b', 'c']);
+    expect(result.plan?.version).toBe(2);
+    expect(result.steps.map((s) => s.id)).toEqual(['a', 'retry_b', 'c']);
+    expect(result.planHistory.map((h) => [h.version, h.reason])).toEqual([
+      [1, 'initial plan'],
+      [2, 'step "b" failed: b is broken: read the other file'],
+    ]);
+    expect(result.replans).toBe(1);
+  });
+
+  it('sends an invalid revision back to the replanner, e.g. one that reuses a finished step id', async () => {
+    const { replan, seen } = replanner([
+      { action: 'revise', steps: [calc('a', [])], reason: 'redo a' },
+      { action: 'revise', steps: [calc('b2', ['a'])], reason: 'new b' },
+    ]);
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [calc('a'), calc('b', ['a'])] }),
+        runTool: toolsAnswering({ a: { value: 1 }, b2: { value: 2 } }).runTool,
+        replan,
+        synthesize,
+      }),
+      { goal: 'Chain' },
+    );
+    expect(result.status).toBe('completed');
+    expect(seen[1]?.revise?.issues).toContainEqual({
+      stepId: 'a',
+      message: '"a" is a finished step; give the new step another id',
+    });
+  });
+
+  it('tries the failed step again when the replanner says continue', async () => {
+    let attemptsOfB = 0;
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [calc('a'), calc('b', ['a'])] }),
+        runTool: async (input) => {
+          if (input.stepId === 'b' && ++attemptsOfB === 1) {
+            throw ApplicationFailure.create({
+              type: ErrorType.ToolFailed,
+              nonRetryable: true,
+              message: 'flaky service',
+            });
+          }
+          return { output: { value: 1 }, attempt: Context.current().info.attempt };
+        },
+        replan: replanner([{ action: 'continue', reason: 'transient outage' }]).replan,
+        synthesize,
+      }),
+      { goal: 'Chain' },
+    );
+    expect(result.status).toBe('completed');
+    expect(attemptsOfB).toBe(2);
+    expect(result.steps[1]).toMatchObject({ id: 'b', status: 'succeeded', attempts: 2 });
+  });
+
+  it('ends partial after maxReplans, with a failure report and an answer from what was done', async () => {
+    const { replan, seen } = replanner([
+      { action: 'continue', reason: 'try again' },
+      { action: 'continue', reason: 'try once more' },
+    ]);
+    let failure: string | undefined;
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [calc('a'), calc('b', ['a'])] }),
+        runTool: toolsAnswering({ a: { value: 1 } }).runTool,
+        replan,
+        synthesize: async (input) => {
+          failure = input.failure;
+          return { answer: 'Only a is known.', usage: ONE_CALL };
+        },
+      }),
+      { goal: 'Chain', maxReplans: 2 },
+    );
+    expect(seen).toHaveLength(2);
+    expect(result.status).toBe('partial');
+    expect(result.replans).toBe(2);
+    expect(result.failure).toEqual({ stepId: 'b', message: 'b is broken; no replans left' });
+    expect(failure).toBe('b is broken; no replans left');
+    expect(result.answer).toBe('Only a is known.');
+  });
+
+  it('waits through a retry backoff of hours when the tool asks for it', async () => {
+    const startedAt = await currentEnv().currentTimeMs();
+    let attempts = 0;
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [calc('a')] }),
+        runTool: async () => {
+          if (++attempts === 1) {
+            throw ApplicationFailure.create({
+              type: ErrorType.ToolUnavailable,
+              message: 'quota resets in 3 hours',
+              nextRetryDelay: '3h',
+            });
+          }
+          return { output: { value: 1 }, attempt: Context.current().info.attempt };
+        },
+        synthesize,
+      }),
+      { goal: 'Wait' },
+    );
+    expect(result.status).toBe('completed');
+    expect(result.steps[0]?.attempts).toBe(2);
+    expect((await currentEnv().currentTimeMs()) - startedAt).toBeGreaterThanOrEqual(3 * 3600 * 1000);
+  });
+
+  it('times a slow attempt out after stepTimeout and retries it', async () => {
+    let attempts = 0;
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [calc('a')] }),
+        runTool: async () => {
+          if (++attempts === 1) await new Promise((r) => setTimeout(r, 3000));
+          return { output: { value: 1 }, attempt: Context.current().info.attempt };
+        },
+        synthesize,
+      }),
+      { goal: 'Slow', stepTimeout: '1s' },
+    );
+    expect(result.status).toBe('completed');
+    expect(result.steps[0]?.attempts).toBe(2);
+  });
+});
+
+describe('review after every step', () => {
+  it('consults the replanner after each step, runs steps one at a time, and applies a revision', async () => {
+    const { replan, seen } = replanner([
+      { action: 'continue', reason: 'fine' },
+      { action: 'revise', steps: [calc('c2', ['b'])], reason: 'c is not needed; c2 is' },
+    ]);
+    const tools = toolsAnswering({ a: { value: 1 }, b: { value: 2 }, c2: { value: 3 } });
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [calc('a'), calc('b'), calc('c', ['b'])] }),
+        runTool: tools.runTool,
+        replan,
+        synthesize,
+      }),
+      { goal: 'Careful', review: 'every-step' },
+    );
+    expect(result.status).toBe('completed');
+    expect(seen.map((r) => r.reason)).toEqual(['review after step "a"', 'review after step "b"']);
+    expect(tools.calls.map((c) => c.stepId)).toEqual(['a', 'b', 'c2']);
+    expect(result.replans).toBe(1);
+  });
+});
+
+describe('when the model refuses for good', () => {
+  const refused = async (): Promise<never> => {
+    throw ApplicationFailure.create({
+      type: ErrorType.ModelRequestRejected,
+      nonRetryable: true,
+      message: 'the API key was refused',
+    });
+  };
+
+  it('ends the run failed with the reason when the planner cannot answer', async () => {
+    const result = await run(mockActivities({ createPlan: refused }), { goal: 'Plan' });
+    expect(result.status).toBe('failed');
+    expect(result.failure?.message).toBe('the planner could not answer: the API key was refused');
+  });
+
+  it('ends the run partial, with what was done, when the replanner cannot answer', async () => {
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [calc('a'), calc('b', ['a'])] }),
+        runTool: toolsAnswering({ a: { value: 1 } }).runTool,
+        replan: refused,
+        synthesize,
+      }),
+      { goal: 'Chain' },
+    );
+    expect(result.status).toBe('partial');
+    expect(result.failure).toEqual({ stepId: 'b', message: 'the replanner could not answer: the API key was refused' });
+    expect(result.steps[0]?.status).toBe('succeeded');
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Running one step: a tool call (ReWOO: known arguments, no model call), or an open task for the executor,
+ * which may ask for tool calls, each run as its own activity, in a bounded loop. These functions touch no
+ * run state: they return what happened, and the workflow records it.
+ */
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import type { ToolFailureDetails } from '../activities/index.js';
+import type { Json } from '../src/contract/plan.js';
+import type { Usage } from '../src/contract/run-state.js';
+import type { ToolInfo } from '../src/contract/tools.js';
+import type { ExecutorTurn, StepReport } from '../src/llm/prompts.js';
+import { TOOL_MAX_ATTEMPTS, llmCall, toolCall } from './activity-profiles.js';
+import { llm, summarized, tools } from './activity-proxies.js';
+
+/** Model turns an open step may take before it counts as failed. */
+export const MAX_EXECUTOR_TURNS = 6;
+
+/** What running a step (or one tool call) came to. */
+export type StepOutcome = { usage: Partial<Usage>; attempts: number } & (
+  { ok: true; output: Json } | { ok: false; error: string }
+);
+
+/**
+ * Calls one tool as an activity with the run's step timeout; a failure after retries comes back as an outcome.
+ * @throws {CancelledFailure} when the run is cancelled.
+ */
+export async function callTool(call: {
+  stepId: string;
+  tool: string;
+  args: Json;
+  stepTimeout: Duration;
+  summary: string;
+}): Promise<StepOutcome> {
+  try {
+    const out = await tools.runTool.executeWithOptions(summarized(toolCall(call.stepTimeout), call.summary), [
+      { stepId: call.stepId, tool: call.tool, args: call.args },
+    ]);
+    return { ok: true, output: out.output, attempts: out.attempt, usage: { toolCalls: out.attempt } };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const attempts = attemptsOf(err);
+    return { ok: false, error: describeFailure(err), attempts, usage: { toolCalls: attempts } };
+  }
+}
+
+/** An open step as the executor sees it. */
+export interface OpenStep {
+  goal: string;
+  step: { id: string; title: string; description?: string; successCriterion?: string };
+  inputs: StepReport[];
+  tools: ToolInfo[];
+  stepTimeout: Duration;
+  position: string;
+  /** Says why no further model call may be made (a spent budget), or undefined. */
+  modelRefused: (spent: Partial<Usage>) => string | undefined;
+}
+
+/**
+ * Runs an open step: the executor answers, or asks for tool calls that run as their own activities and
+ * whose results go back to it, for at most {@link MAX_EXECUTOR_TURNS} turns.
+ * @throws {CancelledFailure} when the run is cancelled.
+ */
+export async function runOpenStep(open: OpenStep): Promise<StepOutcome> {
+  const turns: ExecutorTurn[] = [];
+  const usage = { llmCalls: 0, inputTokens: 0, outputTokens: 0, toolCalls: 0 };
+  let attempts = 0;
+  for (let turn = 0; turn < MAX_EXECUTOR_TURNS; turn++) {
+    const refused = open.modelRefused(usage);
+    if (refused) return { ok: false, error: refused, attempts, usage };
+    let out;
+    try {
+      out = await llm.executeStep.executeWithOptions(summarized(llmCall, `${open.position} · executor`), [
+        { goal: open.goal, step: open.step, inputs: open.inputs, tools: open.tools, turns },
+      ]);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      return { ok: false, error: describeFailure(err), attempts: attempts + 1, usage };
+    }
+    attempts += out.attempt;
+    usage.llmCalls += out.usage.llmCalls;
+    usage.inputTokens += out.usage.inputTokens;
+    usage.outputTokens += out.usage.outputTokens;
+    if (out.kind === 'answer') return { ok: true, output: out.output, attempts, usage };
+
+    turns.push({ role: 'assistant', toolCalls: out.calls });
+    const results = await Promise.all(
+      out.calls.map((call) =>
+        callTool({
+          stepId: open.step.id,
+          tool: call.tool,
+          args: call.args,
+          stepTimeout: open.stepTimeout,
+          summary: `${open.position} · executor → ${call.tool}`,
+        }),
+      ),
+    );
+    results.forEach((result, i) => {
+      const call = out.calls[i] as (typeof out.calls)[number];
+      usage.toolCalls += result.usage.toolCalls ?? 0;
+      turns.push({
+        role: 'tool',
+        callId: call.id,
+        tool: call.tool,
+        ...(result.ok ? { output: result.output } : { error: result.error }),
+      });
+    });
+  }
+  return { ok: false, error: `the executor did not finish within ${MAX_EXECUTOR_TURNS} turns`, attempts, usage };
+}
+
+/** How many attempts a failed activity used, from the failure's details or its retry state. */
+function attemptsOf(err: unknown): number {
+  if (!(err instanceof ActivityFailure)) return 1;
+  const details = err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as ToolFailureDetails) : undefined;
+  if (typeof details?.attempt === 'number') return details.attempt;
+  return err.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? TOOL_MAX_ATTEMPTS : 1;
+}
+
+/** One line saying why an activity failed, taken from the innermost useful cause. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof ActivityFailure) {
+    if (err.cause instanceof TimeoutFailure) return `timed out (${err.cause.timeoutType ?? 'timeout'})`;
+    if (err.cause) return err.cause.message;
+  }
+  return (err as Error)?.message ?? String(err);
+}
