@@ -4,7 +4,13 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvePlanUpdate, changeGoalUpdate, rejectPlanSignal, stateQuery } from '../../workflows/messages.js';
+import {
+  approvePlanUpdate,
+  changeGoalUpdate,
+  rejectPlanSignal,
+  resolveEscalationUpdate,
+  stateQuery,
+} from '../../workflows/messages.js';
 import { STATUS_ATTRIBUTE } from '../../workflows/search-attributes.js';
 import { planReply, replanReply, runScenario, wireStep } from '../support/e2e.js';
 import { devServerEnv } from '../support/temporal.js';
@@ -116,6 +122,30 @@ describe('end to end on the dev server', () => {
     });
     expect(result.answer).toBe('Only the total is known: 318 tickets.');
     expect(counts.byKey).toEqual({ [FILE]: 1, 'nowhere.csv': 2 });
+  });
+
+  it('asks a person about a failed step and goes on without it when told to skip', async () => {
+    const { result, counts } = await runScenario(env, 'escalated', {
+      script: {
+        plan: [planReply(count('total'), count('last_year', 'last-year.csv'), wait('after', 100, ['total']))],
+        synthesize: [{ content: 'This week: 318 tickets; last year is not available.' }],
+      },
+      input: { goal: 'Compare', escalation: 'human', maxParallel: 1 },
+      during: async (h) => {
+        const waiting = await until(h, (s) => s.status === 'awaiting-decision');
+        expect(waiting.escalation?.stepId).toBe('last_year');
+        await h.executeUpdate(resolveEscalationUpdate, {
+          args: [{ stepId: 'last_year', decision: 'skip', note: 'no archive' }],
+        });
+      },
+    });
+    expect(result.status).toBe('partial');
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['total', 'succeeded'],
+      ['last_year', 'skipped'],
+      ['after', 'succeeded'],
+    ]);
+    expect(counts.byKey).toEqual({ [FILE]: 1, 'last-year.csv': 1, after: 1 });
   });
 
   it('waits for approval and runs the approved plan', async () => {
