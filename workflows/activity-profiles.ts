@@ -2,7 +2,8 @@
  * Named activity option profiles: how long each kind of activity may take and how it is retried.
  */
 import type { ActivityOptions } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
+import type { Duration, RetryPolicy } from '@temporalio/common';
+import type { ToolCallOptions } from '../src/contract/tools.js';
 import { NON_RETRYABLE_ERROR_TYPES } from '../src/contract/errors.js';
 
 const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
@@ -28,15 +29,16 @@ export const localCall: ActivityOptions = {
 /** Attempts a tool step gets before recovery takes over. */
 export const TOOL_MAX_ATTEMPTS = 3;
 
-/** Tool calls: one attempt may take `stepTimeout`; transient failures are retried with backoff. */
-export function toolCall(stepTimeout: Duration): ActivityOptions {
+/** Tool calls: one attempt may take `stepTimeout`; transient failures are retried with backoff. A tool's own settings win. */
+export function toolCall(stepTimeout: Duration, own: ToolCallOptions = {}): ActivityOptions {
   return {
-    startToCloseTimeout: stepTimeout,
+    startToCloseTimeout: (own.timeout as Duration | undefined) ?? stepTimeout,
     retry: {
       initialInterval: '1s',
       backoffCoefficient: 2,
       maximumInterval: '5m',
       maximumAttempts: TOOL_MAX_ATTEMPTS,
+      ...(own.retry as RetryPolicy | undefined),
       nonRetryableErrorTypes,
     },
   };

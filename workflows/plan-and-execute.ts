@@ -527,7 +527,8 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
       if (!(err instanceof UnresolvedReferenceError)) throw err;
       return { ok: false, error: err.message, attempts: 0, usage: {} };
     }
-    return callTool({ stepId, tool, args: resolved, stepTimeout: input.stepTimeout, summary });
+    const own = memory.worker?.tools.find((t) => t.name === tool)?.callOptions;
+    return callTool({ stepId, tool, args: resolved, stepTimeout: input.stepTimeout, summary, ...(own ? { own } : {}) });
   };
 
   /** Starts ready steps (up to the limit) until nothing runs; stops starting new ones when something needs attention. */

@@ -8,7 +8,7 @@ import type { Duration } from '@temporalio/common';
 import type { ToolFailureDetails } from '../activities/index.js';
 import type { Json } from '../src/contract/plan.js';
 import type { Usage } from '../src/contract/run-state.js';
-import type { ToolInfo } from '../src/contract/tools.js';
+import type { ToolCallOptions, ToolInfo } from '../src/contract/tools.js';
 import type { ExecutorTurn, StepReport } from '../src/llm/prompts.js';
 import { TOOL_MAX_ATTEMPTS, llmCall, toolCall } from './activity-profiles.js';
 import { llm, summarized, tools } from './activity-proxies.js';
@@ -31,15 +31,18 @@ export async function callTool(call: {
   args: Json;
   stepTimeout: Duration;
   summary: string;
+  /** The tool's own timeout and retry settings, from its description. */
+  own?: ToolCallOptions;
 }): Promise<StepOutcome> {
+  const options = toolCall(call.stepTimeout, call.own);
   try {
-    const out = await tools.runTool.executeWithOptions(summarized(toolCall(call.stepTimeout), call.summary), [
+    const out = await tools.runTool.executeWithOptions(summarized(options, call.summary), [
       { stepId: call.stepId, tool: call.tool, args: call.args },
     ]);
     return { ok: true, output: out.output, attempts: out.attempt, usage: { toolCalls: out.attempt } };
   } catch (err) {
     if (isCancellation(err)) throw err;
-    const attempts = attemptsOf(err);
+    const attempts = attemptsOf(err, options.retry?.maximumAttempts ?? TOOL_MAX_ATTEMPTS);
     return { ok: false, error: describeFailure(err), attempts, usage: { toolCalls: attempts } };
   }
 }
@@ -87,6 +90,7 @@ export async function runOpenStep(open: OpenStep): Promise<StepOutcome> {
     const results = await Promise.all(
       out.calls.map((call) =>
         callTool({
+          own: open.tools.find((t) => t.name === call.tool)?.callOptions,
           stepId: open.step.id,
           tool: call.tool,
           args: call.args,
@@ -110,11 +114,11 @@ export async function runOpenStep(open: OpenStep): Promise<StepOutcome> {
 }
 
 /** How many attempts a failed activity used, from the failure's details or its retry state. */
-function attemptsOf(err: unknown): number {
+function attemptsOf(err: unknown, maximumAttempts: number): number {
   if (!(err instanceof ActivityFailure)) return 1;
   const details = err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as ToolFailureDetails) : undefined;
   if (typeof details?.attempt === 'number') return details.attempt;
-  return err.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? TOOL_MAX_ATTEMPTS : 1;
+  return err.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? maximumAttempts : 1;
 }
 
 /** One line saying why an activity failed, taken from the innermost useful cause. */

@@ -6,6 +6,18 @@ import type { Json } from './plan.js';
 /** A JSON schema, as plain JSON. */
 export type JsonSchemaObject = { [key: string]: Json };
 
+/** How long one call of a tool may take and how it is retried, when the tool differs from the run's defaults. */
+export interface ToolCallOptions {
+  /** One attempt's time limit (overrides the run's `stepTimeout`), e.g. '30s'. */
+  timeout?: string | number;
+  retry?: {
+    maximumAttempts?: number;
+    initialInterval?: string | number;
+    maximumInterval?: string | number;
+    backoffCoefficient?: number;
+  };
+}
+
 /** A tool as described to the planner and the workflow. */
 export interface ToolInfo {
   name: string;
@@ -14,4 +26,6 @@ export interface ToolInfo {
   inputSchema: JsonSchemaObject;
   /** JSON schema of the tool's output, when the tool declares one; used to check references before a run. */
   outputSchema?: JsonSchemaObject;
+  /** The tool's own timeout and retry settings. */
+  callOptions?: ToolCallOptions;
 }

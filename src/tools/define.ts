@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Json } from '../contract/plan.js';
-import type { JsonSchemaObject, ToolInfo } from '../contract/tools.js';
+import type { JsonSchemaObject, ToolCallOptions, ToolInfo } from '../contract/tools.js';
 
 /** What a tool's `run` receives besides its input. */
 export interface ToolContext {
@@ -34,6 +34,8 @@ export interface ToolDefinition<I extends z.ZodType, O extends z.ZodType> {
   description: string;
   input: I;
   output?: O;
+  /** Overrides of the run's step timeout and the tool retry policy, for tools that need them. */
+  callOptions?: ToolCallOptions;
   run(input: z.output<I>, ctx: ToolContext): Promise<z.input<O>> | z.input<O>;
 }
 
@@ -43,6 +45,7 @@ export interface Tool {
   description: string;
   input: z.ZodType;
   output?: z.ZodType;
+  callOptions?: ToolCallOptions;
   run(input: unknown, ctx: ToolContext): Promise<unknown> | unknown;
 }
 
@@ -79,6 +82,7 @@ export function toolInfo(tool: Tool): ToolInfo {
     description: tool.description,
     inputSchema: schema(tool.input, 'input'),
     ...(tool.output ? { outputSchema: schema(tool.output, 'output') } : {}),
+    ...(tool.callOptions ? { callOptions: JSON.parse(JSON.stringify(tool.callOptions)) as ToolCallOptions } : {}),
   };
 }
 

@@ -52,7 +52,9 @@ describe('runTool', () => {
   it('refuses unknown tools and invalid input for good', async () => {
     const unknown = await failureOf({ stepId: 's', tool: 'web_search', args: {} });
     expect([unknown.type, unknown.nonRetryable]).toEqual([ErrorType.UnknownTool, true]);
-    expect(unknown.message).toContain('this worker has: data_query, calculator, flaky');
+    expect(unknown.message).toContain(
+      'this worker has: data_query, calculator, read_file, write_file, list_files, http_get, flaky',
+    );
 
     const invalid = await failureOf({ stepId: 's', tool: 'calculator', args: { expr: '1+1' } });
     expect([invalid.type, invalid.nonRetryable]).toEqual([ErrorType.InvalidToolInput, true]);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ExecuteStepInput } from '../../activities/index.js';
 import type { Plan } from '../../src/contract/plan.js';
 import { MAX_EXECUTOR_TURNS } from '../../workflows/steps.js';
+import { builtinTools } from '../../src/tools/builtin.js';
 import { ONE_CALL, mockActivities, planned } from '../support/mock-activities.js';
 import { callsPerStep, toolsAnswering, timeSkippingSuite, calcStep } from '../support/run-workflow.js';
 
@@ -77,7 +78,7 @@ describe('the executor', () => {
     expect(result.status).toBe('completed');
     expect(result.steps[0]).toMatchObject({ status: 'succeeded', output: 'It is 42.', attempts: 2 });
     expect(tools.calls).toEqual([{ stepId: 'draft', tool: 'calculator', args: { expression: '6 * 7' } }]);
-    expect(seen[0]?.tools?.map((t) => t.name)).toEqual(['data_query', 'calculator']);
+    expect(seen[0]?.tools?.map((t) => t.name)).toEqual(builtinTools.map((t) => t.name));
     expect(seen[1]?.turns).toEqual([
       { role: 'assistant', toolCalls: [{ id: 'call_1', tool: 'calculator', args: { expression: '6 * 7' } }] },
       { role: 'tool', callId: 'call_1', tool: 'calculator', output: { value: 42 } },

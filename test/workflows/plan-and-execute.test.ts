@@ -106,7 +106,7 @@ describe('planAndExecute', () => {
     expect(result.status).toBe('completed');
     expect(requests[1]?.revise?.issues.map((i) => i.message)).toEqual([
       'depends on "b", which is not a step of this plan',
-      'unknown tool "web_search"; available tools: data_query, calculator',
+      'unknown tool "web_search"; available tools: data_query, calculator, read_file, write_file, list_files, http_get',
     ]);
     expect(result.events.find((e) => e.type === 'plan-invalid')?.message).toContain('unknown tool "web_search"');
   });

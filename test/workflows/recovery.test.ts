@@ -7,6 +7,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import type { ReplanInput, RunToolInput } from '../../activities/index.js';
 import { ErrorType } from '../../src/contract/errors.js';
+import { builtinTools } from '../../src/tools/builtin.js';
+import { toolInfo } from '../../src/tools/define.js';
 import type { Plan } from '../../src/contract/plan.js';
 import type { ReplanDecision } from '../../src/contract/replan.js';
 import { ONE_CALL, mockActivities, planned } from '../support/mock-activities.js';
@@ -357,5 +359,30 @@ describe('when the model refuses for good', () => {
     expect(result.status).toBe('partial');
     expect(result.failure).toEqual({ stepId: 'b', message: 'the replanner could not answer: the API key was refused' });
     expect(result.steps[0]?.status).toBe('succeeded');
+  });
+});
+
+describe('a tool’s own call options', () => {
+  it('override the run’s retry policy for that tool', async () => {
+    let attempts = 0;
+    const result = await run(
+      mockActivities({
+        describeWorker: async () => ({
+          tools: builtinTools
+            .map(toolInfo)
+            .map((t) => (t.name === 'calculator' ? { ...t, callOptions: { retry: { maximumAttempts: 1 } } } : t)),
+          searchAttributes: [],
+        }),
+        createPlan: async () => planned({ steps: [calc('a')] }),
+        runTool: async () => {
+          attempts++;
+          throw ApplicationFailure.create({ type: ErrorType.ToolUnavailable, message: 'busy' });
+        },
+      }),
+      { goal: 'Once', maxReplans: 0 },
+    );
+    expect(attempts).toBe(1);
+    expect(result.status).toBe('failed');
+    expect(result.steps[0]).toMatchObject({ status: 'failed', attempts: 1, error: 'busy' });
   });
 });

@@ -1,0 +1,133 @@
+/**
+ * `read_file`, `write_file`, `list_files`: file access confined to the workspace
+ * (`PLANWRIGHT_WORKSPACE`). Absolute paths, `..` escapes and symlinks leading out are refused.
+ */
+import { lstat, mkdir, readdir, readFile, realpath, stat, writeFile, appendFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { defineTool, ToolError } from './define.js';
+import { resolveInWorkspace } from './workspace.js';
+
+/** Largest file `read_file` returns, in bytes. */
+export const MAX_READ_BYTES = 1_000_000;
+/** Largest content `write_file` accepts, in bytes. */
+export const MAX_WRITE_BYTES = 1_000_000;
+/** Most entries `list_files` returns. */
+export const MAX_LIST_ENTRIES = 1000;
+
+const RelativePath = z.string().min(1).max(1000).describe('path relative to the workspace');
+
+/** The `read_file` tool. */
+export const readFileTool = defineTool({
+  name: 'read_file',
+  description: `Reads a UTF-8 text file from the workspace (at most ${MAX_READ_BYTES} bytes).`,
+  input: z.object({ path: RelativePath }),
+  output: z.object({ path: z.string(), content: z.string(), bytes: z.number() }),
+  async run(input, ctx) {
+    const location = await resolveInWorkspace(ctx.workspace, input.path);
+    const info = await stat(location);
+    if (!info.isFile()) throw new ToolError(`"${input.path}" is not a file`, false);
+    if (info.size > MAX_READ_BYTES) {
+      throw new ToolError(`"${input.path}" has ${info.size} bytes; read_file returns at most ${MAX_READ_BYTES}`, false);
+    }
+    const content = await readFile(location, 'utf8');
+    return { path: input.path, content, bytes: info.size };
+  },
+});
+
+/**
+ * Resolves a path to write inside the workspace: the nearest existing ancestor must be inside it, and an
+ * existing target must not be a link.
+ * @throws {ToolError} (not retryable) for absolute paths, escapes and links.
+ */
+async function resolveForWrite(workspace: string, relative: string): Promise<string> {
+  if (path.isAbsolute(relative)) {
+    throw new ToolError(`"${relative}" is an absolute path; give a path relative to the workspace`, false);
+  }
+  const root = await realpath(workspace);
+  const target = path.resolve(root, relative);
+  const inside = (p: string) => {
+    const rel = path.relative(root, p);
+    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  };
+  if (!inside(target)) throw new ToolError(`"${relative}" leads outside the workspace`, false);
+  const existing = await lstat(target).catch(() => undefined);
+  if (existing?.isSymbolicLink())
+    throw new ToolError(`"${relative}" is a link; write_file does not write through links`, false);
+  if (existing?.isDirectory()) throw new ToolError(`"${relative}" is a directory`, false);
+  let ancestor = path.dirname(target);
+  while (!(await lstat(ancestor).catch(() => undefined))) ancestor = path.dirname(ancestor);
+  const realAncestor = await realpath(ancestor);
+  if (realAncestor !== root && !inside(realAncestor)) {
+    throw new ToolError(`"${relative}" is inside a link that leads outside the workspace`, false);
+  }
+  return target;
+}
+
+/** The `write_file` tool. */
+export const writeFileTool = defineTool({
+  name: 'write_file',
+  description:
+    'Writes UTF-8 text to a file in the workspace, creating folders as needed. mode: "create" (fails if the ' +
+    'file exists), "overwrite" or "append".',
+  input: z.object({
+    path: RelativePath,
+    content: z.string(),
+    mode: z.enum(['create', 'overwrite', 'append']).default('create'),
+  }),
+  output: z.object({ path: z.string(), bytes: z.number() }),
+  async run(input, ctx) {
+    const bytes = Buffer.byteLength(input.content);
+    if (bytes > MAX_WRITE_BYTES)
+      throw new ToolError(`the content has ${bytes} bytes; at most ${MAX_WRITE_BYTES}`, false);
+    const target = await resolveForWrite(ctx.workspace, input.path);
+    await mkdir(path.dirname(target), { recursive: true });
+    if (input.mode === 'append') await appendFile(target, input.content);
+    else {
+      try {
+        await writeFile(target, input.content, { flag: input.mode === 'create' ? 'wx' : 'w' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new ToolError(`"${input.path}" already exists; use mode "overwrite" or "append"`, false);
+        }
+        throw err;
+      }
+    }
+    return { path: input.path, bytes };
+  },
+});
+
+const Entry = z.object({ path: z.string(), type: z.enum(['file', 'directory', 'link', 'other']), bytes: z.number() });
+
+/** The `list_files` tool. */
+export const listFilesTool = defineTool({
+  name: 'list_files',
+  description: `Lists files in a workspace folder (recursively if asked; links are listed, not followed; at most ${MAX_LIST_ENTRIES}).`,
+  input: z.object({ path: RelativePath.default('.'), recursive: z.boolean().default(false) }),
+  output: z.object({ path: z.string(), entries: z.array(Entry), truncated: z.boolean() }),
+  async run(input, ctx) {
+    const root = await realpath(ctx.workspace);
+    const start = await resolveInWorkspace(ctx.workspace, input.path);
+    if (!(await stat(start)).isDirectory()) throw new ToolError(`"${input.path}" is not a folder`, false);
+    const entries: z.infer<typeof Entry>[] = [];
+    const queue = [start];
+    while (queue.length > 0 && entries.length < MAX_LIST_ENTRIES) {
+      const dir = queue.shift() as string;
+      for (const dirent of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+        const full = path.join(dir, dirent.name);
+        const type = dirent.isSymbolicLink()
+          ? 'link'
+          : dirent.isDirectory()
+            ? 'directory'
+            : dirent.isFile()
+              ? 'file'
+              : 'other';
+        const bytes = type === 'file' ? (await lstat(full)).size : 0;
+        entries.push({ path: path.relative(root, full), type, bytes });
+        if (type === 'directory' && input.recursive) queue.push(full);
+        if (entries.length >= MAX_LIST_ENTRIES) break;
+      }
+    }
+    return { path: input.path, entries, truncated: queue.length > 0 || entries.length >= MAX_LIST_ENTRIES };
+  },
+});
