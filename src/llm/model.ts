@@ -29,6 +29,12 @@ export interface ModelConfig {
   model: string;
   /** Per-request timeout; keep it below the LLM activity's start-to-close timeout. */
   timeoutMs: number;
+  /**
+   * How structured answers are asked for: a strict JSON schema (`json_schema`, the default), or JSON mode
+   * with the schema in the prompt (`json_object`) for servers without schema support. A server that refuses
+   * `json_schema` is switched to JSON mode automatically.
+   */
+  structuredOutput?: 'json_schema' | 'json_object';
 }
 
 /** Model used when `PLANWRIGHT_MODEL` is not set. */
@@ -42,6 +48,7 @@ export function modelConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ModelC
     ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
     model: env.PLANWRIGHT_MODEL || DEFAULT_MODEL,
     timeoutMs: 90_000,
+    ...(env.PLANWRIGHT_STRUCTURED_OUTPUT === 'json_object' ? { structuredOutput: 'json_object' as const } : {}),
   };
 }
 
@@ -88,12 +95,18 @@ export interface ModelToolCall {
 
 /** Creates a {@link Model} over the `openai` client. */
 export function createModel(config: ModelConfig): Model {
+  const azure = config.baseURL
+    ? /\.(openai\.azure\.com|cognitiveservices\.azure\.com)$/i.test(new URL(config.baseURL).hostname)
+    : false;
   const client = new OpenAI({
     apiKey: config.apiKey,
     ...(config.baseURL ? { baseURL: config.baseURL } : {}),
+    // Azure OpenAI's v1 endpoint takes its key in an api-key header.
+    ...(azure ? { defaultHeaders: { 'api-key': config.apiKey } } : {}),
     timeout: config.timeoutMs,
     maxRetries: 0,
   });
+  let mode = config.structuredOutput ?? 'json_schema';
 
   const complete = async (
     phase: Phase,
@@ -136,22 +149,40 @@ export function createModel(config: ModelConfig): Model {
 
   return {
     async structured({ phase, name, schema, messages }) {
-      const responseFormat = zodResponseFormat(schema as never, name);
-      const first = await complete(phase, { messages, response_format: responseFormat });
-      const checked = checkJson(first.content, schema);
-      if (checked.ok) return { value: checked.value, usage: first.usage };
-
-      const repair = await complete(phase, {
-        response_format: responseFormat,
+      const strict = zodResponseFormat(schema as never, name);
+      // JSON mode: the server promises JSON only, so the schema travels in the prompt.
+      const jsonMode = () => ({
+        response_format: { type: 'json_object' as const },
         messages: [
           ...messages,
-          { role: 'assistant', content: first.content },
           {
-            role: 'user',
-            content: `That answer is not valid: ${checked.error}\nReply again with only the corrected JSON.`,
+            role: 'system' as const,
+            content: `Answer with one JSON object (no prose) that matches this JSON schema:\n${JSON.stringify(strict.json_schema.schema)}`,
           },
         ],
       });
+      const ask = (extra: ChatCompletionMessageParam[] = []) => {
+        const request = mode === 'json_schema' ? { response_format: strict, messages } : jsonMode();
+        return complete(phase, { ...request, messages: [...request.messages, ...extra] });
+      };
+      let first;
+      try {
+        first = await ask();
+      } catch (err) {
+        if (mode !== 'json_schema' || !refusesJsonSchema(err)) throw err;
+        mode = 'json_object';
+        first = await ask();
+      }
+      const checked = checkJson(first.content, schema);
+      if (checked.ok) return { value: checked.value, usage: first.usage };
+
+      const repair = await ask([
+        { role: 'assistant', content: first.content },
+        {
+          role: 'user',
+          content: `That answer is not valid: ${checked.error}\nReply again with only the corrected JSON.`,
+        },
+      ]);
       const usage = {
         llmCalls: 2,
         inputTokens: first.usage.inputTokens + repair.usage.inputTokens,
@@ -175,6 +206,16 @@ export function createModel(config: ModelConfig): Model {
       return { value: { content, toolCalls }, usage };
     },
   };
+}
+
+/** Whether a failure is a server refusing JSON-schema structured output (so JSON mode may work). */
+function refusesJsonSchema(err: unknown): boolean {
+  const cause = err instanceof ApplicationFailure ? err.cause : err;
+  return (
+    cause instanceof APIError &&
+    (cause.status === 400 || cause.status === 422) &&
+    /response_format|json_schema|structured output/i.test(cause.message)
+  );
 }
 
 function checkJson<T>(content: string, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; error: string } {

@@ -11,6 +11,8 @@ import { PHASE_HEADER, type Phase } from '../llm/model.js';
 export type ScriptedReply =
   /** A normal answer; objects are sent as JSON text (what structured outputs return). */
   | { content: string | object; delayMs?: number; usage?: { prompt_tokens: number; completion_tokens: number } }
+  /** The model refuses to answer (as OpenAI models do for unsafe requests). */
+  | { refusal: string; delayMs?: number }
   /** The model asks for tool calls (arguments objects are sent as JSON text). */
   | { toolCalls: Array<{ name: string; arguments: object | string }>; delayMs?: number }
   /** An HTTP error, with an optional `Retry-After` (seconds). */
@@ -151,11 +153,13 @@ export async function startScriptedModel(options: { script?: Script; port?: numb
               },
             })),
           }
-        : {
-            role: 'assistant',
-            content: typeof reply.content === 'string' ? reply.content : JSON.stringify(reply.content),
-            refusal: null,
-          };
+        : 'refusal' in reply
+          ? { role: 'assistant', content: null, refusal: reply.refusal }
+          : {
+              role: 'assistant',
+              content: typeof reply.content === 'string' ? reply.content : JSON.stringify(reply.content),
+              refusal: null,
+            };
     const usage = ('usage' in reply ? reply.usage : undefined) ?? {
       prompt_tokens: promptTokens,
       completion_tokens: Math.ceil(JSON.stringify(message).length / 4),

@@ -114,6 +114,22 @@ describe('model errors are classified once', () => {
     expect(failure.message).toMatch(/set OPENAI_API_KEY to a valid key.*401/);
   });
 
+  it('404 is not retryable and names the model to check', async () => {
+    model.enqueue({ plan: [{ fault: { status: 404, message: 'The model `gpt-9` does not exist' } }] });
+    const failure = await failureOf(runActivity(activities().createPlan, planInput));
+    expect([failure.type, failure.nonRetryable]).toEqual([ErrorType.ModelRequestRejected, true]);
+    expect(failure.message).toMatch(
+      /^model "scripted" or the endpoint was not found; check PLANWRIGHT_MODEL and OPENAI_BASE_URL/,
+    );
+  });
+
+  it('a refusal by the model is not retryable', async () => {
+    model.enqueue({ synthesize: [{ refusal: 'I cannot help with that.' }] });
+    const failure = await failureOf(runActivity(activities().synthesize, { goal: 'g', steps: [] }));
+    expect([failure.type, failure.nonRetryable]).toEqual([ErrorType.ModelRequestRejected, true]);
+    expect(failure.message).toBe('the model refused to answer (I cannot help with that.); rephrase the goal');
+  });
+
   it('a timeout is retryable', async () => {
     model.enqueue({ synthesize: [{ hang: true }] });
     const failure = await failureOf(runActivity(activities(300).synthesize, { goal: 'g', steps: [] }));
@@ -127,6 +143,47 @@ describe('model errors are classified once', () => {
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toMatch(/script has no answer left for a "synthesize" request/);
     expect(() => model.assertDone()).toThrow(/1 request\(s\) its script had no answer for/);
+  });
+});
+
+describe('servers without JSON-schema structured output', () => {
+  it('switch to JSON mode, with the schema in the prompt, when the server refuses json_schema', async () => {
+    model.enqueue({
+      plan: [
+        {
+          fault: {
+            status: 400,
+            message: "Invalid parameter: 'response_format' of type 'json_schema' is not supported",
+          },
+        },
+        { content: DEMO_PLAN },
+      ],
+    });
+    const out = await runActivity(activities().createPlan, planInput);
+    expect(out.plan?.steps).toHaveLength(5);
+    const [refused, retried] = model.requests;
+    expect((refused?.body.response_format as { type: string }).type).toBe('json_schema');
+    expect(retried?.body.response_format).toEqual({ type: 'json_object' });
+    expect(String(retried?.messages.at(-1)?.content)).toMatch(
+      /^Answer with one JSON object \(no prose\) that matches this JSON schema:\n\{/,
+    );
+  });
+
+  it('use JSON mode from the start when configured', async () => {
+    model.enqueue({ plan: [{ content: DEMO_PLAN }] });
+    const jsonMode = createActivities({
+      model: createModel({
+        apiKey: 'k',
+        baseURL: model.url,
+        model: 'm',
+        timeoutMs: 5000,
+        structuredOutput: 'json_object',
+      }),
+      tools: builtinTools,
+      workspace: '.',
+    });
+    await runActivity(jsonMode.createPlan, planInput);
+    expect(model.requests[0]?.body.response_format).toEqual({ type: 'json_object' });
   });
 });
 

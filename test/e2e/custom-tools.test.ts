@@ -6,14 +6,10 @@ import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createModel } from '../../src/llm/model.js';
-import { startScriptedModel } from '../../src/testing/scripted-model.js';
-import { createPlanwrightWorker, loadTools, ToolModuleError } from '../../src/worker.js';
-import type { planAndExecute } from '../../workflows/index.js';
-import { WORKFLOW_TYPE } from '../../workflows/messages.js';
-import { planReply, wireStep } from '../support/e2e.js';
-import { devServerEnv, unique } from '../support/temporal.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTools, ToolModuleError } from '../../src/worker.js';
+import { planReply, runScenario, wireStep } from '../support/e2e.js';
+import { devServerEnv } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -28,43 +24,24 @@ describe('PLANWRIGHT_TOOLS', () => {
     const tools = await loadTools({ PLANWRIGHT_TOOLS: './examples/custom-tools/word-count.ts' });
     expect(tools.map((t) => t.name)).toContain('word_count');
 
-    const model = await startScriptedModel({
+    const { result, model, counts } = await runScenario(env, 'custom-tool', {
+      tools,
       script: {
         plan: [planReply(wireStep('count_words', 'word_count', { text: 'the cat and the hat and the bat', top: 2 }))],
         synthesize: [{ content: '"the" is the most common word.' }],
       },
+      input: { goal: 'Count words' },
     });
-    const taskQueue = unique('custom');
-    const worker = await createPlanwrightWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      model: createModel({ apiKey: 'scripted', baseURL: model.url, model: 'scripted', timeoutMs: 10_000 }),
-      tools,
-      workspace: '.',
-      workflowBundle: { codePath: inject('workflowBundlePath') },
+    expect(result.status).toBe('completed');
+    expect(result.steps[0]?.output).toEqual({
+      words: 8,
+      top: [
+        { word: 'the', count: 3 },
+        { word: 'and', count: 2 },
+      ],
     });
-    try {
-      const result = await worker.runUntil(
-        env.client.workflow.execute<typeof planAndExecute>(WORKFLOW_TYPE, {
-          taskQueue,
-          workflowId: unique('custom'),
-          args: [{ goal: 'Count words' }],
-        }),
-      );
-      expect(result.status).toBe('completed');
-      expect(result.steps[0]?.output).toEqual({
-        words: 8,
-        top: [
-          { word: 'the', count: 3 },
-          { word: 'and', count: 2 },
-        ],
-      });
-      const catalog = JSON.stringify(model.requests[0]?.messages);
-      expect(catalog).toContain('word_count: Counts the words in a text');
-    } finally {
-      await model.close();
-    }
+    expect(counts.byTool).toEqual({ word_count: 1 });
+    expect(JSON.stringify(model.requests[0]?.messages)).toContain('word_count: Counts the words in a text');
   });
 
   it('says what is wrong with a module it cannot use', async () => {

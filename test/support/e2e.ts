@@ -78,10 +78,12 @@ export async function runScenario(
     script: Script;
     input: RunInput;
     during?: (handle: WorkflowHandle<typeof planAndExecute>) => Promise<void>;
+    /** The worker's tools; default: the built-in ones and `wait`. */
+    tools?: readonly Tool[];
   },
 ): Promise<Scenario> {
   const model = await startScriptedModel({ script: options.script });
-  const { tools, counts } = counting([...builtinTools, waitTool]);
+  const { tools, counts } = counting(options.tools ?? [...builtinTools, waitTool]);
   const taskQueue = unique('e2e');
   const worker = await createPlanwrightWorker({
     connection: env.nativeConnection,
