@@ -1,15 +1,18 @@
 /**
- * Benchmarks: `npm run bench` runs them all; `npm run bench -- <name>` runs one.
+ * Benchmarks: `npm run bench` runs them all; `npm run bench -- <name> [arg]` runs one.
  */
+import { benchDataQuery, benchReferences, benchValidate } from './pure.js';
 import { benchTestServerStartup } from './test-server-startup.js';
 
-const benches: Record<string, (arg?: string) => Promise<unknown>> = {
+const benches: Record<string, (arg?: string) => unknown> = {
+  'validate-plan': () => benchValidate(),
+  references: () => benchReferences(),
+  'data-query': () => benchDataQuery(),
   'test-server': (n) => benchTestServerStartup(n ? Number(n) : 20),
 };
 
 const [only, arg] = process.argv.slice(2);
 for (const [name, bench] of Object.entries(benches)) {
   if (only && only !== name) continue;
-  const result = await bench(arg);
-  console.log(`${name}: ${JSON.stringify(result)}`);
+  console.log(`${name}: ${JSON.stringify(await bench(arg))}`);
 }

@@ -64,11 +64,16 @@ describe('createPlan', () => {
   });
 
   it('repairs an answer that is not valid once, quoting what was wrong', async () => {
-    model.enqueue({ plan: [{ content: '{"steps": "soon"}' }, { content: DEMO_PLAN }] });
+    model.enqueue({
+      plan: [
+        { content: '{"steps": "soon"}', usage: { prompt_tokens: 500, completion_tokens: 10 } },
+        { content: DEMO_PLAN, usage: { prompt_tokens: 700, completion_tokens: 300 } },
+      ],
+    });
     const out = await runActivity(activities().createPlan, planInput);
 
     expect(out.plan?.steps).toHaveLength(5);
-    expect(out.usage.llmCalls).toBe(2);
+    expect(out.usage).toEqual({ llmCalls: 2, inputTokens: 1200, outputTokens: 310 });
     const repair = model.requests[1]?.messages.at(-1)?.content;
     expect(repair).toMatch(/^That answer is not valid: .*steps/);
   });
@@ -128,6 +133,12 @@ describe('model errors are classified once', () => {
     const failure = await failureOf(runActivity(activities().synthesize, { goal: 'g', steps: [] }));
     expect([failure.type, failure.nonRetryable]).toEqual([ErrorType.ModelRequestRejected, true]);
     expect(failure.message).toBe('the model refused to answer (I cannot help with that.); rephrase the goal');
+  });
+
+  it('a body that is not JSON is retryable', async () => {
+    model.enqueue({ synthesize: [{ malformed: '<html>502 Bad Gateway</html>' }] });
+    const failure = await failureOf(runActivity(activities().synthesize, { goal: 'g', steps: [] }));
+    expect([failure.type, failure.nonRetryable]).toEqual([ErrorType.ModelUnavailable, false]);
   });
 
   it('a timeout is retryable', async () => {
