@@ -44,7 +44,7 @@ import {
   stepState,
   type RunMemory,
 } from '../src/run/state.js';
-import { llmCall } from './activity-profiles.js';
+import { llmCall, localCall } from './activity-profiles.js';
 import { llm, local, summarized } from './activity-proxies.js';
 import {
   approvePlanSignal,
@@ -616,10 +616,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
     publish();
     if (!resume) {
       note('run-started', `goal: ${input.goal}`);
-      memory.worker = await local.describeWorker.executeWithOptions(
-        summarized({ startToCloseTimeout: '30s' }, 'describe worker'),
-        [],
-      );
+      memory.worker = await local.describeWorker.executeWithOptions(summarized(localCall, 'describe worker'), []);
       const ended = await planAndApprove();
       if (ended) return await finish(ended);
     }

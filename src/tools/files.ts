@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { defineTool, ToolError } from './define.js';
 import { resolveInWorkspace } from './workspace.js';
 
-/** Largest file `read_file` returns, in bytes. */
-export const MAX_READ_BYTES = 1_000_000;
+/** Largest file `read_file` returns, in bytes (outputs are kept in the run's state and history). */
+export const MAX_READ_BYTES = 256_000;
 /** Largest content `write_file` accepts, in bytes. */
 export const MAX_WRITE_BYTES = 1_000_000;
 /** Most entries `list_files` returns. */

@@ -31,7 +31,7 @@ export function httpPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): HttpGet
       .filter(Boolean),
     allowPrivate: env.PLANWRIGHT_HTTP_ALLOW_PRIVATE === '1',
     timeoutMs: 15_000,
-    maxBytes: Number(env.PLANWRIGHT_HTTP_MAX_BYTES) > 0 ? Number(env.PLANWRIGHT_HTTP_MAX_BYTES) : 1_000_000,
+    maxBytes: Number(env.PLANWRIGHT_HTTP_MAX_BYTES) > 0 ? Number(env.PLANWRIGHT_HTTP_MAX_BYTES) : 256_000,
     maxRedirects: 5,
   };
 }
