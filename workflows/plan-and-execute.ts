@@ -59,7 +59,7 @@ import {
   type ResolveEscalation,
 } from './messages.js';
 import { REPLANS_ATTRIBUTE, STATUS_ATTRIBUTE } from './search-attributes.js';
-import { callTool, describeFailure, runOpenStep, type StepOutcome } from './steps.js';
+import { callTool, describeFailure, runOpenStep, usageOf, type StepOutcome } from './steps.js';
 
 /** Times the planner (or replanner) may answer again after an invalid plan before giving up. */
 export const MAX_PLAN_REVISIONS = 2;
@@ -79,6 +79,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
   let approval: { approved: boolean; feedback: string } | undefined;
   let resolution: ResolveEscalation | undefined;
   const needsAttention: string[] = []; // steps that failed for good, in the order they failed
+  let closing = false; // writing the final answer: goal changes are refused from here on
 
   // --- What people see: the state query, current details in the Web UI, search attributes.
   let shown = { status: '', replans: -1 };
@@ -139,7 +140,16 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
     },
   ] as const;
   for (const h of handlers) {
-    const problem = h.problem as (arg: unknown) => string | undefined;
+    // A malformed argument is a refusal: a handler that throws would fail every replay of the run.
+    const problem = (arg: unknown): string | undefined => {
+      if (arg === null || typeof arg !== 'object') return 'the message has no argument object';
+      if (closing && h.signal === changeGoalSignal) return 'the run is writing its final answer';
+      try {
+        return (h.problem as (a: unknown) => string | undefined)(arg);
+      } catch (err) {
+        return `the message is malformed: ${(err as Error).message}`;
+      }
+    };
     const accept = h.accept as (arg: unknown) => void;
     setHandler(
       h.signal,
@@ -199,6 +209,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
           : await llm.createPlan.executeWithOptions(summarized(llmCall, 'plan'), [request]);
       } catch (err) {
         if (isCancellation(err)) throw err;
+        spend(usageOf(err));
         state.failure = { message: `the planner could not answer: ${describeFailure(err)}` };
         return false;
       }
@@ -279,11 +290,13 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
 
   // --- Replanning: the replanner sees finished work, the failure and the remaining steps.
   const consultReplanner = async (
-    reason: string,
+    why: string,
     options: { failure?: { stepId?: string; message: string }; counts: 'always' | 'revisions' },
   ): Promise<Replanned> => {
+    let reason = why;
     let revise: { issues: PlanIssue[]; feedback?: string } | undefined;
-    if (options.counts === 'always') state.replans++;
+    let counted = options.counts === 'always';
+    if (counted) state.replans++;
     for (let attempt = 0; attempt <= MAX_PLAN_REVISIONS; attempt++) {
       const refused = modelRefused();
       if (refused) return (await endForBudget(refused)) as 'partial';
@@ -311,6 +324,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
         ]);
       } catch (err) {
         if (isCancellation(err)) throw err;
+        spend(usageOf(err));
         state.failure = { ...options.failure, message: `the replanner could not answer: ${describeFailure(err)}` };
         return 'unusable';
       }
@@ -337,14 +351,23 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
         note('plan-invalid', `the replanner's revision is invalid:\n${formatIssues(issues)}`);
         continue;
       }
-      if (options.counts === 'revisions') state.replans++;
+      if (!counted) {
+        counted = true;
+        state.replans++;
+      }
       const version = (state.plan?.version ?? 0) + 1;
       adoptPlan(state, { ...revision.plan, version }, `${reason}: ${decision.reason}`);
       note('replanned', `plan v${version}: ${decision.reason}`);
       if (input.approval !== 'replans') return 'revised';
       const gate = await awaitApproval();
-      if (gate === 'approved' || gate === 'goal-changed') return 'revised'; // a goal change is taken up next
+      if (gate === 'approved') return 'revised';
       if (gate === 'timeout') return 'rejected';
+      if (gate === 'goal-changed') {
+        // The unapproved revision is for the old goal: ask again for the new one (and approve that).
+        reason = applyGoalChange();
+        revise = undefined;
+        continue;
+      }
       revise = { issues: [], feedback: gate.feedback };
     }
     state.failure = {
@@ -380,7 +403,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
       return undefined;
     }
     if (outcome === 'revised') return undefined;
-    if (outcome === 'finished') return 'completed';
+    if (outcome === 'finished') return finishedStatus();
     if (outcome === 'unusable') return giveUp(state.failure ?? failure);
     return outcome;
   };
@@ -400,15 +423,25 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
     return closeWithAnswer();
   };
 
-  const escalate = async (id: string, message: string): Promise<ResolveEscalation['decision'] | 'timeout'> => {
+  const escalate = async (
+    id: string,
+    message: string,
+  ): Promise<ResolveEscalation['decision'] | 'timeout' | 'goal-changed'> => {
     resolution = undefined;
     state.escalation = { stepId: id, message };
     setStatus('awaiting-decision');
     note('escalated', `step ${id} needs a decision: ${message}`, id);
-    const decided = await condition(() => resolution !== undefined, input.approvalTimeout);
+    const decided = await condition(
+      () => resolution !== undefined || memory.goalChange !== undefined,
+      input.approvalTimeout,
+    );
     delete state.escalation;
     memory.escalated.push(id);
     setStatus('running');
+    if (decided && !resolution) {
+      note('escalation-resolved', `the goal changed while ${id} awaited a decision; replanning for the new goal`, id);
+      return 'goal-changed';
+    }
     if (!decided || !resolution) {
       note('escalation-resolved', `no decision about ${id} within ${String(input.approvalTimeout)}; replanning`, id);
       return 'timeout';
@@ -419,7 +452,8 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
   };
 
   const recover = async (id: string): Promise<RunStatus | undefined> => {
-    const record = stepState(state, id);
+    const record = state.steps.find((s) => s.id === id);
+    if (record?.status !== 'failed') return undefined; // a replan since has dropped or reset it
     const failure = { stepId: id, message: record.error ?? 'step failed' };
     const choice = decideRecovery({
       step: planStep(id),
@@ -439,7 +473,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
         return giveUp({ ...failure, message: `${failure.message}; no replans left` });
       case 'escalate': {
         const decision = await escalate(id, failure.message);
-        if (decision === 'retry') return (retryStep(id), undefined);
+        if (decision === 'retry' || decision === 'goal-changed') return (retryStep(id), undefined);
         if (decision === 'skip') return skipStep(id, 'a person chose to skip it');
         if (decision === 'abort')
           return giveUp({ stepId: id, message: `aborted by a person after: ${failure.message}` });
@@ -470,7 +504,8 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
         tools: memory.worker?.tools ?? [],
         stepTimeout: input.stepTimeout,
         position,
-        modelRefused,
+        modelRefused: () => modelRefused(),
+        spend,
       });
     } else {
       outcome = await callResolved(step.id, step.tool, step.args, `${position} · ${step.tool}`);
@@ -560,6 +595,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
 
   // --- Endings.
   const closeWithAnswer = async (): Promise<RunStatus> => {
+    closing = true;
     // Complete: nothing failed, and every critical step succeeded (a person may skip one; then it is partial).
     const complete =
       !state.failure &&
@@ -587,11 +623,19 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
       state.answer = synthesis.answer;
     } catch (err) {
       if (isCancellation(err)) throw err;
-      state.failure ??= { message: `the answer could not be written: ${(err as Error).message}` };
+      state.failure ??= { message: `the answer could not be written: ${describeFailure(err)}` };
       state.answer = answerWithoutModel(state, 'the model could not write it');
       return 'partial';
     }
     return complete ? 'completed' : 'partial';
+  };
+
+  /** The status of a run the replanner finished: partial when a step it gave up on had failed. */
+  const finishedStatus = (): RunStatus => {
+    const failed = state.steps.find((s) => s.status === 'failed');
+    if (!failed) return 'completed';
+    state.failure ??= { stepId: failed.id, message: failed.error ?? 'step failed' };
+    return 'partial';
   };
 
   const endForBudget = async (why: string): Promise<RunStatus> => {
@@ -605,6 +649,11 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
   };
 
   const finish = async (status: RunStatus): Promise<RunResult> => {
+    for (const step of state.steps) {
+      if (step.status === 'pending' || step.status === 'running') {
+        Object.assign(step, { status: 'cancelled', error: step.error ?? `not run: the run ended ${status}` });
+      }
+    }
     state.status = status;
     note('run-finished', `run ${status}${state.failure ? `: ${state.failure.message}` : ''}`);
     await condition(allHandlersFinished);
@@ -616,7 +665,13 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
     publish();
     if (!resume) {
       note('run-started', `goal: ${input.goal}`);
-      memory.worker = await local.describeWorker.executeWithOptions(summarized(localCall, 'describe worker'), []);
+      try {
+        memory.worker = await local.describeWorker.executeWithOptions(summarized(localCall, 'describe worker'), []);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        state.failure = { message: `the worker could not describe its tools: ${describeFailure(err)}` };
+        return await finish('failed');
+      }
       const ended = await planAndApprove();
       if (ended) return await finish(ended);
     }
@@ -626,7 +681,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
       if (memory.goalChange) {
         const reason = applyGoalChange();
         const outcome = await consultReplanner(reason, { counts: 'revisions' });
-        if (outcome === 'finished') ended = 'completed';
+        if (outcome === 'finished') ended = finishedStatus();
         else if (outcome === 'unusable') ended = await giveUp(state.failure ?? { message: reason });
         else if (outcome === 'rejected' || outcome === 'partial') ended = outcome;
       } else if (needsAttention.length > 0) {
@@ -637,7 +692,8 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
         const left = state.steps.some((s) => s.status === 'pending');
         if (left && replansLeft() > 0 && !modelRefused()) {
           const outcome = await consultReplanner(`review after step "${after}"`, { counts: 'revisions' });
-          if (outcome === 'finished') ended = 'completed';
+          if (outcome === 'finished') ended = finishedStatus();
+          else if (outcome === 'unusable') ended = await giveUp(state.failure ?? { message: 'the replanner failed' });
           else if (outcome === 'rejected' || outcome === 'partial') ended = outcome;
         }
       } else if (continueAsNewDue() && state.steps.some((s) => s.status === 'pending')) {

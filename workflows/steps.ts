@@ -56,7 +56,9 @@ export interface OpenStep {
   stepTimeout: Duration;
   position: string;
   /** Says why no further model call may be made (a spent budget), or undefined. */
-  modelRefused: (spent: Partial<Usage>) => string | undefined;
+  modelRefused: () => string | undefined;
+  /** Adds usage to the run at once, so steps running side by side see each other's spending. */
+  spend: (usage: Partial<Usage>) => void;
 }
 
 /**
@@ -66,10 +68,10 @@ export interface OpenStep {
  */
 export async function runOpenStep(open: OpenStep): Promise<StepOutcome> {
   const turns: ExecutorTurn[] = [];
-  const usage = { llmCalls: 0, inputTokens: 0, outputTokens: 0, toolCalls: 0 };
+  const usage = {}; // spent as it goes, through open.spend
   let attempts = 0;
   for (let turn = 0; turn < MAX_EXECUTOR_TURNS; turn++) {
-    const refused = open.modelRefused(usage);
+    const refused = open.modelRefused();
     if (refused) return { ok: false, error: refused, attempts, usage };
     let out;
     try {
@@ -78,12 +80,11 @@ export async function runOpenStep(open: OpenStep): Promise<StepOutcome> {
       ]);
     } catch (err) {
       if (isCancellation(err)) throw err;
+      open.spend(usageOf(err));
       return { ok: false, error: describeFailure(err), attempts: attempts + 1, usage };
     }
     attempts += out.attempt;
-    usage.llmCalls += out.usage.llmCalls;
-    usage.inputTokens += out.usage.inputTokens;
-    usage.outputTokens += out.usage.outputTokens;
+    open.spend(out.usage);
     if (out.kind === 'answer') return { ok: true, output: out.output, attempts, usage };
 
     turns.push({ role: 'assistant', toolCalls: out.calls });
@@ -101,7 +102,7 @@ export async function runOpenStep(open: OpenStep): Promise<StepOutcome> {
     );
     results.forEach((result, i) => {
       const call = out.calls[i] as (typeof out.calls)[number];
-      usage.toolCalls += result.usage.toolCalls ?? 0;
+      open.spend(result.usage);
       turns.push({
         role: 'tool',
         callId: call.id,
@@ -119,6 +120,14 @@ function attemptsOf(err: unknown, maximumAttempts: number): number {
   const details = err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as ToolFailureDetails) : undefined;
   if (typeof details?.attempt === 'number') return details.attempt;
   return err.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? maximumAttempts : 1;
+}
+
+/** Model usage a failed activity reported in its details (an answer that stayed invalid still cost tokens). */
+export function usageOf(err: unknown): Partial<Usage> {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  const details =
+    cause instanceof ApplicationFailure ? (cause.details?.[0] as { usage?: Partial<Usage> } | undefined) : undefined;
+  return details?.usage ?? {};
 }
 
 /** One line saying why an activity failed, taken from the innermost useful cause. */

@@ -44,9 +44,18 @@ export function revisedPlan(state: RunState, steps: Plan['steps']): { plan: Plan
   const status = statusById(state);
   const kept = (state.plan?.steps ?? []).filter((s) => FINISHED.includes(status[s.id] ?? 'pending'));
   const keptIds = new Set(kept.map((s) => s.id));
-  const issues = steps
-    .filter((s) => keptIds.has(s.id))
-    .map((s) => ({ stepId: s.id, message: `"${s.id}" is a finished step; give the new step another id` }));
+  const skipped = new Set(kept.filter((s) => status[s.id] === 'skipped').map((s) => s.id));
+  const issues = [
+    ...steps
+      .filter((s) => keptIds.has(s.id))
+      .map((s) => ({ stepId: s.id, message: `"${s.id}" is a finished step; give the new step another id` })),
+    ...steps
+      .filter((s) => s.critical !== false && s.dependsOn.some((dep) => skipped.has(dep)))
+      .map((s) => ({
+        stepId: s.id,
+        message: `depends on skipped step(s) ${s.dependsOn.filter((d) => skipped.has(d)).join(', ')}, so it could never run`,
+      })),
+  ];
   return {
     plan: { ...(state.plan?.rationale ? { rationale: state.plan.rationale } : {}), steps: [...kept, ...steps] },
     issues,

@@ -128,14 +128,39 @@ describe('escalation to a person', () => {
       await until(handle, (s) => s.status === 'awaiting-decision');
       await handle.signal(resolveEscalationSignal, { stepId: 'b', decision: 'replan' });
     });
-    expect(decided).toMatchObject({ status: 'completed', answer: 'Enough.', replans: 1 });
+    expect(decided).toMatchObject({ status: 'partial', answer: 'Enough.', replans: 1 });
 
     const unanswered = await run(activities, { goal: 'Ask me', escalation: 'human', approvalTimeout: '2h' });
-    expect(unanswered).toMatchObject({ status: 'completed', answer: 'Enough.' });
+    expect(unanswered).toMatchObject({ status: 'partial', answer: 'Enough.' });
     expect(unanswered.events.find((e) => e.type === 'escalation-resolved')?.message).toBe(
       'no decision about b within 2h; replanning',
     );
     expect(seen).toHaveLength(2);
+  });
+});
+
+describe('malformed messages', () => {
+  it('are ignored and recorded, and the run goes on', async () => {
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned(twoSteps),
+        runTool: toolsAnswering({ a: { value: 1 }, b: { value: 2 } }).runTool,
+        synthesize,
+      }),
+      { goal: 'Approve me', approval: 'plan' },
+      async (handle) => {
+        await until(handle, (s) => s.status === 'awaiting-approval');
+        await handle.signal(approvePlanSignal, undefined as never);
+        await handle.signal(changeGoalSignal, { goal: 42 } as never);
+        await until(handle, (s) => s.events.filter((e) => e.type === 'signal-ignored').length === 2);
+        await handle.signal(approvePlanSignal, { version: 1 });
+      },
+    );
+    expect(result.status).toBe('completed');
+    expect(result.events.filter((e) => e.type === 'signal-ignored').map((e) => e.message)).toEqual([
+      'approvePlan undefined ignored: the message has no argument object',
+      'changeGoal {"goal":42} ignored: the message is malformed: goal.trim is not a function',
+    ]);
   });
 });
 

@@ -164,7 +164,9 @@ describe('planAndExecute', () => {
     expect(result.status).toBe('rejected');
     expect(result.failure?.message).toBe('plan v1 was not approved within 1 day');
     expect(tools.calls).toEqual([]);
-    expect(result.steps.every((s) => s.status === 'pending')).toBe(true);
+    expect(result.steps.every((s) => s.status === 'cancelled' && s.error === 'not run: the run ended rejected')).toBe(
+      true,
+    );
     expect((await currentEnv().currentTimeMs()) - startedAt).toBeGreaterThanOrEqual(24 * 3600 * 1000);
   });
 

@@ -146,11 +146,13 @@ describe('recovery after retries are spent', () => {
     expect(result.steps.map((s) => [s.id, s.status])).toEqual([
       ['a', 'skipped'],
       ['b', 'failed'],
-      ['c', 'pending'],
+      ['c', 'cancelled'],
     ]);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.failure?.stepId).toBe('b');
-    expect(result.status).toBe('completed');
+    // The replanner finished the run, but a step had failed: the result says so.
+    expect(result.status).toBe('partial');
+    expect(result.failure).toEqual({ stepId: 'b', message: 'b is broken' });
     expect(result.answer).toBe('Nothing more to learn.');
     expect(result.replans).toBe(1);
   });
@@ -191,6 +193,46 @@ describe('recovery after retries are spent', () => {
       [2, 'step "b" failed: b is broken: read the other file'],
     ]);
     expect(result.replans).toBe(1);
+  });
+
+  it('handles steps that failed side by side once, even when a replan drops the second', async () => {
+    const { replan, seen } = replanner([{ action: 'revise', steps: [calc('c2', ['a'])], reason: 'replace both' }]);
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [calc('a'), calc('b1', ['a']), calc('b2', ['a'])] }),
+        runTool: toolsAnswering({ a: { value: 1 }, c2: { value: 2 } }).runTool,
+        replan,
+        synthesize,
+      }),
+      { goal: 'Fan', maxParallel: 2 },
+    );
+    expect(result.status).toBe('completed');
+    expect(seen).toHaveLength(1);
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['a', 'succeeded'],
+      ['c2', 'succeeded'],
+    ]);
+  });
+
+  it('refuses a revision whose critical step depends on a skipped step', async () => {
+    const { replan, seen } = replanner([
+      { action: 'revise', steps: [calc('c2', ['b'])], reason: 'needs b' },
+      { action: 'revise', steps: [calc('c3', ['a'])], reason: 'without b' },
+    ]);
+    const result = await run(
+      mockActivities({
+        createPlan: async () =>
+          planned({ steps: [calc('a'), calc('b', ['a'], { critical: false }), calc('c', ['b'])] }),
+        runTool: toolsAnswering({ a: { value: 1 }, c3: { value: 3 } }).runTool,
+        replan,
+        synthesize,
+      }),
+      { goal: 'Chain' },
+    );
+    expect(result.status).toBe('completed');
+    expect(seen[1]?.revise?.issues).toEqual([
+      { stepId: 'c2', message: 'depends on skipped step(s) b, so it could never run' },
+    ]);
   });
 
   it('sends an invalid revision back to the replanner, e.g. one that reuses a finished step id', async () => {
