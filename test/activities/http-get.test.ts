@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ToolContext } from '../../src/tools/define.js';
 import { ToolError } from '../../src/tools/define.js';
 import { createHttpGet, isPrivateAddress, type HttpGetPolicy } from '../../src/tools/http-get.js';
+import { rejectionOf } from '../support/rejection.js';
 
 let server: Server;
 let base: string;
@@ -48,14 +49,7 @@ const get = (url: string, over: Partial<HttpGetPolicy> = {}) => {
   return Promise.resolve(tool.run(tool.input.parse({ url }), ctx));
 };
 
-async function refusal(promise: Promise<unknown>): Promise<ToolError> {
-  const err = await promise.then(
-    () => expect.unreachable('expected a refusal'),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ToolError);
-  return err as ToolError;
-}
+const refusal = (promise: Promise<unknown>) => rejectionOf(promise, ToolError);
 
 describe('http_get', () => {
   it('fetches from an allowed host and follows a redirect on it', async () => {

@@ -12,6 +12,7 @@ import { builtinTools } from '../../src/tools/builtin.js';
 import { toolInfo } from '../../src/tools/define.js';
 import { startScriptedModel, type ScriptedModel } from '../../src/testing/scripted-model.js';
 import { DEMO_PLAN } from '../../src/demo/support-report.js';
+import { rejectionOf } from '../support/rejection.js';
 
 let model: ScriptedModel;
 const tools = builtinTools.map(toolInfo);
@@ -33,14 +34,7 @@ function activities(timeoutMs = 10_000) {
 
 const planInput = { goal: 'Report on tickets', tools, maxSteps: 10 };
 
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => expect.unreachable('expected a failure'),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
+const failureOf = (promise: Promise<unknown>) => rejectionOf(promise, ApplicationFailure);
 
 describe('createPlan', () => {
   it('asks with the goal and the tool catalog, and returns the parsed plan with its usage', async () => {

@@ -11,6 +11,7 @@ import { DEMO_WORKSPACE } from '../../src/demo/support-report.js';
 import type { Model } from '../../src/llm/model.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { defineTool, ToolError } from '../../src/tools/define.js';
+import { rejectionOf } from '../support/rejection.js';
 
 const noModel = {} as Model;
 const flaky = defineTool({
@@ -27,14 +28,7 @@ const flaky = defineTool({
 });
 const { runTool } = createActivities({ model: noModel, tools: [...builtinTools, flaky], workspace: DEMO_WORKSPACE });
 
-async function failureOf(args: Parameters<typeof runTool>[0]): Promise<ApplicationFailure> {
-  const err = await runActivity(runTool, args).then(
-    () => expect.unreachable('expected a failure'),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
+const failureOf = (args: Parameters<typeof runTool>[0]) => rejectionOf(runActivity(runTool, args), ApplicationFailure);
 
 describe('runTool', () => {
   it('runs a tool on the workspace and returns plain JSON with the attempt', async () => {
