@@ -197,12 +197,18 @@ export async function buildDevServer({ log = stderrLog, env = process.env }: Pro
     log(
       `building the Temporal CLI ${TEMPORAL_CLI_VERSION} with ${version} (first time only; about 5 minutes on 2 cores)…`,
     );
+    let modules = 0;
     let packages = 0;
     await run(go, ['install', '-v', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
       env: { ...env, GOBIN: staging, GOFLAGS: '-mod=mod' },
-      progress: { log, every: 15_000, describe: () => `${packages} Go packages compiled` },
+      progress: {
+        log,
+        every: 15_000,
+        describe: () => `${modules} Go modules downloaded, ${packages} of about 1,300 packages compiled`,
+      },
       onStderrLine: (line) => {
-        if (!line.startsWith('go: downloading')) packages++;
+        if (line.startsWith('go: downloading')) modules++;
+        else packages++;
       },
     });
     await mkdir(path.dirname(path.dirname(target)), { recursive: true });
