@@ -19,6 +19,8 @@ import {
 } from '../src/llm/prompts.js';
 import { replanFromWire, WireReplanDecisionSchema, type ReplanDecision } from '../src/contract/replan.js';
 import { checkToolArgs } from '../src/tools/check-args.js';
+import type { PlanCache } from '../src/plan-cache.js';
+import type { PlanCacheQuery } from '../src/plan/cache-key.js';
 import { ToolError, toolInfo, type Tool, type ToolContext, type ToolInfo } from '../src/tools/define.js';
 
 /** What the activities are built from. */
@@ -29,6 +31,21 @@ export interface ActivityDependencies {
   workspace: string;
   /** planwright search attributes registered on the server (only these are set by runs). */
   searchAttributes?: readonly string[];
+  /** Where accepted plans are kept for runs with `planCache`; without one, nothing is cached. */
+  cache?: PlanCache;
+}
+
+/** Input of `lookupPlan` and part of `storePlan`'s: what a cached plan must match. */
+export type LookupPlanInput = PlanCacheQuery;
+/** Output of `lookupPlan`. */
+export interface LookupPlanOutput {
+  plan?: Plan;
+}
+/** Input of `storePlan`. */
+export interface StorePlanInput {
+  query: PlanCacheQuery;
+  plan: Plan;
+  ttlMs: number;
 }
 
 /** Output of `describeWorker`: what this worker offers a run. */
@@ -98,7 +115,7 @@ export interface SynthesizeOutput {
  * Builds the activities of a planwright worker.
  * @example new Worker({ activities: createActivities({ model, tools: builtinTools, workspace }), ... })
  */
-export function createActivities({ model, tools, workspace, searchAttributes = [] }: ActivityDependencies) {
+export function createActivities({ model, tools, workspace, searchAttributes = [], cache }: ActivityDependencies) {
   const byName = new Map(tools.map((t) => [t.name, t]));
 
   /** Asks the model for a plan; answers that are not a plan come back as issues for the workflow. */
@@ -122,6 +139,17 @@ export function createActivities({ model, tools, workspace, searchAttributes = [
 
     /** Asks the planner for a plan for the goal. */
     createPlan: plan,
+
+    /** Finds a cached plan for the same goal, context, tools and step limit, if one has not expired. */
+    async lookupPlan(query: LookupPlanInput): Promise<LookupPlanOutput> {
+      const found = await cache?.get(query);
+      return found ? { plan: found } : {};
+    },
+
+    /** Keeps an accepted plan for later runs of the same goal. */
+    async storePlan({ query, plan: accepted, ttlMs }: StorePlanInput): Promise<void> {
+      await cache?.set(query, accepted, ttlMs);
+    },
 
     /** Asks the planner to revise a plan, given its problems or a reviewer's feedback. */
     revisePlan: plan,

@@ -9,6 +9,8 @@ import type { Model } from './llm/model.js';
 import { builtinTools } from './tools/builtin.js';
 import type { Tool } from './tools/define.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { createFilePlanCache, type PlanCache } from './plan-cache.js';
+import { cacheDir } from './temporal/provision.js';
 
 /** Path of the workflows entry point, for `workflowsPath` and `bundleWorkflowCode`. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -22,6 +24,8 @@ export interface PlanwrightWorkerOptions {
   tools?: readonly Tool[];
   /** Directory tools may read and write; default `PLANWRIGHT_WORKSPACE` or the current directory. */
   workspace?: string;
+  /** Where runs with `planCache` keep plans; default a folder under `PLANWRIGHT_PLAN_CACHE_DIR` or the user cache. */
+  planCache?: PlanCache;
   /** A prebuilt workflow bundle (tests build one per run); default: bundle `workflows/` at start. */
   workflowBundle?: WorkflowBundleOption;
 }
@@ -45,6 +49,9 @@ export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): 
       tools: options.tools ?? builtinTools,
       workspace,
       searchAttributes,
+      cache:
+        options.planCache ??
+        createFilePlanCache(process.env.PLANWRIGHT_PLAN_CACHE_DIR || path.join(cacheDir(), 'plans')),
     }),
     // Tools that heartbeat learn of cancellation within about this long (tool calls set no heartbeat timeout).
     defaultHeartbeatThrottleInterval: '2s',

@@ -17,6 +17,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CreatePlanInput } from '../activities/index.js';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import { ErrorType } from '../src/contract/errors.js';
 import type { PlanIssue, Step, VersionedPlan } from '../src/contract/plan.js';
 import {
@@ -60,6 +61,9 @@ import {
 } from './messages.js';
 import { REPLANS_ATTRIBUTE, STATUS_ATTRIBUTE } from './search-attributes.js';
 import { callTool, describeFailure, runOpenStep, usageOf, type StepOutcome } from './steps.js';
+
+/** How long a plan stays in the plan cache when `planCache` is `true`. */
+export const PLAN_CACHE_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** Times the planner (or replanner) may answer again after an invalid plan before giving up. */
 export const MAX_PLAN_REVISIONS = 2;
@@ -256,8 +260,55 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
   };
 
   /** Plans the goal and, when asked, waits until a version of the plan is approved. */
+  // --- The plan cache: a plan accepted before for the same goal, context and tools is reused.
+  const cacheTtlMs =
+    input.planCache === false ? 0 : input.planCache === true ? PLAN_CACHE_TTL_MS : msToNumber(input.planCache.ttl);
+  const cacheQuery = () => ({
+    goal: state.goal,
+    ...(input.context !== undefined ? { context: input.context } : {}),
+    tools: memory.worker?.tools ?? [],
+    maxSteps: input.maxSteps,
+  });
+  const planFromCache = async (): Promise<boolean> => {
+    if (cacheTtlMs === 0) return false;
+    let found;
+    try {
+      found = await local.lookupPlan.executeWithOptions(summarized(localCall, 'plan cache lookup'), [cacheQuery()]);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      return false; // a cache that cannot answer is a miss
+    }
+    if (!found.plan) return false;
+    const issues = validatePlan(found.plan, limits());
+    if (issues.length > 0) {
+      note('plan-invalid', `the cached plan no longer fits:\n${formatIssues(issues)}`);
+      return false;
+    }
+    adoptPlan(state, { ...found.plan, version: 1 }, 'initial plan, from the plan cache');
+    note('plan-adopted', `plan v1 (${found.plan.steps.length} steps) from the plan cache`);
+    return true;
+  };
+  const rememberPlan = async () => {
+    const { version: _version, ...plan } = state.plan as VersionedPlan;
+    try {
+      await local.storePlan.executeWithOptions(summarized(localCall, 'plan cache store'), [
+        { query: cacheQuery(), plan, ttlMs: cacheTtlMs },
+      ]);
+    } catch (err) {
+      if (isCancellation(err)) throw err; // otherwise the run goes on without caching
+    }
+  };
+
+  /** Plans (or finds a cached plan), waits until a version is approved when asked, and caches what was accepted. */
   const planAndApprove = async (): Promise<RunStatus | undefined> => {
-    if (!(await planUntilValid('initial plan'))) return 'failed';
+    const cached = await planFromCache();
+    if (!cached && !(await planUntilValid('initial plan'))) return 'failed';
+    const ended = await approveInitialPlan();
+    if (!ended && cacheTtlMs > 0 && !(cached && state.plan?.version === 1)) await rememberPlan();
+    return ended;
+  };
+
+  const approveInitialPlan = async (): Promise<RunStatus | undefined> => {
     while (input.approval !== 'none') {
       const gate = await awaitApproval();
       if (gate === 'approved') return undefined;

@@ -2,7 +2,11 @@
  * Every recovery and steering path end to end on the dev server, with real activities and tools and the
  * scripted model. In each, the tools' own call counts show that no finished step ran twice.
  */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createFilePlanCache } from '../../src/plan-cache.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   approvePlanUpdate,
@@ -146,6 +150,21 @@ describe('end to end on the dev server', () => {
       ['after', 'succeeded'],
     ]);
     expect(counts.byKey).toEqual({ [FILE]: 1, 'last-year.csv': 1, after: 1 });
+  });
+
+  it('reuses an accepted plan from the plan cache on the next run of the same goal', async () => {
+    const cache = createFilePlanCache(await mkdtemp(path.join(tmpdir(), 'pw-plan-cache-')));
+    const input = { goal: 'Count the tickets', planCache: true };
+    const first = await runScenario(env, 'plan-cache-miss', {
+      planCache: cache,
+      input,
+      script: { plan: [planReply(count('total'))], ...done },
+    });
+    const second = await runScenario(env, 'plan-cache-hit', { planCache: cache, input, script: done });
+    expect(first.model.requests.map((r) => r.phase)).toEqual(['plan', 'synthesize']);
+    expect(second.model.requests.map((r) => r.phase)).toEqual(['synthesize']);
+    expect(second.result).toMatchObject({ status: 'completed', usage: { llmCalls: 1 } });
+    expect(second.result.steps[0]).toMatchObject({ id: 'total', status: 'succeeded' });
   });
 
   it('waits for approval and runs the approved plan', async () => {

@@ -18,6 +18,7 @@ import { builtinTools } from '../../src/tools/builtin.js';
 import { defineTool, ToolError, type Tool } from '../../src/tools/define.js';
 import { startScriptedModel, type Script, type ScriptedModel } from '../../src/testing/scripted-model.js';
 import { createPlanwrightWorker } from '../../src/worker.js';
+import type { PlanCache } from '../../src/plan-cache.js';
 import type { planAndExecute } from '../../workflows/index.js';
 import { WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { unique } from './temporal.js';
@@ -80,6 +81,8 @@ export async function runScenario(
     during?: (handle: WorkflowHandle<typeof planAndExecute>) => Promise<void>;
     /** The worker's tools; default: the built-in ones and `wait`. */
     tools?: readonly Tool[];
+    /** The worker's plan cache; default: none. */
+    planCache?: PlanCache;
   },
 ): Promise<Scenario> {
   const model = await startScriptedModel({ script: options.script });
@@ -92,6 +95,7 @@ export async function runScenario(
     model: createModel({ apiKey: 'scripted', baseURL: model.url, model: 'scripted', timeoutMs: 10_000 }),
     tools,
     workspace: DEMO_WORKSPACE,
+    planCache: options.planCache ?? { get: async () => undefined, set: async () => {} },
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   try {

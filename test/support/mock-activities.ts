@@ -17,6 +17,8 @@ export function mockActivities(overrides: Partial<Activities>): Activities {
     describeWorker: async () => ({ tools: builtinTools.map(toolInfo), searchAttributes: [] }),
     createPlan: unexpected('createPlan'),
     revisePlan: unexpected('revisePlan'),
+    lookupPlan: unexpected('lookupPlan'),
+    storePlan: unexpected('storePlan'),
     replan: unexpected('replan'),
     runTool: unexpected('runTool'),
     executeStep: unexpected('executeStep'),

@@ -124,3 +124,51 @@ describe('long runs', () => {
     expect(result.usage).toMatchObject({ llmCalls: 2, toolCalls: 12 });
   });
 });
+
+describe('the plan cache', () => {
+  it('plans and stores the accepted plan on a miss; reuses it without a planner call on a hit', async () => {
+    const stored: unknown[] = [];
+    const plan = { steps: [calc('a')] };
+    const miss = await run(
+      mockActivities({
+        lookupPlan: async () => ({}),
+        createPlan: async () => planned(plan),
+        storePlan: async (input) => void stored.push(input),
+        runTool: toolsAnswering({ a: { value: 1 } }).runTool,
+        synthesize,
+      }),
+      { goal: 'Cached', planCache: { ttl: '1h' } },
+    );
+    expect(miss.status).toBe('completed');
+    expect(stored).toEqual([
+      { query: expect.objectContaining({ goal: 'Cached', maxSteps: 25 }), plan, ttlMs: 3_600_000 },
+    ]);
+
+    const hit = await run(
+      mockActivities({
+        lookupPlan: async () => ({ plan }),
+        runTool: toolsAnswering({ a: { value: 1 } }).runTool,
+        synthesize,
+      }),
+      { goal: 'Cached', planCache: true },
+    );
+    expect(hit.status).toBe('completed');
+    expect(hit.usage.llmCalls).toBe(1);
+    expect(hit.planHistory.map((h) => h.reason)).toEqual(['initial plan, from the plan cache']);
+  });
+
+  it('plans afresh when a cached plan no longer fits the tools', async () => {
+    const result = await run(
+      mockActivities({
+        lookupPlan: async () => ({ plan: { steps: [{ ...calc('a'), tool: 'retired_tool' }] } }),
+        createPlan: async () => planned({ steps: [calc('a')] }),
+        storePlan: async () => {},
+        runTool: toolsAnswering({ a: { value: 1 } }).runTool,
+        synthesize,
+      }),
+      { goal: 'Cached', planCache: true },
+    );
+    expect(result.status).toBe('completed');
+    expect(result.events.find((e) => e.type === 'plan-invalid')?.message).toContain('the cached plan no longer fits');
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * The plan cache: plans that were accepted for a goal, reused for the same goal, context and tools until
+ * they expire. The default store is a folder of JSON files; any store with `get` and `set` will do.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PlanSchema, type Plan } from './contract/plan.js';
+import { planCacheText, type PlanCacheQuery } from './plan/cache-key.js';
+
+/** Where plans are kept. */
+export interface PlanCache {
+  get(query: PlanCacheQuery): Promise<Plan | undefined>;
+  set(query: PlanCacheQuery, plan: Plan, ttlMs: number): Promise<void>;
+}
+
+/**
+ * A plan cache in a folder of JSON files, one per query (named by its SHA-256). Entries that expired, do not
+ * parse, or were written for another query are treated as missing.
+ * @example createFilePlanCache(path.join(cacheDir(), 'plans'))
+ */
+export function createFilePlanCache(dir: string, now: () => number = Date.now): PlanCache {
+  const fileOf = (text: string) => path.join(dir, `${createHash('sha256').update(text).digest('hex')}.json`);
+  return {
+    async get(query) {
+      const text = planCacheText(query);
+      let entry: { query?: string; expiresAt?: number; plan?: unknown };
+      try {
+        entry = JSON.parse(await readFile(fileOf(text), 'utf8')) as typeof entry;
+      } catch {
+        return undefined;
+      }
+      if (entry.query !== text || typeof entry.expiresAt !== 'number' || entry.expiresAt <= now()) return undefined;
+      const parsed = PlanSchema.safeParse(entry.plan);
+      return parsed.success ? parsed.data : undefined;
+    },
+    async set(query, plan, ttlMs) {
+      const text = planCacheText(query);
+      await mkdir(dir, { recursive: true });
+      const file = fileOf(text);
+      const temporary = `${file}.${process.pid}.tmp`;
+      await writeFile(temporary, JSON.stringify({ query: text, expiresAt: now() + ttlMs, plan }));
+      await rename(temporary, file);
+    },
+  };
+}
