@@ -36,6 +36,7 @@ import { decideRecovery, effectsOfSkip } from '../src/run/recovery.js';
 import {
   FINISHED,
   adoptPlan,
+  cancelUnfinished,
   newMemory,
   outputsById,
   recordEvent,
@@ -43,6 +44,7 @@ import {
   revisedPlan,
   statusById,
   stepState,
+  withoutVersion,
   type RunMemory,
 } from '../src/run/state.js';
 import { llmCall, localCall } from './activity-profiles.js';
@@ -187,7 +189,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
       info.continueAsNewSuggested || (input.historyLimit !== undefined && info.historyLength >= input.historyLimit)
     );
   };
-  const modelRefused = (pending: Partial<Usage> = {}) => budgetSpent(addUsage(state.usage, pending), input.budget);
+  const modelRefused = () => budgetSpent(state.usage, input.budget);
   const planStep = (id: string) => (state.plan as VersionedPlan).steps.find((s) => s.id === id) as Step;
 
   // --- Planning: ask until the plan validates (bounded), then adopt it.
@@ -199,13 +201,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
         state.failure = { message: `cannot plan: ${refused}` };
         return false;
       }
-      const request = {
-        goal: state.goal,
-        ...(input.context !== undefined ? { context: input.context } : {}),
-        tools: memory.worker?.tools ?? [],
-        maxSteps: input.maxSteps,
-        ...(revise ? { revise } : {}),
-      };
+      const request = { ...planningRequest(), ...(revise ? { revise } : {}) };
       let out;
       try {
         out = revise
@@ -234,6 +230,13 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
     return false;
   };
   const limits = () => ({ tools: memory.worker?.tools ?? [], maxSteps: input.maxSteps });
+  /** What a plan is asked for with; the plan cache keys on the same. */
+  const planningRequest = () => ({
+    goal: state.goal,
+    ...(input.context !== undefined ? { context: input.context } : {}),
+    tools: memory.worker?.tools ?? [],
+    maxSteps: input.maxSteps,
+  });
 
   /** Waits for a person to approve or reject the current plan (or change the goal), up to `approvalTimeout`. */
   const awaitApproval = async (): Promise<'approved' | 'timeout' | 'goal-changed' | { feedback: string }> => {
@@ -259,21 +262,16 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
     return { feedback: decision.feedback };
   };
 
-  /** Plans the goal and, when asked, waits until a version of the plan is approved. */
   // --- The plan cache: a plan accepted before for the same goal, context and tools is reused.
   const cacheTtlMs =
     input.planCache === false ? 0 : input.planCache === true ? PLAN_CACHE_TTL_MS : msToNumber(input.planCache.ttl);
-  const cacheQuery = () => ({
-    goal: state.goal,
-    ...(input.context !== undefined ? { context: input.context } : {}),
-    tools: memory.worker?.tools ?? [],
-    maxSteps: input.maxSteps,
-  });
   const planFromCache = async (): Promise<boolean> => {
     if (cacheTtlMs === 0) return false;
     let found;
     try {
-      found = await local.lookupPlan.executeWithOptions(summarized(localCall, 'plan cache lookup'), [cacheQuery()]);
+      found = await local.lookupPlan.executeWithOptions(summarized(localCall, 'plan cache lookup'), [
+        planningRequest(),
+      ]);
     } catch (err) {
       if (isCancellation(err)) throw err;
       return false; // a cache that cannot answer is a miss
@@ -289,10 +287,10 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
     return true;
   };
   const rememberPlan = async () => {
-    const { version: _version, ...plan } = state.plan as VersionedPlan;
+    const plan = withoutVersion(state.plan as VersionedPlan);
     try {
       await local.storePlan.executeWithOptions(summarized(localCall, 'plan cache store'), [
-        { query: cacheQuery(), plan, ttlMs: cacheTtlMs },
+        { query: planningRequest(), plan, ttlMs: cacheTtlMs },
       ]);
     } catch (err) {
       if (isCancellation(err)) throw err; // otherwise the run goes on without caching
@@ -308,6 +306,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
     return ended;
   };
 
+  /** When asked, waits until a version of the initial plan is approved (a rejection or goal change replans). */
   const approveInitialPlan = async (): Promise<RunStatus | undefined> => {
     while (input.approval !== 'none') {
       const gate = await awaitApproval();
@@ -318,9 +317,8 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
         const reason = applyGoalChange();
         planned = await planUntilValid(reason);
       } else {
-        const { version: _version, ...previous } = state.plan as VersionedPlan; // the planner revises a plan
         planned = await planUntilValid(`revised after rejection: ${gate.feedback}`, {
-          plan: previous,
+          plan: withoutVersion(state.plan as VersionedPlan),
           issues: [],
           feedback: gate.feedback,
         });
@@ -443,20 +441,27 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
     return replanOrGiveUp(failure.message, failure);
   };
 
+  /** How the run goes on after the replanner: on (undefined), or the status it ends with. */
+  const afterReplanner = async (
+    outcome: Replanned,
+    failure: { stepId?: string; message: string },
+  ): Promise<RunStatus | undefined> => {
+    if (outcome === 'continue' || outcome === 'revised') return undefined;
+    if (outcome === 'finished') return finishedStatus();
+    if (outcome === 'unusable') return giveUp(state.failure ?? failure);
+    return outcome;
+  };
+
   const replanOrGiveUp = async (
     reason: string,
     failure: { stepId?: string; message: string },
   ): Promise<RunStatus | undefined> => {
     if (replansLeft() <= 0) return giveUp({ ...failure, message: `${failure.message}; no replans left` });
     const outcome = await consultReplanner(reason, { failure, counts: 'always' });
-    if (outcome === 'continue') {
-      if (failure.stepId && stepState(state, failure.stepId).status === 'failed') retryStep(failure.stepId);
-      return undefined;
+    if (outcome === 'continue' && failure.stepId && stepState(state, failure.stepId).status === 'failed') {
+      retryStep(failure.stepId); // "continue" after a failure: the failed step is tried again
     }
-    if (outcome === 'revised') return undefined;
-    if (outcome === 'finished') return finishedStatus();
-    if (outcome === 'unusable') return giveUp(state.failure ?? failure);
-    return outcome;
+    return afterReplanner(outcome, failure);
   };
 
   const retryStep = (id: string) => {
@@ -467,10 +472,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
 
   const giveUp = async (failure: { stepId?: string; message: string }): Promise<RunStatus> => {
     state.failure = failure;
-    for (const step of state.steps) {
-      if (step.status === 'pending')
-        Object.assign(step, { status: 'cancelled', error: 'not run: the run ended early' });
-    }
+    cancelUnfinished(state, 'not run: the run ended early');
     return closeWithAnswer();
   };
 
@@ -555,23 +557,13 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
         tools: memory.worker?.tools ?? [],
         stepTimeout: input.stepTimeout,
         position,
-        modelRefused: () => modelRefused(),
+        modelRefused,
         spend,
       });
     } else {
       outcome = await callResolved(step.id, step.tool, step.args, `${position} · ${step.tool}`);
-      const wantsFallback =
-        !outcome.ok &&
-        step.fallback &&
-        decideRecovery({
-          step,
-          fallbackTried: false,
-          escalation: input.escalation,
-          escalated: false,
-          replansLeft: replansLeft(),
-          failuresInARow: memory.failuresInARow + 1,
-        }).action === 'fallback';
-      if (wantsFallback && step.fallback && !outcome.ok) {
+      // The fallback is always the first recovery (see decideRecovery), so it is tried right away.
+      if (!outcome.ok && step.fallback) {
         spend(outcome.usage);
         record.attempts += outcome.attempts;
         note('fallback', `${step.id} failed (${outcome.error}); trying fallback tool ${step.fallback.tool}`, step.id);
@@ -692,19 +684,13 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
   const endForBudget = async (why: string): Promise<RunStatus> => {
     note('budget-spent', why);
     state.failure ??= { message: why };
-    for (const step of state.steps) {
-      if (step.status === 'pending') Object.assign(step, { status: 'cancelled', error: `not run: ${why}` });
-    }
+    cancelUnfinished(state, `not run: ${why}`);
     state.answer = answerWithoutModel(state, why);
     return 'partial';
   };
 
   const finish = async (status: RunStatus): Promise<RunResult> => {
-    for (const step of state.steps) {
-      if (step.status === 'pending' || step.status === 'running') {
-        Object.assign(step, { status: 'cancelled', error: step.error ?? `not run: the run ended ${status}` });
-      }
-    }
+    cancelUnfinished(state, `not run: the run ended ${status}`);
     state.status = status;
     note('run-finished', `run ${status}${state.failure ? `: ${state.failure.message}` : ''}`);
     await condition(allHandlersFinished);
@@ -731,10 +717,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
       let ended: RunStatus | undefined;
       if (memory.goalChange) {
         const reason = applyGoalChange();
-        const outcome = await consultReplanner(reason, { counts: 'revisions' });
-        if (outcome === 'finished') ended = finishedStatus();
-        else if (outcome === 'unusable') ended = await giveUp(state.failure ?? { message: reason });
-        else if (outcome === 'rejected' || outcome === 'partial') ended = outcome;
+        ended = await afterReplanner(await consultReplanner(reason, { counts: 'revisions' }), { message: reason });
       } else if (needsAttention.length > 0) {
         ended = await recover(needsAttention.shift() as string);
       } else if (memory.reviewAfter !== undefined) {
@@ -742,10 +725,8 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
         memory.reviewAfter = undefined;
         const left = state.steps.some((s) => s.status === 'pending');
         if (left && replansLeft() > 0 && !modelRefused()) {
-          const outcome = await consultReplanner(`review after step "${after}"`, { counts: 'revisions' });
-          if (outcome === 'finished') ended = finishedStatus();
-          else if (outcome === 'unusable') ended = await giveUp(state.failure ?? { message: 'the replanner failed' });
-          else if (outcome === 'rejected' || outcome === 'partial') ended = outcome;
+          const reason = `review after step "${after}"`;
+          ended = await afterReplanner(await consultReplanner(reason, { counts: 'revisions' }), { message: reason });
         }
       } else if (continueAsNewDue() && state.steps.some((s) => s.status === 'pending')) {
         note('continued-as-new', `continuing as a new run after ${workflowInfo().historyLength} history events`);
@@ -763,8 +744,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;
-    for (const step of state.steps)
-      if (step.status === 'running' || step.status === 'pending') step.status = 'cancelled';
+    cancelUnfinished(state, 'the run was cancelled');
     state.failure = { message: 'the run was cancelled' };
     // The run's scope is cancelled; finishing (waiting for handlers) must not be.
     return await CancellationScope.nonCancellable(() => finish('cancelled'));

@@ -124,3 +124,17 @@ export interface RunMemory {
 export function newMemory(goal: string): RunMemory {
   return { state: initialState(goal), failuresInARow: 0, escalated: [] };
 }
+
+/** Marks every step that has not finished (pending or running) as cancelled, saying why. */
+export function cancelUnfinished(state: RunState, why: string): void {
+  for (const step of state.steps) {
+    if (step.status === 'pending' || step.status === 'running') {
+      Object.assign(step, { status: 'cancelled', error: step.error ?? why });
+    }
+  }
+}
+
+/** A versioned plan as the planner sees it: without its version number. */
+export function withoutVersion({ version: _version, ...plan }: VersionedPlan): Plan {
+  return plan;
+}

@@ -26,6 +26,13 @@ const { run } = timeSkippingSuite();
 const calc = calcStep;
 const twoSteps: Plan = { steps: [calc('a'), calc('b', ['a'])] };
 const synthesize = async () => ({ answer: 'done', usage: ONE_CALL });
+/** Activities for a two-step plan whose steps both succeed. */
+const twoStepsThatWork = () =>
+  mockActivities({
+    createPlan: async () => planned(twoSteps),
+    runTool: toolsAnswering({ a: { value: 1 }, b: { value: 2 } }).runTool,
+    synthesize,
+  });
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
   return (await rejectionOf(promise, WorkflowUpdateFailedError)).cause?.message ?? '';
@@ -137,21 +144,13 @@ describe('escalation to a person', () => {
 
 describe('malformed messages', () => {
   it('are ignored and recorded, and the run goes on', async () => {
-    const result = await run(
-      mockActivities({
-        createPlan: async () => planned(twoSteps),
-        runTool: toolsAnswering({ a: { value: 1 }, b: { value: 2 } }).runTool,
-        synthesize,
-      }),
-      { goal: 'Approve me', approval: 'plan' },
-      async (handle) => {
-        await until(handle, (s) => s.status === 'awaiting-approval');
-        await handle.signal(approvePlanSignal, undefined as never);
-        await handle.signal(changeGoalSignal, { goal: 42 } as never);
-        await until(handle, (s) => s.events.filter((e) => e.type === 'signal-ignored').length === 2);
-        await handle.signal(approvePlanSignal, { version: 1 });
-      },
-    );
+    const result = await run(twoStepsThatWork(), { goal: 'Approve me', approval: 'plan' }, async (handle) => {
+      await until(handle, (s) => s.status === 'awaiting-approval');
+      await handle.signal(approvePlanSignal, undefined as never);
+      await handle.signal(changeGoalSignal, { goal: 42 } as never);
+      await until(handle, (s) => s.events.filter((e) => e.type === 'signal-ignored').length === 2);
+      await handle.signal(approvePlanSignal, { version: 1 });
+    });
     expect(result.status).toBe('completed');
     expect(result.events.filter((e) => e.type === 'signal-ignored').map((e) => e.message)).toEqual([
       'approvePlan undefined ignored: the message has no argument object',
@@ -162,21 +161,13 @@ describe('malformed messages', () => {
 
 describe('approval', () => {
   it('refuses an update for a stale plan version at once, and accepts the current one', async () => {
-    const result = await run(
-      mockActivities({
-        createPlan: async () => planned(twoSteps),
-        runTool: toolsAnswering({ a: { value: 1 }, b: { value: 2 } }).runTool,
-        synthesize,
-      }),
-      { goal: 'Approve me', approval: 'plan' },
-      async (handle) => {
-        await until(handle, (s) => s.status === 'awaiting-approval');
-        expect(await refusal(handle.executeUpdate(approvePlanUpdate, { args: [{ version: 2 }] }))).toBe(
-          'plan v2 is not the plan awaiting approval (v1)',
-        );
-        await handle.executeUpdate(approvePlanUpdate, { args: [{ version: 1 }] });
-      },
-    );
+    const result = await run(twoStepsThatWork(), { goal: 'Approve me', approval: 'plan' }, async (handle) => {
+      await until(handle, (s) => s.status === 'awaiting-approval');
+      expect(await refusal(handle.executeUpdate(approvePlanUpdate, { args: [{ version: 2 }] }))).toBe(
+        'plan v2 is not the plan awaiting approval (v1)',
+      );
+      await handle.executeUpdate(approvePlanUpdate, { args: [{ version: 1 }] });
+    });
     expect(result.status).toBe('completed');
     expect(result.events.some((e) => e.type === 'signal-ignored')).toBe(false);
   });
