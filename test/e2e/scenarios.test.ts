@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createFilePlanCache } from '../../src/plan-cache.js';
+import { registeredSearchAttributes } from '../../src/worker.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   approvePlanUpdate,
@@ -183,6 +184,10 @@ describe('end to end on the dev server', () => {
     expect(counts.byKey).toEqual({ [FILE]: 1 });
     const description = await handle.describe();
     expect(description.typedSearchAttributes.get(STATUS_ATTRIBUTE)).toBe('completed');
+    expect(await registeredSearchAttributes(env.nativeConnection, 'default')).toEqual([
+      'PlanwrightStatus',
+      'PlanwrightReplans',
+    ]);
   });
 
   it('sends a rejected plan back to the planner and runs the approved revision', async () => {

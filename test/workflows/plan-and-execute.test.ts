@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import type { CreatePlanInput } from '../../activities/index.js';
 import { ErrorType } from '../../src/contract/errors.js';
+import { registeredSearchAttributes } from '../../src/worker.js';
 import type { Plan } from '../../src/contract/plan.js';
 import { approvePlanSignal, rejectPlanSignal, stateQuery } from '../../workflows/messages.js';
 import { ONE_CALL, mockActivities, planned } from '../support/mock-activities.js';
@@ -373,5 +374,11 @@ describe('planAndExecute', () => {
     expect(cause?.message).toBe(
       'invalid run input: goal: goal must not be empty; maxParallel: Too small: expected number to be >=1',
     );
+  });
+});
+
+describe('search attributes', () => {
+  it('are detected as missing on a server that lacks them, so runs there set none', async () => {
+    expect(await registeredSearchAttributes(currentEnv().nativeConnection, 'default')).toEqual([]);
   });
 });
