@@ -1,0 +1,128 @@
+/**
+ * Execution: the scheduler that starts every ready step (all its dependencies finished) up to
+ * `maxParallel` at once, and the record of one step — its tool (then its fallback tool) or the executor
+ * for an open step — as it runs, succeeds or fails. How a step runs as activities is in `steps.ts`.
+ */
+import type { Step, VersionedPlan } from '../src/contract/plan.js';
+import { readySteps } from '../src/plan/graph.js';
+import { resolveReferences, UnresolvedReferenceError } from '../src/plan/references.js';
+import { outputsById, statusById, stepState } from '../src/run/state.js';
+import type { Run } from './run.js';
+import { callTool, runOpenStep, type OpenStep, type StepOutcome } from './steps.js';
+
+/**
+ * Starts ready steps (up to the limit) until nothing runs. Stops starting new ones when something needs the
+ * run's attention: a failed step, a goal change, a review, or a history long enough to continue as new.
+ */
+export async function executeUntilQuiet(run: Run): Promise<void> {
+  const { memory, input } = run;
+  const running = new Map<string, Promise<void>>();
+  const limit = input.review === 'every-step' ? 1 : input.maxParallel;
+  for (;;) {
+    const paused =
+      run.needsAttention.length > 0 ||
+      memory.goalChange !== undefined ||
+      memory.reviewAfter !== undefined ||
+      run.continueAsNewDue();
+    if (!paused) {
+      const plan = run.plan;
+      const ready = readySteps(plan.steps, statusById(run.state))
+        .map((id) => run.planStep(id))
+        .filter((s) => s.tool !== undefined || !run.modelRefused()); // open steps need the model; tool steps do not
+      for (const step of ready.slice(0, Math.max(0, limit - running.size))) {
+        running.set(
+          step.id,
+          runStep(run, plan, step).finally(() => running.delete(step.id)),
+        );
+      }
+    }
+    if (running.size === 0) return;
+    await Promise.race(running.values());
+  }
+}
+
+/** Runs one step and records its outcome; a failure is queued for recovery. */
+async function runStep(run: Run, plan: VersionedPlan, step: Step): Promise<void> {
+  const { state, memory } = run;
+  const record = stepState(state, step.id);
+  const position = `step ${plan.steps.indexOf(step) + 1}/${plan.steps.length}`;
+  record.status = 'running';
+  run.note('step-started', `${position} ${step.title}`, step.id);
+  let outcome: StepOutcome;
+  if (step.tool === undefined) {
+    outcome = await runOpenStep(openStep(run, step, position));
+  } else {
+    outcome = await callResolved(run, step.id, step.tool, step.args, `${position} · ${step.tool}`);
+    // The fallback is always the first recovery (see decideRecovery), so it is tried right away.
+    if (!outcome.ok && step.fallback) {
+      run.spend(outcome.usage);
+      record.attempts += outcome.attempts;
+      run.note('fallback', `${step.id} failed (${outcome.error}); trying fallback tool ${step.fallback.tool}`, step.id);
+      const { tool, args } = step.fallback;
+      outcome = await callResolved(run, step.id, tool, args, `${position} · fallback ${tool}`);
+    }
+  }
+  run.spend(outcome.usage);
+  record.attempts += outcome.attempts;
+  if (outcome.ok) {
+    record.status = 'succeeded';
+    record.output = outcome.output;
+    memory.failuresInARow = 0;
+    if (run.input.review === 'every-step') memory.reviewAfter = step.id;
+    run.note('step-succeeded', `${position} ${step.title} succeeded`, step.id);
+  } else {
+    record.status = 'failed';
+    record.error = outcome.error;
+    memory.failuresInARow++;
+    run.needsAttention.push(step.id);
+    run.note('step-failed', `${position} ${step.title} failed: ${outcome.error}`, step.id);
+  }
+}
+
+/** An open step as the executor is given it: the step, the outputs of the steps it depends on, and the tools. */
+function openStep(run: Run, step: Step, position: string): OpenStep {
+  const { state } = run;
+  return {
+    goal: state.goal,
+    step: {
+      id: step.id,
+      title: step.title,
+      ...(step.description !== undefined ? { description: step.description } : {}),
+      ...(step.successCriterion !== undefined ? { successCriterion: step.successCriterion } : {}),
+    },
+    inputs: state.steps
+      .filter((s) => step.dependsOn.includes(s.id))
+      .map(({ id, title, status, output }) => ({ id, title, status, ...(output !== undefined ? { output } : {}) })),
+    tools: run.tools,
+    stepTimeout: run.input.stepTimeout,
+    position,
+    modelRefused: () => run.modelRefused(),
+    spend: (usage) => run.spend(usage),
+  };
+}
+
+/** Calls a tool with the step's references resolved; an unresolvable reference is a failure without a call. */
+async function callResolved(
+  run: Run,
+  stepId: string,
+  tool: string,
+  args: Step['args'],
+  summary: string,
+): Promise<StepOutcome> {
+  let resolved;
+  try {
+    resolved = resolveReferences(args ?? {}, outputsById(run.state));
+  } catch (err) {
+    if (!(err instanceof UnresolvedReferenceError)) throw err;
+    return { ok: false, error: err.message, attempts: 0, usage: {} };
+  }
+  const own = run.tools.find((t) => t.name === tool)?.callOptions;
+  return callTool({
+    stepId,
+    tool,
+    args: resolved,
+    stepTimeout: run.input.stepTimeout,
+    summary,
+    ...(own ? { own } : {}),
+  });
+}

@@ -1,0 +1,198 @@
+/**
+ * People in the loop: the messages they send (each decision as a signal and as an update), approval of
+ * plans, goal changes, and decisions about escalated steps.
+ */
+import { condition, setHandler } from '@temporalio/workflow';
+import { decisionProblem, escalationProblem, goalChangeProblem } from '../src/run/admission.js';
+import { withoutVersion } from '../src/run/state.js';
+import {
+  approvePlanSignal,
+  approvePlanUpdate,
+  changeGoalSignal,
+  changeGoalUpdate,
+  rejectPlanSignal,
+  rejectPlanUpdate,
+  resolveEscalationSignal,
+  resolveEscalationUpdate,
+  stateQuery,
+  type ResolveEscalation,
+} from './messages.js';
+import { planUntilValid } from './plan.js';
+import type { Run } from './run.js';
+
+/** A decision message: when the run refuses it, and what accepting it does. */
+interface Decision {
+  signal: { name: string };
+  update: { name: string };
+  description: string;
+  problem: (arg: never) => string | undefined;
+  accept: (arg: never) => void;
+}
+
+/** The decisions people can send, each as a signal and as an update of the same name. */
+function decisions(run: Run): Decision[] {
+  const { state, memory } = run;
+  return [
+    {
+      signal: approvePlanSignal,
+      update: approvePlanUpdate,
+      description: 'Approve the plan with this version so its steps may run.',
+      problem: ({ version }: { version: number }) => decisionProblem(state, version),
+      accept: () => (run.approval = { approved: true, feedback: '' }),
+    },
+    {
+      signal: rejectPlanSignal,
+      update: rejectPlanUpdate,
+      description: 'Reject the plan with this version; the feedback goes back to the planner.',
+      problem: ({ version }: { version: number }) => decisionProblem(state, version),
+      accept: ({ feedback }: { feedback: string }) => (run.approval = { approved: false, feedback }),
+    },
+    {
+      signal: changeGoalSignal,
+      update: changeGoalUpdate,
+      description: 'Change the goal; finished work is kept and the run replans for the new goal.',
+      problem: ({ goal }: { goal: string }) =>
+        run.closing ? 'the run is writing its final answer' : goalChangeProblem(state, goal),
+      accept: ({ goal, reason }: { goal: string; reason?: string }) =>
+        (memory.goalChange = { goal: goal.trim(), ...(reason ? { reason } : {}) }),
+    },
+    {
+      signal: resolveEscalationSignal,
+      update: resolveEscalationUpdate,
+      description: 'Decide about the escalated step: retry, skip, replan or abort.',
+      problem: ({ stepId, decision }: ResolveEscalation) => escalationProblem(state, stepId, decision),
+      accept: (decision: ResolveEscalation) => (run.resolution = decision),
+    },
+  ];
+}
+
+/**
+ * Installs the `state` query and every decision as a signal (a refusal is recorded in the run's events)
+ * and as an update (a refusal fails the update, with the reason).
+ */
+export function wireMessages(run: Run): void {
+  setHandler(stateQuery, () => run.state, { description: 'The live state of the run (same shape as its result).' });
+  for (const d of decisions(run)) {
+    // A malformed argument is a refusal: a handler that throws would fail every replay of the run.
+    const problem = (arg: unknown): string | undefined => {
+      if (arg === null || typeof arg !== 'object') return 'the message has no argument object';
+      try {
+        return (d.problem as (a: unknown) => string | undefined)(arg);
+      } catch (err) {
+        return `the message is malformed: ${(err as Error).message}`;
+      }
+    };
+    const accept = d.accept as (arg: unknown) => void;
+    const signal = (arg: unknown) => {
+      const refused = problem(arg);
+      if (refused) run.note('signal-ignored', `${d.signal.name} ${JSON.stringify(arg)} ignored: ${refused}`);
+      else accept(arg);
+    };
+    const update = (arg: unknown) => {
+      accept(arg);
+      return run.state.status;
+    };
+    const validator = (arg: unknown) => {
+      const refused = problem(arg);
+      if (refused) throw new Error(refused);
+    };
+    setHandler(d.signal as typeof approvePlanSignal, signal, { description: d.description });
+    setHandler(d.update as typeof approvePlanUpdate, update, { description: d.description, validator });
+  }
+}
+
+/** How a wait for approval ended. */
+export type ApprovalGate = 'approved' | 'timeout' | 'goal-changed' | { feedback: string };
+
+/** Waits for a person to approve or reject the current plan (or change the goal), up to `approvalTimeout`. */
+export async function awaitApproval(run: Run): Promise<ApprovalGate> {
+  const { state, input, memory } = run;
+  run.approval = undefined;
+  run.setStatus('awaiting-approval');
+  const decided = await condition(
+    () => run.approval !== undefined || memory.goalChange !== undefined,
+    input.approvalTimeout,
+  );
+  run.setStatus('running');
+  const version = state.plan?.version;
+  if (!decided) {
+    state.failure = { message: `plan v${version} was not approved within ${String(input.approvalTimeout)}` };
+    return 'timeout';
+  }
+  const decision = run.approval as Run['approval']; // set by a handler while waiting
+  if (!decision) return 'goal-changed';
+  if (decision.approved) {
+    run.note('plan-approved', `plan v${version} approved`);
+    return 'approved';
+  }
+  run.note('plan-rejected', `plan v${version} rejected: ${decision.feedback}`);
+  return { feedback: decision.feedback };
+}
+
+/**
+ * When the run asks for approval, waits until a version of the initial plan is approved; a rejection or a
+ * goal change plans again.
+ * @returns the status the run ends with, or undefined once a plan is approved (or none is needed).
+ */
+export async function approveInitialPlan(run: Run): Promise<'rejected' | 'failed' | undefined> {
+  while (run.input.approval !== 'none') {
+    const gate = await awaitApproval(run);
+    if (gate === 'approved') return undefined;
+    if (gate === 'timeout') return 'rejected';
+    const planned =
+      gate === 'goal-changed'
+        ? await planUntilValid(run, applyGoalChange(run))
+        : await planUntilValid(run, `revised after rejection: ${gate.feedback}`, {
+            plan: withoutVersion(run.plan),
+            issues: [],
+            feedback: gate.feedback,
+          });
+    if (!planned) return 'failed';
+  }
+  return undefined;
+}
+
+/**
+ * Makes the pending goal change the run's goal.
+ * @returns the reason to give the planner.
+ */
+export function applyGoalChange(run: Run): string {
+  const change = run.memory.goalChange as NonNullable<Run['memory']['goalChange']>;
+  run.memory.goalChange = undefined;
+  const reason = `the goal changed to "${change.goal}"${change.reason ? ` (${change.reason})` : ''}`;
+  run.state.goal = change.goal;
+  run.note('goal-changed', reason);
+  return reason;
+}
+
+/** Asks a person to decide about a failed step, and waits up to `approvalTimeout` (a goal change ends the wait). */
+export async function escalate(
+  run: Run,
+  id: string,
+  message: string,
+): Promise<ResolveEscalation['decision'] | 'timeout' | 'goal-changed'> {
+  const { state, memory, input } = run;
+  run.resolution = undefined;
+  state.escalation = { stepId: id, message };
+  run.setStatus('awaiting-decision');
+  run.note('escalated', `step ${id} needs a decision: ${message}`, id);
+  const decided = await condition(
+    () => run.resolution !== undefined || memory.goalChange !== undefined,
+    input.approvalTimeout,
+  );
+  delete state.escalation;
+  memory.escalated.push(id);
+  run.setStatus('running');
+  const resolution = run.resolution as Run['resolution']; // set by a handler while waiting
+  if (decided && !resolution) {
+    run.note('escalation-resolved', `the goal changed while ${id} awaited a decision; replanning for the new goal`, id);
+    return 'goal-changed';
+  }
+  if (!decided || !resolution) {
+    run.note('escalation-resolved', `no decision about ${id} within ${String(input.approvalTimeout)}; replanning`, id);
+    return 'timeout';
+  }
+  const { decision, note: why } = resolution;
+  run.note('escalation-resolved', `${decision} ${id}${why ? `: ${why}` : ''}`, id);
+  return decision;
+}

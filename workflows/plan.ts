@@ -1,0 +1,122 @@
+/**
+ * Planning: learn the worker's tools, ask the planner until its plan validates (bounded), and reuse or
+ * remember accepted plans through the plan cache.
+ */
+import { isCancellation } from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import type { CreatePlanInput } from '../activities/index.js';
+import type { PlanIssue } from '../src/contract/plan.js';
+import { formatIssues, validatePlan } from '../src/plan/validate.js';
+import { adoptPlan, withoutVersion } from '../src/run/state.js';
+import { llmCall, localCall } from './activity-profiles.js';
+import { llm, local, summarized } from './activity-proxies.js';
+import type { Run } from './run.js';
+import { describeFailure, usageOf } from './steps.js';
+
+/** How long a plan stays in the plan cache when `planCache` is `true`. */
+export const PLAN_CACHE_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/** Times the planner (or replanner) may answer again after an invalid plan before giving up. */
+export const MAX_PLAN_REVISIONS = 2;
+
+/**
+ * Asks the worker which tools it offers and which search attributes its namespace has.
+ * @returns false, with the failure recorded, when it cannot say.
+ */
+export async function describeWorker(run: Run): Promise<boolean> {
+  try {
+    run.memory.worker = await local.describeWorker.executeWithOptions(summarized(localCall, 'describe worker'), []);
+    return true;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    run.state.failure = { message: `the worker could not describe its tools: ${describeFailure(err)}` };
+    return false;
+  }
+}
+
+/**
+ * Asks the planner (or, with `revise`, asks it to revise) until the plan validates, then adopts it.
+ * @returns false, with the failure recorded, when no valid plan came within {@link MAX_PLAN_REVISIONS} revisions.
+ */
+export async function planUntilValid(run: Run, reason: string, revise?: CreatePlanInput['revise']): Promise<boolean> {
+  const { state } = run;
+  let issues: PlanIssue[] = [];
+  for (let attempt = 0; attempt <= MAX_PLAN_REVISIONS; attempt++) {
+    const refused = run.modelRefused();
+    if (refused) {
+      state.failure = { message: `cannot plan: ${refused}` };
+      return false;
+    }
+    const request = { ...run.planningRequest(), ...(revise ? { revise } : {}) };
+    let out;
+    try {
+      out = revise
+        ? await llm.revisePlan.executeWithOptions(summarized(llmCall, 'revise plan'), [request])
+        : await llm.createPlan.executeWithOptions(summarized(llmCall, 'plan'), [request]);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      run.spend(usageOf(err));
+      state.failure = { message: `the planner could not answer: ${describeFailure(err)}` };
+      return false;
+    }
+    run.spend(out.usage);
+    issues = out.plan ? [...out.issues, ...validatePlan(out.plan, run.limits())] : out.issues;
+    if (out.plan && issues.length === 0) {
+      const version = (state.plan?.version ?? 0) + 1;
+      adoptPlan(state, { ...out.plan, version }, reason);
+      run.note('plan-adopted', `plan v${version} (${out.plan.steps.length} steps): ${reason}`);
+      return true;
+    }
+    run.note('plan-invalid', `the planner's plan is invalid:\n${formatIssues(issues)}`);
+    revise = { ...(out.plan ? { plan: out.plan } : {}), issues };
+  }
+  state.failure = {
+    message: `the planner produced no valid plan in ${MAX_PLAN_REVISIONS + 1} attempts:\n${formatIssues(issues)}`,
+  };
+  return false;
+}
+
+/** How long an accepted plan is kept in the plan cache; 0 when the run does not use it. */
+export function planCacheTtlMs(run: Run): number {
+  const { planCache } = run.input;
+  return planCache === false ? 0 : planCache === true ? PLAN_CACHE_TTL_MS : msToNumber(planCache.ttl);
+}
+
+/**
+ * Adopts a plan accepted before for the same goal, context and tools, if the cache has one that still fits.
+ * @returns whether a cached plan was adopted (a cache that cannot answer is a miss).
+ */
+export async function planFromCache(run: Run): Promise<boolean> {
+  if (planCacheTtlMs(run) === 0) return false;
+  let found;
+  try {
+    found = await local.lookupPlan.executeWithOptions(summarized(localCall, 'plan cache lookup'), [
+      run.planningRequest(),
+    ]);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return false;
+  }
+  if (!found.plan) return false;
+  const issues = validatePlan(found.plan, run.limits());
+  if (issues.length > 0) {
+    run.note('plan-invalid', `the cached plan no longer fits:\n${formatIssues(issues)}`);
+    return false;
+  }
+  adoptPlan(run.state, { ...found.plan, version: 1 }, 'initial plan, from the plan cache');
+  run.note('plan-adopted', `plan v1 (${found.plan.steps.length} steps) from the plan cache`);
+  return true;
+}
+
+/** Stores the accepted plan in the plan cache, unless it is the cached plan itself; a failed store is ignored. */
+export async function rememberPlan(run: Run, fromCache: boolean): Promise<void> {
+  const ttlMs = planCacheTtlMs(run);
+  if (ttlMs === 0 || (fromCache && run.plan.version === 1)) return;
+  try {
+    await local.storePlan.executeWithOptions(summarized(localCall, 'plan cache store'), [
+      { query: run.planningRequest(), plan: withoutVersion(run.plan), ttlMs },
+    ]);
+  } catch (err) {
+    if (isCancellation(err)) throw err; // otherwise the run goes on without caching
+  }
+}

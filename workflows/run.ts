@@ -1,0 +1,124 @@
+/**
+ * `Run`: the one object that owns a run's mutable state while its workflow executes. Every phase
+ * (plan, people, execute, recover, replan, report) reads and changes the run through it; what crosses
+ * `continueAsNew` is its plain-JSON `memory`, never the object itself.
+ */
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Step, VersionedPlan } from '../src/contract/plan.js';
+import type { ResolvedRunInput, RunInput } from '../src/contract/run-input.js';
+import { addUsage, type RunEventType, type RunState, type RunStatus, type Usage } from '../src/contract/run-state.js';
+import type { ToolInfo } from '../src/contract/tools.js';
+import { budgetSpent } from '../src/run/budget.js';
+import { recordEvent, renderChecklist, type RunMemory } from '../src/run/state.js';
+import type { ResolveEscalation } from './messages.js';
+import { REPLANS_ATTRIBUTE, STATUS_ATTRIBUTE } from './search-attributes.js';
+
+/** A person's answer to the plan awaiting approval. */
+export interface ApprovalDecision {
+  approved: boolean;
+  feedback: string;
+}
+
+/** A run in progress: its input, its state and the decisions waiting to be acted on. */
+export class Run {
+  /** The live state: the `state` query's answer and, once the run ends, its result. */
+  readonly state: RunState;
+  /** The answer to the plan awaiting approval, set by a message handler while the run waits. */
+  approval: ApprovalDecision | undefined;
+  /** The decision about the escalated step, set by a message handler while the run waits. */
+  resolution: ResolveEscalation | undefined;
+  /** Steps that failed for good and still need a recovery, in the order they failed. */
+  readonly needsAttention: string[] = [];
+  /** The final answer is being written: goal changes are refused from here on. */
+  closing = false;
+  private shown = { status: '', replans: -1 };
+
+  constructor(
+    readonly input: ResolvedRunInput,
+    /** The input as the client sent it; continue-as-new passes it on unchanged. */
+    readonly rawInput: RunInput,
+    /** Everything that crosses continue-as-new. */
+    readonly memory: RunMemory,
+  ) {
+    this.state = memory.state;
+  }
+
+  /** The tools the worker offered at the start. */
+  get tools(): ToolInfo[] {
+    return this.memory.worker?.tools ?? [];
+  }
+
+  /** The current plan. Called only once a plan has been adopted. */
+  get plan(): VersionedPlan {
+    return this.state.plan as VersionedPlan;
+  }
+
+  /** The current plan's step with this id. */
+  planStep(id: string): Step {
+    return this.plan.steps.find((s) => s.id === id) as Step;
+  }
+
+  /** Shows the state to people: current details in the Web UI, and search attributes when they changed. */
+  publish(): void {
+    const { state } = this;
+    setCurrentDetails(renderChecklist(state));
+    const registered = this.memory.worker?.searchAttributes ?? [];
+    if (this.shown.status === state.status && this.shown.replans === state.replans) return;
+    this.shown = { status: state.status, replans: state.replans };
+    const updates = [
+      ...(registered.includes(STATUS_ATTRIBUTE.name) ? [{ key: STATUS_ATTRIBUTE, value: state.status }] : []),
+      ...(registered.includes(REPLANS_ATTRIBUTE.name) ? [{ key: REPLANS_ATTRIBUTE, value: state.replans }] : []),
+    ];
+    if (updates.length > 0) upsertSearchAttributes(updates);
+  }
+
+  /** Records an event in the run's trace and publishes the state. */
+  note(type: RunEventType, message: string, stepId?: string): void {
+    recordEvent(this.state, { type, message, at: new Date().toISOString(), ...(stepId ? { stepId } : {}) });
+    this.publish();
+  }
+
+  /** Sets the run's status and publishes it. */
+  setStatus(status: RunStatus): void {
+    this.state.status = status;
+    this.publish();
+  }
+
+  /** Adds usage to the run at once, so steps running side by side see each other's spending. */
+  spend(usage: Partial<Usage>): void {
+    this.state.usage = addUsage(this.state.usage, usage);
+  }
+
+  /** How many more times the run may replan. */
+  replansLeft(): number {
+    return this.input.maxReplans - this.state.replans;
+  }
+
+  /** Says why no further model call may be made (a spent budget), or undefined. */
+  modelRefused(): string | undefined {
+    return budgetSpent(this.state.usage, this.input.budget);
+  }
+
+  /** The history has grown enough that the run should continue as a new one. */
+  continueAsNewDue(): boolean {
+    const info = workflowInfo();
+    const limit = this.input.historyLimit;
+    return info.continueAsNewSuggested || (limit !== undefined && info.historyLength >= limit);
+  }
+
+  /** The limits a plan is validated against. */
+  limits(): { tools: ToolInfo[]; maxSteps: number } {
+    return { tools: this.tools, maxSteps: this.input.maxSteps };
+  }
+
+  /** What a plan is asked for with; the plan cache keys on the same. */
+  planningRequest() {
+    const { input } = this;
+    return {
+      goal: this.state.goal,
+      ...(input.context !== undefined ? { context: input.context } : {}),
+      tools: this.tools,
+      maxSteps: input.maxSteps,
+    };
+  }
+}
