@@ -1,13 +1,13 @@
 /**
  * `http_get`: fetches a URL from an allowlist of hosts (`PLANWRIGHT_HTTP_ALLOW`), with a timeout and a
  * size cap, following redirects only to allowed hosts, and refusing private and loopback addresses unless
- * allowed explicitly (`PLANWRIGHT_HTTP_ALLOW_PRIVATE=1`). Addresses are checked when the socket connects,
- * so a name that resolves to a private address is refused however it was reached.
+ * allowed explicitly (`PLANWRIGHT_HTTP_ALLOW_PRIVATE=1`). Addresses are checked by `request-filtering-agent`
+ * when the socket connects, for IP literals (in any spelling) and resolved names alike, so a private address
+ * is refused however it was reached, redirects included.
  */
-import { lookup } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { useAgent } from 'request-filtering-agent';
 import { z } from 'zod';
 import { defineTool, ToolError, type Tool } from './define.js';
 
@@ -36,41 +36,6 @@ export function httpPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): HttpGet
   };
 }
 
-const privateRanges = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  privateRanges.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  privateRanges.addSubnet(net, prefix, 'ipv6');
-}
-
-/** Whether an IP address is private, loopback, link-local or otherwise not on the public internet. */
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return privateRanges.check(address, 'ipv4');
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-    return mapped ? privateRanges.check(mapped, 'ipv4') : privateRanges.check(address, 'ipv6');
-  }
-  return true;
-}
-
 function hostAllowed(host: string, allow: readonly string[]): boolean {
   const name = host.toLowerCase().replace(/^\[|\]$/g, '');
   return allow.some((rule) => (rule.startsWith('*.') ? name.endsWith(rule.slice(1)) : name === rule));
@@ -96,27 +61,23 @@ function checkUrl(raw: string, policy: HttpGetPolicy): URL {
   return url;
 }
 
-/** A DNS lookup that refuses private addresses unless the policy allows them. */
-function guardedLookup(policy: HttpGetPolicy): LookupFunction {
-  return (hostname, options, callback) => {
-    lookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, '', 4);
-      const list = addresses as Array<{ address: string; family: number }>;
-      const refused = list.find((a) => isPrivateAddress(a.address));
-      if (refused && !policy.allowPrivate) {
-        return callback(
-          Object.assign(new Error(`${hostname} resolves to ${refused.address}, a private or loopback address`), {
-            code: 'EPRIVATE',
-          }),
-          '',
-          4,
-        );
-      }
-      if (options.all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
-      const first = list[0] as { address: string; family: number };
-      callback(null, first.address, first.family);
-    });
-  };
+/**
+ * How `request-filtering-agent` words a refusal: "DNS lookup <address>(family:<n>, host:<name>) is not allowed.
+ * Because, It is private IP address." (or "meta IP address" for 0.0.0.0 and ::), for IP literals too.
+ */
+const filteredAddress = /^DNS lookup (.+?)\(family:[^)]*\) is not allowed\./;
+
+/** The refusal of a private address, if `err` is the agent refusing one. */
+function privateRefusal(err: Error, url: URL): ToolError | undefined {
+  const address = filteredAddress.exec(err.message)?.[1];
+  if (address === undefined) return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return new ToolError(
+    `${host === address ? `${address} is` : `${host} resolves to ${address},`} a private, loopback, link-local ` +
+      'or reserved address, which http_get refuses; set PLANWRIGHT_HTTP_ALLOW_PRIVATE=1 to allow private addresses',
+    false,
+    { cause: err },
+  );
 }
 
 interface Fetched {
@@ -135,7 +96,8 @@ function fetchOnce(
       url,
       {
         method: 'GET',
-        lookup: guardedLookup(policy),
+        // Refuses private addresses when the socket connects; the default agent when they are allowed.
+        agent: policy.allowPrivate ? undefined : useAgent(url.href),
         timeout: policy.timeoutMs,
         signal,
         headers: { 'user-agent': 'planwright-http-get' },
@@ -179,7 +141,8 @@ function fetchOnce(
     );
     request.on('error', (err: NodeJS.ErrnoException) => {
       if (err instanceof ToolError) return reject(err);
-      if (err.code === 'EPRIVATE') return reject(new ToolError(err.message, false));
+      const refused = policy.allowPrivate ? undefined : privateRefusal(err, url);
+      if (refused) return reject(refused);
       reject(new ToolError(`cannot fetch ${url.href}: ${err.message}`, true, { cause: err }));
     });
     request.end();
