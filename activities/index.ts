@@ -21,7 +21,10 @@ import { replanFromWire, WireReplanDecisionSchema, type ReplanDecision } from '.
 import { checkToolArgs } from '../src/tools/check-args.js';
 import type { PlanCache } from '../src/plan-cache.js';
 import type { PlanCacheQuery } from '../src/plan/cache-key.js';
-import { ToolError, toolInfo, type Tool, type ToolContext, type ToolInfo } from '../src/tools/define.js';
+import { ToolError, toolInfo, type Tool, type ToolInfo } from '../src/tools/define.js';
+import { resolveReferences, UnresolvedReferenceError } from '../src/plan/references.js';
+import { INLINE_ONLY, type OutputKeeper, type OutputScope } from '../src/outputs/keeper.js';
+import { DEFAULT_CONTEXT_TOKENS } from '../src/llm/prompts.js';
 
 /** What the activities are built from. */
 export interface ActivityDependencies {
@@ -33,6 +36,10 @@ export interface ActivityDependencies {
   searchAttributes?: readonly string[];
   /** Where accepted plans are kept for runs with `planCache`; without one, nothing is cached. */
   cache?: PlanCache;
+  /** Where large outputs are kept outside the history; without one, every output stays inline. */
+  outputs?: OutputKeeper;
+  /** Tokens one model request may take; step outputs are cut to fit (default {@link DEFAULT_CONTEXT_TOKENS}). */
+  contextTokens?: number;
 }
 
 /** Input of `lookupPlan` and part of `storePlan`'s: what a cached plan must match. */
@@ -63,13 +70,19 @@ export interface CreatePlanOutput {
   usage: TokenUsage;
 }
 
-/** Input of `runTool`: one call of one tool, arguments already resolved. */
+/** Input of `runTool`: one call of one tool. */
 export interface RunToolInput {
   stepId: string;
   tool: string;
+  /** The arguments: resolved by the workflow, or, with `outputs`, still holding references. */
   args: Json;
+  /**
+   * The outputs the arguments reference, when some are kept in the output store: the activity loads them
+   * and resolves the references itself, so a large output reaches the tool whole without crossing the history.
+   */
+  outputs?: Record<string, Json>;
 }
-/** Output of `runTool`: the tool's output and the attempt that produced it. */
+/** Output of `runTool`: the tool's output (or a reference to it in the output store) and the attempt that produced it. */
 export interface RunToolOutput {
   output: Json;
   attempt: number;
@@ -115,17 +128,48 @@ export interface SynthesizeOutput {
  * Builds the activities of a planwright worker.
  * @example new Worker({ activities: createActivities({ model, tools: builtinTools, workspace }), ... })
  */
-export function createActivities({ model, tools, workspace, searchAttributes = [], cache }: ActivityDependencies) {
+export function createActivities({
+  model,
+  tools,
+  workspace,
+  searchAttributes = [],
+  cache,
+  outputs = INLINE_ONLY,
+  contextTokens = DEFAULT_CONTEXT_TOKENS,
+}: ActivityDependencies) {
   const byName = new Map(tools.map((t) => [t.name, t]));
+  /** Loads every stored output in a list of step reports. */
+  const loadReports = <T extends { output?: Json }>(reports: readonly T[]): Promise<T[]> =>
+    Promise.all(
+      reports.map(async (r) => (r.output === undefined ? r : { ...r, output: await outputs.load(r.output) })),
+    );
+  /**
+   * Loads the referenced outputs and resolves the references in a tool's arguments.
+   * @throws {ApplicationFailure} `UnresolvedReference` or `OutputMissing` (neither retryable).
+   */
+  const resolveStored = async (args: Json, referenced: Record<string, Json>): Promise<Json> => {
+    const loaded = Object.fromEntries(
+      await Promise.all(
+        Object.entries(referenced).map(async ([id, value]) => [id, await outputs.load(value)] as const),
+      ),
+    );
+    try {
+      return resolveReferences(args, loaded);
+    } catch (err) {
+      if (!(err instanceof UnresolvedReferenceError)) throw err;
+      throw ApplicationFailure.create({
+        type: ErrorType.UnresolvedReference,
+        nonRetryable: true,
+        message: err.message,
+      });
+    }
+  };
 
   /** Asks the model for a plan; answers that are not a plan come back as issues for the workflow. */
   const plan = async (input: CreatePlanInput): Promise<CreatePlanOutput> => {
-    const { value, usage } = await model.structured({
-      phase: 'plan',
-      name: 'plan',
-      schema: WirePlanSchema,
-      messages: plannerMessages(input),
-    });
+    const { value, usage } = await whileBeating(() =>
+      model.structured({ phase: 'plan', name: 'plan', schema: WirePlanSchema, messages: plannerMessages(input) }),
+    );
     const { plan, issues } = planFromWire(value);
     if (!plan) return { issues, usage };
     return { plan, issues: checkToolArgs(plan.steps, tools), usage };
@@ -156,12 +200,15 @@ export function createActivities({ model, tools, workspace, searchAttributes = [
 
     /** Asks the replanner whether to continue, revise the remaining steps, or finish. */
     async replan(input: ReplanInput): Promise<ReplanOutput> {
-      const { value, usage } = await model.structured({
-        phase: 'replan',
-        name: 'replan_decision',
-        schema: WireReplanDecisionSchema,
-        messages: replannerMessages(input),
-      });
+      const done = await loadReports(input.done);
+      const { value, usage } = await whileBeating(() =>
+        model.structured({
+          phase: 'replan',
+          name: 'replan_decision',
+          schema: WireReplanDecisionSchema,
+          messages: replannerMessages({ ...input, done }, contextTokens),
+        }),
+      );
       const { decision, issues } = replanFromWire(value);
       if (!decision) return { issues, usage };
       const argIssues = decision.action === 'revise' ? checkToolArgs(decision.steps, tools) : [];
@@ -173,7 +220,7 @@ export function createActivities({ model, tools, workspace, searchAttributes = [
      * @throws {ApplicationFailure} `UnknownTool`, `InvalidToolInput`, `InvalidToolOutput`, `ToolFailed`
      * (none retryable) or `ToolUnavailable` (retryable).
      */
-    async runTool({ stepId, tool: name, args }: RunToolInput): Promise<RunToolOutput> {
+    async runTool({ stepId, tool: name, args, outputs: referenced }: RunToolInput): Promise<RunToolOutput> {
       const activity = Context.current();
       const tool = byName.get(name);
       if (!tool) {
@@ -183,7 +230,7 @@ export function createActivities({ model, tools, workspace, searchAttributes = [
           message: `step "${stepId}" calls unknown tool "${name}"; this worker has: ${[...byName.keys()].join(', ')}`,
         });
       }
-      const input = tool.input.safeParse(args);
+      const input = tool.input.safeParse(referenced ? await resolveStored(args, referenced) : args);
       if (!input.success) {
         throw ApplicationFailure.create({
           type: ErrorType.InvalidToolInput,
@@ -191,15 +238,11 @@ export function createActivities({ model, tools, workspace, searchAttributes = [
           message: `invalid input for ${name}: ${input.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`,
         });
       }
-      const ctx: ToolContext = {
-        signal: activity.cancellationSignal,
-        heartbeat: (details) => activity.heartbeat(details),
-        log: activity.log,
-        workspace,
-      };
       let raw: unknown;
       try {
-        raw = await tool.run(input.data, ctx);
+        raw = await whileBeating((heartbeat) =>
+          tool.run(input.data, { signal: activity.cancellationSignal, heartbeat, log: activity.log, workspace }),
+        );
       } catch (err) {
         throw toolFailure(name, err, activity.info.attempt);
       }
@@ -211,21 +254,34 @@ export function createActivities({ model, tools, workspace, searchAttributes = [
           message: `${name} returned output that breaks its schema: ${output.error.issues.map((i) => i.message).join('; ')}`,
         });
       }
-      return { output: toJson(output.data), attempt: activity.info.attempt };
+      return { output: await outputs.keep(toJson(output.data), scopeOf(activity)), attempt: activity.info.attempt };
     },
 
     /** One turn of an open step: the model answers, or asks for tool calls (which the workflow runs). */
     async executeStep(input: ExecuteStepInput): Promise<ExecuteStepOutput> {
-      const { value, usage } = await model.converse({
-        phase: 'execute',
-        messages: executorConversation(input, input.turns ?? []),
-        tools: (input.tools ?? []).map((t) => ({
-          type: 'function' as const,
-          function: { name: t.name, description: t.description, parameters: t.inputSchema },
-        })),
-      });
-      const attempt = Context.current().info.attempt;
-      if (value.toolCalls.length === 0) return { kind: 'answer', output: value.content, attempt, usage };
+      const inputs = await loadReports(input.inputs);
+      const turns = await Promise.all(
+        (input.turns ?? []).map(async (turn) =>
+          turn.role === 'tool' && turn.output !== undefined
+            ? { ...turn, output: await outputs.load(turn.output) }
+            : turn,
+        ),
+      );
+      const { value, usage } = await whileBeating(() =>
+        model.converse({
+          phase: 'execute',
+          messages: executorConversation({ ...input, inputs }, turns, contextTokens),
+          tools: (input.tools ?? []).map((t) => ({
+            type: 'function' as const,
+            function: { name: t.name, description: t.description, parameters: t.inputSchema },
+          })),
+        }),
+      );
+      const activity = Context.current();
+      const attempt = activity.info.attempt;
+      if (value.toolCalls.length === 0) {
+        return { kind: 'answer', output: await outputs.keep(value.content, scopeOf(activity)), attempt, usage };
+      }
       const calls = value.toolCalls.map((call) => {
         let args: Json;
         try {
@@ -241,7 +297,10 @@ export function createActivities({ model, tools, workspace, searchAttributes = [
 
     /** Writes the final answer from the steps' results. */
     async synthesize(input: SynthesizeInput): Promise<SynthesizeOutput> {
-      const { value, usage } = await model.text({ phase: 'synthesize', messages: synthesizerMessages(input) });
+      const steps = await loadReports(input.steps);
+      const { value, usage } = await whileBeating(() =>
+        model.text({ phase: 'synthesize', messages: synthesizerMessages({ ...input, steps }, contextTokens) }),
+      );
       return { answer: value, usage };
     },
   };
@@ -275,6 +334,34 @@ function toolFailure(tool: string, err: unknown, attempt: number): ApplicationFa
     return ApplicationFailure.create({ type: ErrorType.ToolFailed, nonRetryable: true, message, details, cause });
   }
   return ApplicationFailure.create({ type: ErrorType.ToolUnavailable, message, details, cause });
+}
+
+/** How often an activity tells the server it is alive while a tool or the model works (throttled by the worker). */
+export const HEARTBEAT_EVERY_MS = 1000;
+
+/**
+ * Runs `work` while heartbeating for it, so a worker that dies is noticed within the heartbeat timeout even
+ * when the work itself never heartbeats. Details the work heartbeats with are kept and sent again.
+ */
+async function whileBeating<T>(work: (heartbeat: (details?: unknown) => void) => T | Promise<T>): Promise<T> {
+  const activity = Context.current();
+  let last: unknown;
+  const heartbeat = (details?: unknown) => {
+    last = details;
+    activity.heartbeat(details);
+  };
+  const timer = setInterval(() => activity.heartbeat(last), HEARTBEAT_EVERY_MS);
+  try {
+    return await work(heartbeat);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Whose outputs an activity keeps: its run's namespace and workflow id. */
+function scopeOf(activity: Context): OutputScope {
+  const { workflowNamespace, workflowExecution } = activity.info;
+  return { namespace: workflowNamespace ?? 'default', workflowId: workflowExecution?.workflowId ?? 'standalone' };
 }
 
 /** Round-trips a value through JSON, so what crosses into the workflow is plain data. */

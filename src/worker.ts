@@ -3,7 +3,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { Runtime, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Model } from './llm/model.js';
 import { builtinTools } from './tools/builtin.js';
@@ -11,6 +11,10 @@ import type { Tool } from './tools/define.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { createFilePlanCache, type PlanCache } from './plan-cache.js';
 import { cacheDir } from './temporal/provision.js';
+import { createOutputKeeper } from './outputs/keeper.js';
+import { describeOutputStore, openOutputStore, outputStoreSettings } from './outputs/config.js';
+import type { OutputStore } from './outputs/store.js';
+import { DEFAULT_CONTEXT_TOKENS } from './llm/prompts.js';
 
 /** Path of the workflows entry point, for `workflowsPath` and `bundleWorkflowCode`. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -28,6 +32,11 @@ export interface PlanwrightWorkerOptions {
   planCache?: PlanCache;
   /** A prebuilt workflow bundle (tests build one per run); default: bundle `workflows/` at start. */
   workflowBundle?: WorkflowBundleOption;
+  /**
+   * Where outputs larger than the inline limit are kept; default the store `PLANWRIGHT_OUTPUT_STORE` names
+   * (a folder in the user cache when unset). Every worker and client of a namespace must use the same one.
+   */
+  outputStore?: OutputStore;
 }
 
 /**
@@ -39,6 +48,12 @@ export interface PlanwrightWorkerOptions {
 export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): Promise<Worker> {
   const workspace = path.resolve(options.workspace ?? process.env.PLANWRIGHT_WORKSPACE ?? process.cwd());
   const searchAttributes = await registeredSearchAttributes(options.connection, options.namespace);
+  const settings = outputStoreSettings();
+  const outputStore = options.outputStore ?? (await openOutputStore(settings));
+  // Retention: stored outputs older than PLANWRIGHT_OUTPUT_RETENTION go; a sweep that fails is only logged.
+  outputStore.sweep(settings.retentionMs).catch((err: Error) => {
+    Runtime.instance().logger.warn(`could not sweep old outputs from ${describeOutputStore(settings)}: ${err.message}`);
+  });
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -52,8 +67,11 @@ export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): 
       cache:
         options.planCache ??
         createFilePlanCache(process.env.PLANWRIGHT_PLAN_CACHE_DIR || path.join(cacheDir(), 'plans')),
+      outputs: createOutputKeeper(outputStore, { inlineBytes: settings.inlineBytes }),
+      contextTokens: contextTokensFromEnv(),
     }),
-    // Tools that heartbeat learn of cancellation within about this long (tool calls set no heartbeat timeout).
+    // Activities heartbeat every second; the worker passes one on at most this often, so a cancelled tool
+    // learns of it within about 2 s, well inside the 10 s heartbeat timeout.
     defaultHeartbeatThrottleInterval: '2s',
   });
 }
@@ -69,6 +87,22 @@ export async function registeredSearchAttributes(connection: NativeConnection, n
   } catch {
     return [];
   }
+}
+
+/**
+ * The token budget of one model request, from `PLANWRIGHT_CONTEXT_TOKENS`.
+ * @throws {Error} when it is set to something other than a whole number of at least 1000.
+ */
+export function contextTokensFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.PLANWRIGHT_CONTEXT_TOKENS;
+  if (!value) return DEFAULT_CONTEXT_TOKENS;
+  const tokens = Number(value);
+  if (!Number.isInteger(tokens) || tokens < 1000) {
+    throw new Error(
+      `PLANWRIGHT_CONTEXT_TOKENS=${value} cannot be used: expected a whole number of tokens, at least 1000`,
+    );
+  }
+  return tokens;
 }
 
 /** Thrown when `PLANWRIGHT_TOOLS` names a module that cannot be loaded or exports no tools. */

@@ -8,9 +8,17 @@ import { NON_RETRYABLE_ERROR_TYPES } from '../src/contract/errors.js';
 
 const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
 
+/**
+ * How long a running activity may go without a heartbeat before Temporal counts the attempt as lost and
+ * retries it elsewhere: a worker that dies mid-step is noticed within this, not after the whole timeout.
+ * Model and tool activities heartbeat every second while they wait (the worker sends at most one per 8 s).
+ */
+export const HEARTBEAT_TIMEOUT = '10s';
+
 /** Model calls: the client's own timeout (90 s) sits below this start-to-close timeout. */
 export const llmCall: ActivityOptions = {
   startToCloseTimeout: '2m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: {
     initialInterval: '2s',
     backoffCoefficient: 2,
@@ -33,6 +41,7 @@ export const TOOL_MAX_ATTEMPTS = 3;
 export function toolCall(stepTimeout: Duration, own: ToolCallOptions = {}): ActivityOptions {
   return {
     startToCloseTimeout: (own.timeout as Duration | undefined) ?? stepTimeout,
+    heartbeatTimeout: (own.heartbeatTimeout as Duration | undefined) ?? HEARTBEAT_TIMEOUT,
     retry: {
       initialInterval: '1s',
       backoffCoefficient: 2,

@@ -3,9 +3,10 @@
  * `maxParallel` at once, and the record of one step — its tool (then its fallback tool) or the executor
  * for an open step — as it runs, succeeds or fails. How a step runs as activities is in `steps.ts`.
  */
-import type { Step, VersionedPlan } from '../src/contract/plan.js';
+import type { Json, Step, VersionedPlan } from '../src/contract/plan.js';
 import { readySteps } from '../src/plan/graph.js';
-import { resolveReferences, UnresolvedReferenceError } from '../src/plan/references.js';
+import { findReferences, resolveReferences, UnresolvedReferenceError } from '../src/plan/references.js';
+import { isOutputRef } from '../src/contract/output.js';
 import { outputsById, statusById, stepState } from '../src/run/state.js';
 import type { Run } from './run.js';
 import { callTool, runOpenStep, type OpenStep, type StepOutcome } from './steps.js';
@@ -101,7 +102,10 @@ function openStep(run: Run, step: Step, position: string): OpenStep {
   };
 }
 
-/** Calls a tool with the step's references resolved; an unresolvable reference is a failure without a call. */
+/**
+ * Calls a tool with the step's references resolved; an unresolvable reference is a failure without a call.
+ * References into outputs kept in the output store are resolved by the activity, which loads them.
+ */
 async function callResolved(
   run: Run,
   stepId: string,
@@ -109,20 +113,24 @@ async function callResolved(
   args: Step['args'],
   summary: string,
 ): Promise<StepOutcome> {
+  const own = run.tools.find((t) => t.name === tool)?.callOptions;
+  const call = { stepId, tool, stepTimeout: run.input.stepTimeout, summary, ...(own ? { own } : {}) };
+  const outputs = outputsById(run.state);
+  const stored = storedReferences(args ?? {}, outputs);
+  if (stored) return callTool({ ...call, args: args ?? {}, outputs: stored });
   let resolved;
   try {
-    resolved = resolveReferences(args ?? {}, outputsById(run.state));
+    resolved = resolveReferences(args ?? {}, outputs);
   } catch (err) {
     if (!(err instanceof UnresolvedReferenceError)) throw err;
     return { ok: false, error: err.message, attempts: 0, usage: {} };
   }
-  const own = run.tools.find((t) => t.name === tool)?.callOptions;
-  return callTool({
-    stepId,
-    tool,
-    args: resolved,
-    stepTimeout: run.input.stepTimeout,
-    summary,
-    ...(own ? { own } : {}),
-  });
+  return callTool({ ...call, args: resolved });
+}
+
+/** The outputs `args` references, when at least one of them is kept in the output store; otherwise undefined. */
+function storedReferences(args: Json, outputs: Record<string, Json>): Record<string, Json> | undefined {
+  const ids = [...new Set(findReferences(args).map((r) => r.stepId))].filter((id) => Object.hasOwn(outputs, id));
+  if (!ids.some((id) => isOutputRef(outputs[id]))) return undefined;
+  return Object.fromEntries(ids.map((id) => [id, outputs[id] as Json]));
 }

@@ -3,8 +3,14 @@
  * plans, goal changes, and decisions about escalated steps.
  */
 import { condition, setHandler } from '@temporalio/workflow';
-import { decisionProblem, escalationProblem, goalChangeProblem } from '../src/run/admission.js';
-import { withoutVersion } from '../src/run/state.js';
+import {
+  MAX_FEEDBACK,
+  decisionProblem,
+  escalationProblem,
+  goalChangeProblem,
+  textProblem,
+} from '../src/run/admission.js';
+import { clip, withoutVersion } from '../src/run/state.js';
 import {
   approvePlanSignal,
   approvePlanUpdate,
@@ -44,15 +50,16 @@ function decisions(run: Run): Decision[] {
       signal: rejectPlanSignal,
       update: rejectPlanUpdate,
       description: 'Reject the plan with this version; the feedback goes back to the planner.',
-      problem: ({ version }: { version: number }) => decisionProblem(state, version),
+      problem: ({ version, feedback }: { version: number; feedback: string }) =>
+        decisionProblem(state, version) ?? textProblem('feedback', feedback, MAX_FEEDBACK),
       accept: ({ feedback }: { feedback: string }) => (run.approval = { approved: false, feedback }),
     },
     {
       signal: changeGoalSignal,
       update: changeGoalUpdate,
       description: 'Change the goal; finished work is kept and the run replans for the new goal.',
-      problem: ({ goal }: { goal: string }) =>
-        run.closing ? 'the run is writing its final answer' : goalChangeProblem(state, goal),
+      problem: ({ goal, reason }: { goal: string; reason?: string }) =>
+        run.closing ? 'the run is writing its final answer' : goalChangeProblem(state, goal, reason),
       accept: ({ goal, reason }: { goal: string; reason?: string }) =>
         (memory.goalChange = { goal: goal.trim(), ...(reason ? { reason } : {}) }),
     },
@@ -60,7 +67,8 @@ function decisions(run: Run): Decision[] {
       signal: resolveEscalationSignal,
       update: resolveEscalationUpdate,
       description: 'Decide about the escalated step: retry, skip, replan or abort.',
-      problem: ({ stepId, decision }: ResolveEscalation) => escalationProblem(state, stepId, decision),
+      problem: ({ stepId, decision, note }: ResolveEscalation) =>
+        escalationProblem(state, stepId, decision) ?? textProblem('note', note, MAX_FEEDBACK),
       accept: (decision: ResolveEscalation) => (run.resolution = decision),
     },
   ];
@@ -85,7 +93,11 @@ export function wireMessages(run: Run): void {
     const accept = d.accept as (arg: unknown) => void;
     const signal = (arg: unknown) => {
       const refused = problem(arg);
-      if (refused) run.note('signal-ignored', `${d.signal.name} ${JSON.stringify(arg)} ignored: ${refused}`);
+      if (refused)
+        run.note(
+          'signal-ignored',
+          `${d.signal.name} ${clip(JSON.stringify(arg) ?? String(arg), 200)} ignored: ${refused}`,
+        );
       else accept(arg);
     };
     const update = (arg: unknown) => {

@@ -35,6 +35,7 @@ import {
 } from '../src/contract/run-input.js';
 import type { RunResult, RunStatus } from '../src/contract/run-state.js';
 import { nextMove, type NextMove } from '../src/run/next-move.js';
+import { InvalidResumeError, parseRunMemory } from '../src/run/resume.js';
 import { cancelUnfinished, newMemory, type RunMemory } from '../src/run/state.js';
 import { executeUntilQuiet } from './execute.js';
 import { approveInitialPlan, wireMessages } from './people.js';
@@ -51,7 +52,7 @@ import { Run } from './run.js';
  */
 export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Promise<RunResult> {
   const input = checkedInput(rawInput);
-  const run = new Run(input, rawInput, resume ?? newMemory(input.goal));
+  const run = new Run(input, rawInput, resume === undefined ? newMemory(input.goal) : checkedResume(resume));
   wireMessages(run);
   try {
     run.publish();
@@ -117,6 +118,16 @@ async function continueAsNewRun(run: Run): Promise<never> {
   run.note('continued-as-new', `continuing as a new run after ${workflowInfo().historyLength} history events`);
   await condition(allHandlersFinished);
   return continueAsNew<typeof planAndExecute>(run.rawInput, run.memory);
+}
+
+/** Validates what a continued run carries over, turning problems into a non-retryable failure. */
+function checkedResume(raw: unknown): RunMemory {
+  try {
+    return parseRunMemory(raw);
+  } catch (err) {
+    if (!(err instanceof InvalidResumeError)) throw err;
+    throw ApplicationFailure.create({ type: ErrorType.InvalidResume, nonRetryable: true, message: err.message });
+  }
 }
 
 /** Validates the input inside the workflow, turning problems into a non-retryable failure. */

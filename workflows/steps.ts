@@ -8,6 +8,7 @@ import type { Duration } from '@temporalio/common';
 import type { ToolFailureDetails } from '../activities/index.js';
 import type { Json } from '../src/contract/plan.js';
 import type { Usage } from '../src/contract/run-state.js';
+import { clip } from '../src/run/state.js';
 import type { ToolCallOptions, ToolInfo } from '../src/contract/tools.js';
 import type { ExecutorTurn, StepReport } from '../src/llm/prompts.js';
 import { TOOL_MAX_ATTEMPTS, llmCall, toolCall } from './activity-profiles.js';
@@ -33,11 +34,13 @@ export async function callTool(call: {
   summary: string;
   /** The tool's own timeout and retry settings, from its description. */
   own?: ToolCallOptions;
+  /** Referenced outputs kept in the output store: `args` still holds references, resolved by the activity. */
+  outputs?: Record<string, Json>;
 }): Promise<StepOutcome> {
   const options = toolCall(call.stepTimeout, call.own);
   try {
     const out = await tools.runTool.executeWithOptions(summarized(options, call.summary), [
-      { stepId: call.stepId, tool: call.tool, args: call.args },
+      { stepId: call.stepId, tool: call.tool, args: call.args, ...(call.outputs ? { outputs: call.outputs } : {}) },
     ]);
     return { ok: true, output: out.output, attempts: out.attempt, usage: { toolCalls: out.attempt } };
   } catch (err) {
@@ -130,11 +133,11 @@ export function usageOf(err: unknown): Partial<Usage> {
   return details?.usage ?? {};
 }
 
-/** One line saying why an activity failed, taken from the innermost useful cause. */
+/** One line saying why an activity failed, taken from the innermost useful cause (clipped to a bounded length). */
 export function describeFailure(err: unknown): string {
   if (err instanceof ActivityFailure) {
     if (err.cause instanceof TimeoutFailure) return `timed out (${err.cause.timeoutType ?? 'timeout'})`;
-    if (err.cause) return err.cause.message;
+    if (err.cause) return clip(err.cause.message);
   }
-  return (err as Error)?.message ?? String(err);
+  return clip((err as Error)?.message ?? String(err));
 }

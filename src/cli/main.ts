@@ -3,7 +3,11 @@
  * 2 usage error, 3 cannot reach Temporal or the model.
  */
 import { parseArgs } from 'node:util';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { isOutputRef } from '../contract/output.js';
+import type { Json } from '../contract/plan.js';
+import { openOutputStore, outputStoreSettings } from '../outputs/config.js';
+import { createOutputKeeper } from '../outputs/keeper.js';
 import { InvalidRunInputError, parseRunInput, type RunInput } from '../contract/run-input.js';
 import type { RunState } from '../contract/run-state.js';
 import { createModel, modelConfigFromEnv } from '../llm/model.js';
@@ -67,7 +71,8 @@ Usage: planwright <command> [options]
                                    decide about a step escalated to a person
   status <id>                      the run's state
   watch <id>                       follow a run until it ends
-  result <id>                      wait for a run's result and print its answer
+  result <id> [--output STEP]      wait for a run's result and print its answer; with --output, print
+                                   that step's whole output (from the output store when it is large)
   list                             recent runs
   cancel <id>                      cancel a run
   provision                        fetch or build the Temporal servers into the cache
@@ -127,6 +132,7 @@ export async function main(argv: string[]): Promise<number> {
       feedback: { type: 'string' },
       reason: { type: 'string' },
       note: { type: 'string' },
+      output: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -282,6 +288,11 @@ export async function main(argv: string[]): Promise<number> {
       const id = one(positionals, 'workflow id');
       const { client: c } = await client();
       const handle = c.workflow.getHandle(id);
+      if (values.output !== undefined) {
+        const output = await stepOutput(handle, values.output);
+        print(typeof output === 'string' && !json ? output : JSON.stringify(output, null, json ? 2 : undefined));
+        return 0;
+      }
       const state =
         command === 'watch' ? await followRun(handle, json ? () => {} : print) : ((await handle.result()) as RunState);
       out(`${state.answer ?? '(no answer)'}\n\n${renderSummary(state)}`, state);
@@ -309,6 +320,30 @@ export async function main(argv: string[]): Promise<number> {
 
     default:
       throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+/**
+ * The whole output of one step of a run (running or ended), loaded from the output store when it is kept there.
+ * @throws {UsageError} when the run has no such step, or the step has no output.
+ */
+async function stepOutput(handle: WorkflowHandle, stepId: string): Promise<Json> {
+  const description = await handle.describe();
+  const state =
+    description.status.name === 'RUNNING' ? await handle.query(stateQuery) : ((await handle.result()) as RunState);
+  const step = state.steps.find((s) => s.id === stepId);
+  if (!step) {
+    throw new UsageError(
+      `run ${handle.workflowId} has no step "${stepId}"; its steps: ${state.steps.map((s) => s.id).join(', ')}`,
+    );
+  }
+  if (step.output === undefined) throw new UsageError(`step "${stepId}" has no output (it is ${step.status})`);
+  if (!isOutputRef(step.output)) return step.output;
+  const store = await openOutputStore(outputStoreSettings());
+  try {
+    return await createOutputKeeper(store).load(step.output);
+  } finally {
+    await store.close();
   }
 }
 

@@ -27,6 +27,10 @@ export const ErrorType = {
   InvalidModelOutput: 'InvalidModelOutput',
   /** An argument reference could not be resolved from earlier outputs. */
   UnresolvedReference: 'UnresolvedReference',
+  /** A step output kept in the output store is no longer there (removed by retention, or another store). */
+  OutputMissing: 'OutputMissing',
+  /** A run's carried-over state (continue-as-new) does not have the expected shape. */
+  InvalidResume: 'InvalidResume',
 } as const;
 
 /** One of {@link ErrorType}. */
@@ -43,4 +47,6 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.ModelRequestRejected,
   ErrorType.InvalidModelOutput,
   ErrorType.UnresolvedReference,
+  ErrorType.OutputMissing,
+  ErrorType.InvalidResume,
 ];

@@ -20,22 +20,26 @@ const DurationSchema = z.union([z.string(), z.number()]).refine(
 const count = (min: number, max: number) => z.number().int().min(min).max(max);
 
 /** Zod schema of {@link RunInput}; defaults are filled in by {@link parseRunInput}. */
-export const RunInputSchema = z.object({
-  goal: z.string().trim().min(1, 'goal must not be empty').max(8000, 'goal must be at most 8000 characters'),
-  context: z.union([z.string(), z.record(z.string(), JsonSchema)]).optional(),
-  approval: z.enum(['none', 'plan', 'replans']).default('none'),
-  approvalTimeout: DurationSchema.default('24h'),
-  escalation: z.enum(['replan', 'human']).default('replan'),
-  maxReplans: count(0, 50).default(3),
-  maxSteps: count(1, 200).default(25),
-  maxParallel: count(1, 64).default(4),
-  stepTimeout: DurationSchema.default('5m'),
-  review: z.enum(['failures', 'every-step']).default('failures'),
-  budget: z.object({ llmCalls: count(1, 1_000_000).optional(), tokens: count(1, 1_000_000_000).optional() }).optional(),
-  planCache: z.union([z.boolean(), z.object({ ttl: DurationSchema })]).default(false),
-  /** Continue as new once the history has this many events (default: when Temporal suggests it). */
-  historyLimit: count(50, 50_000).optional(),
-});
+export const RunInputSchema = z
+  .object({
+    goal: z.string().trim().min(1, 'goal must not be empty').max(8000, 'goal must be at most 8000 characters'),
+    context: z.union([z.string(), z.record(z.string(), JsonSchema)]).optional(),
+    approval: z.enum(['none', 'plan', 'replans']).default('none'),
+    approvalTimeout: DurationSchema.default('24h'),
+    escalation: z.enum(['replan', 'human']).default('replan'),
+    maxReplans: count(0, 50).default(3),
+    maxSteps: count(1, 1000).default(25),
+    maxParallel: count(1, 64).default(4),
+    stepTimeout: DurationSchema.default('5m'),
+    review: z.enum(['failures', 'every-step']).default('failures'),
+    budget: z
+      .object({ llmCalls: count(1, 1_000_000).optional(), tokens: count(1, 1_000_000_000).optional() })
+      .optional(),
+    planCache: z.union([z.boolean(), z.object({ ttl: DurationSchema })]).default(false),
+    /** Continue as new once the history has this many events (default: when Temporal suggests it). */
+    historyLimit: count(50, 50_000).optional(),
+  })
+  .strict();
 
 /** The input of a run, as callers write it (optional fields may be left out). */
 export type RunInput = z.input<typeof RunInputSchema>;
@@ -63,6 +67,10 @@ export function parseRunInput(input: unknown): ResolvedRunInput {
   const parsed = RunInputSchema.safeParse(input);
   if (parsed.success) return parsed.data;
   throw new InvalidRunInputError(
-    parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`),
+    parsed.error.issues.map((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `${issue.path.join('.') || 'input'}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (RunInput takes ${Object.keys(issue.path.length === 0 ? RunInputSchema.shape : {}).join(', ') || 'no other fields here'})`
+        : `${issue.path.join('.') || 'input'}: ${issue.message}`,
+    ),
   );
 }

@@ -91,6 +91,12 @@ export const FINAL_STATUSES: readonly RunStatus[] = ['completed', 'partial', 'fa
 /** At most this many events are kept; older ones are dropped first. */
 export const MAX_EVENTS = 200;
 
+/** At most this many plan versions are kept in `planHistory`; older ones are dropped first. */
+export const MAX_PLAN_HISTORY = 10;
+
+/** Longest event message, error or failure text kept in the state; longer ones are cut with a marker. */
+export const MAX_TEXT = 2000;
+
 /** Usage of nothing. */
 export const NO_USAGE: Usage = Object.freeze({ llmCalls: 0, inputTokens: 0, outputTokens: 0, toolCalls: 0 });
 

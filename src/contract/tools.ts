@@ -10,6 +10,11 @@ export type JsonSchemaObject = { [key: string]: Json };
 export interface ToolCallOptions {
   /** One attempt's time limit (overrides the run's `stepTimeout`), e.g. '30s'. */
   timeout?: string | number;
+  /**
+   * How long the worker may go without a heartbeat before the attempt counts as lost (default 10 s). The
+   * activity heartbeats while the tool runs; raise this only for a tool that blocks the event loop longer.
+   */
+  heartbeatTimeout?: string | number;
   retry?: {
     maximumAttempts?: number;
     initialInterval?: string | number;

@@ -67,26 +67,72 @@ export interface StepReport {
   error?: string;
 }
 
-/** Longest serialized output quoted to a model; longer ones are cut with a marker. */
-export const MAX_QUOTED_OUTPUT = 4000;
+/** Tokens one request to the model may take when no budget is configured (`PLANWRIGHT_CONTEXT_TOKENS`). */
+export const DEFAULT_CONTEXT_TOKENS = 8000;
 
-/** Serializes a step output for a prompt, cutting it at {@link MAX_QUOTED_OUTPUT} characters with a marker. */
-export function quoteOutput(output: Json | undefined): string {
-  const text = JSON.stringify(output ?? null);
-  return text.length <= MAX_QUOTED_OUTPUT
-    ? text
-    : `${text.slice(0, MAX_QUOTED_OUTPUT)}… [truncated ${text.length - MAX_QUOTED_OUTPUT} characters]`;
+/** Characters per token, for estimating a request's size without a tokenizer. */
+export const CHARS_PER_TOKEN = 4;
+
+/** Characters of step outputs a request may always quote, however long the rest of it is. */
+export const MIN_OUTPUT_CHARS = 2000;
+
+/**
+ * Cuts step outputs so that together they take at most `budgetChars` characters of JSON text. Short
+ * outputs keep their structure; long ones share what is left equally and become a string ending in a
+ * marker that says how much was left out and how to get the whole output (`howToGet`).
+ */
+export function fitOutputs<T extends { output?: Json }>(
+  items: readonly T[],
+  budgetChars: number,
+  howToGet: (item: T) => string,
+): T[] {
+  const texts = items.map((item) => (item.output === undefined ? '' : JSON.stringify(item.output)));
+  const allowance: number[] = new Array<number>(items.length).fill(0);
+  let room = budgetChars;
+  let left = texts.filter(Boolean).length;
+  for (const i of texts.map((_, i) => i).sort((a, b) => (texts[a] as string).length - (texts[b] as string).length)) {
+    const length = (texts[i] as string).length;
+    if (length === 0) continue;
+    allowance[i] = Math.min(length, Math.floor(room / left));
+    room -= allowance[i] as number;
+    left--;
+  }
+  return items.map((item, i) => {
+    const text = texts[i] as string;
+    if (text.length <= (allowance[i] as number)) return item;
+    const marker = (shown: number) =>
+      `… [cut: ${text.length - shown} of ${text.length} characters not shown; ${howToGet(item)}]`;
+    // The marker counts against the allowance too, so the request stays within its budget.
+    const keep = Math.max(0, (allowance[i] as number) - marker(0).length);
+    return { ...item, output: `${text.slice(0, keep)}${marker(keep)}` };
+  });
 }
+
+/** Room left for step outputs in a request whose other parts are `fixed`, under a budget of `contextTokens`. */
+function outputRoom(fixed: readonly ChatCompletionMessageParam[], contextTokens: number): number {
+  const used = fixed.reduce((sum, m) => sum + (typeof m.content === 'string' ? m.content.length : 0), 0);
+  return Math.max(MIN_OUTPUT_CHARS, contextTokens * CHARS_PER_TOKEN - used);
+}
+
+/** Fits reports' outputs into what `build` leaves of the budget, and builds the messages with them. */
+function withFittedReports(
+  reports: readonly StepReport[],
+  contextTokens: number,
+  build: (reports: readonly StepReport[]) => ChatCompletionMessageParam[],
+): ChatCompletionMessageParam[] {
+  const room = outputRoom(build(reports.map(({ output: _output, ...rest }) => rest)), contextTokens);
+  return build(fitOutputs(reports, room, stepOutputHint));
+}
+
+const stepOutputHint = (report: StepReport) =>
+  `a tool step whose arguments reference {{${report.id}}} receives the whole output`;
 
 function reportBlock(steps: readonly StepReport[]): string {
   const rows = steps.map((s) => ({
     id: s.id,
     title: s.title,
     status: s.status,
-    // Long outputs travel as a cut string with a marker; short ones keep their structure.
-    ...(s.output !== undefined
-      ? { output: JSON.stringify(s.output).length <= MAX_QUOTED_OUTPUT ? s.output : quoteOutput(s.output) }
-      : {}),
+    ...(s.output !== undefined ? { output: s.output } : {}),
     ...(s.error ? { error: s.error } : {}),
   }));
   return '```json\n' + JSON.stringify(rows, null, 2) + '\n```';
@@ -121,13 +167,12 @@ export function executorMessages(request: {
   ];
 }
 
-/** Messages asking for the final answer from the results of a run. */
-export function synthesizerMessages(request: {
-  goal: string;
-  steps: readonly StepReport[];
-  failure?: string;
-}): ChatCompletionMessageParam[] {
-  return [
+/** Messages asking for the final answer from the results of a run, its outputs fitted into `contextTokens`. */
+export function synthesizerMessages(
+  request: { goal: string; steps: readonly StepReport[]; failure?: string },
+  contextTokens = DEFAULT_CONTEXT_TOKENS,
+): ChatCompletionMessageParam[] {
+  return withFittedReports(request.steps, contextTokens, (steps) => [
     {
       role: 'system',
       content:
@@ -138,13 +183,13 @@ export function synthesizerMessages(request: {
       role: 'user',
       content: [
         `Goal: ${request.goal}`,
-        `Step results:\n${reportBlock(request.steps)}`,
+        `Step results:\n${reportBlock(steps)}`,
         request.failure ? `The run could not finish: ${request.failure}` : '',
       ]
         .filter(Boolean)
         .join('\n\n'),
     },
-  ];
+  ]);
 }
 
 /** What the replanner is told. */
@@ -163,8 +208,18 @@ export interface ReplannerRequest {
   revise?: { issues: readonly PlanIssue[]; feedback?: string };
 }
 
-/** Messages asking the replanner whether to continue, revise the remaining steps, or finish. */
-export function replannerMessages(request: ReplannerRequest): ChatCompletionMessageParam[] {
+/**
+ * Messages asking the replanner whether to continue, revise the remaining steps, or finish; the finished
+ * steps' outputs are fitted into `contextTokens`.
+ */
+export function replannerMessages(
+  request: ReplannerRequest,
+  contextTokens = DEFAULT_CONTEXT_TOKENS,
+): ChatCompletionMessageParam[] {
+  return withFittedReports(request.done, contextTokens, (done) => replannerPrompt(request, done));
+}
+
+function replannerPrompt(request: ReplannerRequest, done: readonly StepReport[]): ChatCompletionMessageParam[] {
   const catalog = request.tools.map(
     (t) => `- ${t.name}: ${t.description}\n  input schema: ${JSON.stringify(t.inputSchema)}`,
   );
@@ -174,7 +229,7 @@ export function replannerMessages(request: ReplannerRequest): ChatCompletionMess
     request.failure
       ? `What failed: ${request.failure.stepId ? `step "${request.failure.stepId}": ` : ''}${request.failure.message}`
       : '',
-    `Finished steps (kept as they are; refer to their results with {{id}} references):\n${request.done.length > 0 ? reportBlock(request.done) : '(none)'}`,
+    `Finished steps (kept as they are; refer to their results with {{id}} references):\n${done.length > 0 ? reportBlock(done) : '(none)'}`,
     `Remaining steps as planned:\n${request.remaining.length > 0 ? JSON.stringify(request.remaining, null, 2) : '(none)'}`,
     request.revise && request.revise.issues.length > 0
       ? `Your previous answer had these problems:\n${formatIssues(request.revise.issues)}`
@@ -203,30 +258,57 @@ export type ExecutorTurn =
   | { role: 'assistant'; toolCalls: Array<{ id: string; tool: string; args: Json }> }
   | { role: 'tool'; callId: string; tool: string; output?: Json; error?: string };
 
-/** The executor's conversation so far as chat messages: the step, then every earlier turn. */
+/**
+ * The executor's conversation so far as chat messages: the step, then every earlier turn. The inputs'
+ * outputs and the tools' results share what is left of `contextTokens`.
+ */
 export function executorConversation(
   request: Parameters<typeof executorMessages>[0],
   turns: readonly ExecutorTurn[],
+  contextTokens = DEFAULT_CONTEXT_TOKENS,
 ): ChatCompletionMessageParam[] {
-  const messages = executorMessages(request);
-  for (const turn of turns) {
-    if (turn.role === 'assistant') {
-      messages.push({
-        role: 'assistant',
-        content: null,
-        tool_calls: turn.toolCalls.map((call) => ({
-          id: call.id,
-          type: 'function',
-          function: { name: call.tool, arguments: JSON.stringify(call.args) },
-        })),
-      });
-    } else {
-      messages.push({
-        role: 'tool',
-        tool_call_id: turn.callId,
-        content: turn.error !== undefined ? `Error: ${turn.error}` : quoteOutput(turn.output),
-      });
+  type Quoted = { output?: Json; hint: string };
+  const quoted: Quoted[] = [
+    ...request.inputs.map((input) => ({ ...input, hint: stepOutputHint(input) })),
+    ...turns.flatMap((turn) =>
+      turn.role === 'tool' && turn.error === undefined
+        ? [{ output: turn.output ?? null, hint: `call ${turn.tool} again for another part of its result` }]
+        : [],
+    ),
+  ];
+  const build = (fitted: readonly Quoted[]) => {
+    const inputs = request.inputs.map((input, i) => ({ ...input, ...pick(fitted[i]) }));
+    let next = request.inputs.length;
+    const messages = executorMessages({ ...request, inputs });
+    for (const turn of turns) {
+      if (turn.role === 'assistant') {
+        messages.push({
+          role: 'assistant',
+          content: null,
+          tool_calls: turn.toolCalls.map((call) => ({
+            id: call.id,
+            type: 'function',
+            function: { name: call.tool, arguments: JSON.stringify(call.args) },
+          })),
+        });
+      } else {
+        const output = turn.error === undefined ? fitted[next++]?.output : undefined;
+        const content = turn.error !== undefined ? `Error: ${turn.error}` : asText(output ?? null);
+        messages.push({ role: 'tool', tool_call_id: turn.callId, content });
+      }
     }
-  }
-  return messages;
+    return messages;
+  };
+  const room = outputRoom(build(quoted.map(({ hint }) => ({ hint }))), contextTokens);
+  return build(fitOutputs(quoted, room, (item) => item.hint));
+}
+
+/** The output of a fitted item, or nothing when it had none. */
+function pick(item: { output?: Json } | undefined): { output?: Json } {
+  return item?.output === undefined ? {} : { output: item.output };
+}
+
+/** A tool result as message text: strings as they are, anything else as JSON. */
+function asText(output: Json): string {
+  return typeof output === 'string' ? output : JSON.stringify(output);
 }

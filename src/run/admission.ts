@@ -5,6 +5,17 @@
 import type { RunState } from '../contract/run-state.js';
 import { FINAL_STATUSES } from '../contract/run-state.js';
 
+/** Longest feedback, note or reason a person may send with a decision. */
+export const MAX_FEEDBACK = 8000;
+
+/** An optional text field of a message: a string of at most `max` characters when present. */
+export function textProblem(field: string, value: unknown, max: number): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') return `${field} must be a string`;
+  if (value.length > max) return `${field} is ${value.length} characters long; at most ${max} are taken`;
+  return undefined;
+}
+
 /** An approval or rejection of plan `version`. */
 export function decisionProblem(state: RunState, version: number): string | undefined {
   if (state.status !== 'awaiting-approval') return `no plan is awaiting approval (the run is ${state.status})`;
@@ -14,12 +25,12 @@ export function decisionProblem(state: RunState, version: number): string | unde
 }
 
 /** A change of goal. */
-export function goalChangeProblem(state: RunState, goal: string): string | undefined {
+export function goalChangeProblem(state: RunState, goal: string, reason?: unknown): string | undefined {
   if (FINAL_STATUSES.includes(state.status)) return `the run has ended (${state.status})`;
   const trimmed = goal.trim();
   if (trimmed.length === 0) return 'the new goal is empty';
   if (trimmed.length > 8000) return 'the new goal is longer than 8000 characters';
-  return undefined;
+  return textProblem('reason', reason, MAX_FEEDBACK);
 }
 
 /** A person's decision about an escalated step. */

@@ -5,6 +5,8 @@ import type { Json, Plan, PlanIssue, VersionedPlan } from '../contract/plan.js';
 import type { ToolInfo } from '../contract/tools.js';
 import {
   MAX_EVENTS,
+  MAX_PLAN_HISTORY,
+  MAX_TEXT,
   NO_USAGE,
   type RunEvent,
   type RunState,
@@ -17,9 +19,14 @@ export function initialState(goal: string): RunState {
   return { status: 'running', goal, planHistory: [], steps: [], replans: 0, usage: { ...NO_USAGE }, events: [] };
 }
 
-/** Appends an event, dropping the oldest beyond {@link MAX_EVENTS}. */
+/** Cuts a text to at most `max` characters, saying how much was left out. */
+export function clip(text: string, max = MAX_TEXT): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… [${text.length - max} more characters]`;
+}
+
+/** Appends an event (its message clipped), dropping the oldest beyond {@link MAX_EVENTS}. */
 export function recordEvent(state: RunState, event: RunEvent): void {
-  state.events.push(event);
+  state.events.push({ ...event, message: clip(event.message) });
   if (state.events.length > MAX_EVENTS) state.events.splice(0, state.events.length - MAX_EVENTS);
 }
 
@@ -33,7 +40,9 @@ export function adoptPlan(state: RunState, plan: VersionedPlan, reason: string):
   state.steps = plan.steps.map(
     (s) => finished.get(s.id) ?? { id: s.id, title: s.title, status: 'pending' as const, attempts: 0 },
   );
-  state.planHistory.push({ version: plan.version, reason, steps: plan.steps });
+  state.planHistory.push({ version: plan.version, reason: clip(reason), steps: plan.steps });
+  if (state.planHistory.length > MAX_PLAN_HISTORY)
+    state.planHistory.splice(0, state.planHistory.length - MAX_PLAN_HISTORY);
 }
 
 /**

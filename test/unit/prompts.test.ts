@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MAX_QUOTED_OUTPUT,
+  CHARS_PER_TOKEN,
+  DEFAULT_CONTEXT_TOKENS,
+  fitOutputs,
   executorConversation,
   plannerMessages,
   replannerMessages,
@@ -62,7 +64,7 @@ describe('the planner prompt', () => {
 });
 
 describe('the replanner prompt', () => {
-  const long = 'x'.repeat(MAX_QUOTED_OUTPUT + 500);
+  const long = 'x'.repeat(DEFAULT_CONTEXT_TOKENS * CHARS_PER_TOKEN + 500);
   const prompt = text(
     replannerMessages({
       goal: 'Report',
@@ -77,8 +79,9 @@ describe('the replanner prompt', () => {
 
   it('carries finished steps with outputs, long ones cut with a marker', () => {
     expect(prompt).toContain('"id": "a"');
-    expect(prompt).toContain('[truncated 511 characters]');
+    expect(prompt).toMatch(/\[cut: \d+ of \d+ characters not shown; a tool step whose arguments reference \{\{a\}\}/);
     expect(prompt).not.toContain(long);
+    expect(prompt.length).toBeLessThan(DEFAULT_CONTEXT_TOKENS * CHARS_PER_TOKEN * 1.05);
   });
 
   it('carries the failure, the remaining steps and the three possible decisions', () => {
@@ -86,6 +89,46 @@ describe('the replanner prompt', () => {
     expect(prompt).toContain('"file": "x.csv"');
     for (const action of ['"continue"', '"revise"', '"finish"']) expect(prompt).toContain(action);
     expect(prompt).toContain("never reuse a finished step's id");
+  });
+});
+
+describe('fitting outputs into a budget', () => {
+  const hint = (item: { id: string }) => `see ${item.id}`;
+
+  it('keeps outputs that fit, whole and with their structure', () => {
+    const items = [{ id: 'a', output: { n: 1 } }, { id: 'b' }];
+    expect(fitOutputs(items, 100, hint)).toEqual(items);
+  });
+
+  it('gives short outputs what they need and shares the rest among the long ones', () => {
+    const items = [
+      { id: 'small', output: 'abc' },
+      { id: 'big1', output: 'x'.repeat(5000) },
+      { id: 'big2', output: 'y'.repeat(9000) },
+    ];
+    const fitted = fitOutputs(items, 1005, hint);
+    expect(fitted[0]).toEqual(items[0]);
+    for (const [i, id] of [
+      [1, 'big1'],
+      [2, 'big2'],
+    ] as const) {
+      const text = fitted[i]?.output as string;
+      expect(text.startsWith(`"${id === 'big1' ? 'x' : 'y'}`)).toBe(true);
+      expect(text).toContain(`characters not shown; see ${id}]`);
+      expect(text.length).toBeLessThanOrEqual(501);
+    }
+  });
+
+  it('fits a hundred large outputs into one request under the budget', () => {
+    const done = Array.from({ length: 100 }, (_, i) => ({
+      id: `s${i}`,
+      title: `Step ${i}`,
+      status: 'succeeded',
+      output: 'z'.repeat(200_000),
+    }));
+    const prompt = text(synthesizerMessages({ goal: 'Report', steps: done }, 8000));
+    expect(prompt.length).toBeLessThan(8000 * CHARS_PER_TOKEN * 1.1);
+    expect(prompt).toContain('{{s99}}');
   });
 });
 

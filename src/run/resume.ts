@@ -1,0 +1,83 @@
+/**
+ * What a run carries across continue-as-new, checked when it comes back in: a malformed `resume` fails the
+ * run with a clear, non-retryable error instead of failing every workflow task.
+ */
+import { z } from 'zod';
+import { JsonSchema, PlanSchema, StepSchema } from '../contract/plan.js';
+import type { RunMemory } from './state.js';
+
+const count = z.number().int().min(0);
+const text = z.string();
+
+const StepStateSchema = z.object({
+  id: text,
+  title: text,
+  status: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled']),
+  attempts: count,
+  output: JsonSchema.optional(),
+  error: text.optional(),
+});
+
+const RunStateSchema = z.object({
+  status: z.enum([
+    'running',
+    'awaiting-approval',
+    'awaiting-decision',
+    'completed',
+    'partial',
+    'failed',
+    'rejected',
+    'cancelled',
+  ]),
+  goal: text,
+  answer: text.optional(),
+  plan: PlanSchema.extend({ version: count }).optional(),
+  planHistory: z.array(z.object({ version: count, reason: text, steps: z.array(StepSchema) })),
+  steps: z.array(StepStateSchema),
+  replans: count,
+  usage: z.object({ llmCalls: count, inputTokens: count, outputTokens: count, toolCalls: count }),
+  events: z.array(z.object({ type: text, stepId: text.optional(), message: text, at: text })),
+  failure: z.object({ stepId: text.optional(), message: text }).optional(),
+  escalation: z.object({ stepId: text, message: text }).optional(),
+});
+
+/** Zod schema of {@link RunMemory}. */
+export const RunMemorySchema = z.object({
+  state: RunStateSchema,
+  worker: z
+    .object({
+      tools: z.array(
+        z.object({
+          name: text,
+          description: text,
+          inputSchema: z.record(text, JsonSchema),
+          outputSchema: z.record(text, JsonSchema).optional(),
+          callOptions: z.record(text, JsonSchema).optional(),
+        }),
+      ),
+      searchAttributes: z.array(text),
+    })
+    .optional(),
+  failuresInARow: count,
+  escalated: z.array(text),
+  goalChange: z.object({ goal: text, reason: text.optional() }).optional(),
+  reviewAfter: text.optional(),
+});
+
+/** Thrown by {@link parseRunMemory} when carried-over state does not have the expected shape. */
+export class InvalidResumeError extends Error {
+  override readonly name = 'InvalidResumeError';
+}
+
+/**
+ * Checks the state a run was continued with.
+ * @throws {InvalidResumeError} naming every field that is wrong.
+ */
+export function parseRunMemory(raw: unknown): RunMemory {
+  const parsed = RunMemorySchema.safeParse(raw);
+  if (parsed.success) return parsed.data as RunMemory;
+  const problems = parsed.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || 'resume'}: ${i.message}`);
+  throw new InvalidResumeError(
+    `the state this run was continued with is not valid (${problems.join('; ')}); planAndExecute takes one argument, a RunInput — start the run again without a second argument`,
+  );
+}
