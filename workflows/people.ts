@@ -8,6 +8,7 @@ import {
   decisionProblem,
   escalationProblem,
   goalChangeProblem,
+  messageProblem,
   textProblem,
 } from '../src/run/admission.js';
 import { clip, withoutVersion } from '../src/run/state.js';
@@ -83,9 +84,8 @@ export function wireMessages(run: Run): void {
   for (const d of decisions(run)) {
     // A malformed argument is a refusal: a handler that throws would fail every replay of the run.
     const problem = (arg: unknown): string | undefined => {
-      if (arg === null || typeof arg !== 'object') return 'the message has no argument object';
       try {
-        return (d.problem as (a: unknown) => string | undefined)(arg);
+        return messageProblem(arg) ?? (d.problem as (a: unknown) => string | undefined)(arg);
       } catch (err) {
         return `the message is malformed: ${(err as Error).message}`;
       }

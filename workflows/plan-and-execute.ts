@@ -27,12 +27,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { ErrorType } from '../src/contract/errors.js';
-import {
-  InvalidRunInputError,
-  parseRunInput,
-  type ResolvedRunInput,
-  type RunInput,
-} from '../src/contract/run-input.js';
+import { InvalidRunInputError, parseRunInput, type RunInput } from '../src/contract/run-input.js';
 import type { RunResult, RunStatus } from '../src/contract/run-state.js';
 import { nextMove, type NextMove } from '../src/run/next-move.js';
 import { InvalidResumeError, parseRunMemory } from '../src/run/resume.js';
@@ -51,8 +46,12 @@ import { Run } from './run.js';
  * @throws {ApplicationFailure} `InvalidRunInput` (non-retryable) when the input is not valid.
  */
 export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Promise<RunResult> {
-  const input = checkedInput(rawInput);
-  const run = new Run(input, rawInput, resume === undefined ? newMemory(input.goal) : checkedResume(resume));
+  const input = checked(() => parseRunInput(rawInput), InvalidRunInputError, ErrorType.InvalidRunInput);
+  const memory =
+    resume === undefined
+      ? newMemory(input.goal)
+      : checked(() => parseRunMemory(resume), InvalidResumeError, ErrorType.InvalidResume);
+  const run = new Run(input, rawInput, memory);
   wireMessages(run);
   try {
     run.publish();
@@ -120,22 +119,15 @@ async function continueAsNewRun(run: Run): Promise<never> {
   return continueAsNew<typeof planAndExecute>(run.rawInput, run.memory);
 }
 
-/** Validates what a continued run carries over, turning problems into a non-retryable failure. */
-function checkedResume(raw: unknown): RunMemory {
+/**
+ * Runs a check of what the run was started with; the error it throws for bad data becomes a non-retryable
+ * failure of the run (a thrown error would fail every workflow task instead, for ever).
+ */
+function checked<T>(check: () => T, invalid: new (...args: never[]) => Error, type: ErrorType): T {
   try {
-    return parseRunMemory(raw);
+    return check();
   } catch (err) {
-    if (!(err instanceof InvalidResumeError)) throw err;
-    throw ApplicationFailure.create({ type: ErrorType.InvalidResume, nonRetryable: true, message: err.message });
-  }
-}
-
-/** Validates the input inside the workflow, turning problems into a non-retryable failure. */
-function checkedInput(raw: RunInput): ResolvedRunInput {
-  try {
-    return parseRunInput(raw);
-  } catch (err) {
-    if (!(err instanceof InvalidRunInputError)) throw err;
-    throw ApplicationFailure.create({ type: ErrorType.InvalidRunInput, nonRetryable: true, message: err.message });
+    if (!(err instanceof invalid)) throw err;
+    throw ApplicationFailure.create({ type, nonRetryable: true, message: err.message });
   }
 }

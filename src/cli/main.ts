@@ -110,6 +110,15 @@ function integer(value: string | undefined, name: string): number | undefined {
   return n;
 }
 
+/** Installs the SDK runtime with this logger, unless the process (a test, an embedding program) already has. */
+function installRuntime(logger: DefaultLogger): void {
+  try {
+    Runtime.install({ logger });
+  } catch (err) {
+    if ((err as Error).name !== 'IllegalStateError') throw err;
+  }
+}
+
 /** Runs the command line; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -138,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const json = values.json;
   // The demo and one-shot commands keep the terminal for the run itself; workers log what they do.
-  Runtime.install({ logger: new DefaultLogger(command === 'worker' || command === 'dev' ? 'INFO' : 'WARN') });
+  installRuntime(new DefaultLogger(command === 'worker' || command === 'dev' ? 'INFO' : 'WARN'));
   const out = (human: string, data: unknown) => print(json ? JSON.stringify(data, null, 2) : human);
 
   switch (command) {

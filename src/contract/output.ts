@@ -6,7 +6,7 @@ import type { Json } from './plan.js';
 
 /** A step output kept in the output store: where it is, how big it is, and how it begins. */
 export interface OutputRef {
-  /** The store key: `<namespace>/<workflowId>/<sha256 of the JSON text>`. */
+  /** The store key: `<namespace>/<workflowId>/<SHA-256 of the JSON text, 32 hex digits>`. */
   ref: string;
   /** Size of the output's JSON text, in bytes. */
   bytes: number;

@@ -34,12 +34,20 @@ export const RunInputSchema = z
     review: z.enum(['failures', 'every-step']).default('failures'),
     budget: z
       .object({ llmCalls: count(1, 1_000_000).optional(), tokens: count(1, 1_000_000_000).optional() })
+      .strict()
       .optional(),
-    planCache: z.union([z.boolean(), z.object({ ttl: DurationSchema })]).default(false),
+    planCache: z.union([z.boolean(), z.object({ ttl: DurationSchema }).strict()]).default(false),
     /** Continue as new once the history has this many events (default: when Temporal suggests it). */
     historyLimit: count(50, 50_000).optional(),
   })
   .strict();
+
+/** The fields of RunInput and of its nested objects, by path, for messages about unknown fields. */
+const FIELDS: Record<string, readonly string[]> = {
+  '': Object.keys(RunInputSchema.shape),
+  budget: ['llmCalls', 'tokens'],
+  planCache: ['ttl'],
+};
 
 /** The input of a run, as callers write it (optional fields may be left out). */
 export type RunInput = z.input<typeof RunInputSchema>;
@@ -67,10 +75,12 @@ export function parseRunInput(input: unknown): ResolvedRunInput {
   const parsed = RunInputSchema.safeParse(input);
   if (parsed.success) return parsed.data;
   throw new InvalidRunInputError(
-    parsed.error.issues.map((issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `${issue.path.join('.') || 'input'}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (RunInput takes ${Object.keys(issue.path.length === 0 ? RunInputSchema.shape : {}).join(', ') || 'no other fields here'})`
-        : `${issue.path.join('.') || 'input'}: ${issue.message}`,
-    ),
+    parsed.error.issues.map((issue) => {
+      const where = issue.path.join('.') || 'input';
+      if (issue.code !== 'unrecognized_keys') return `${where}: ${issue.message}`;
+      const known = FIELDS[issue.path.join('.')];
+      const unknown = issue.keys.map((k) => `"${k}"`).join(', ');
+      return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${unknown}${known ? ` (it takes ${known.join(', ')})` : ''}`;
+    }),
   );
 }

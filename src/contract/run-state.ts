@@ -89,7 +89,7 @@ export type RunResult = RunState;
 export const FINAL_STATUSES: readonly RunStatus[] = ['completed', 'partial', 'failed', 'rejected', 'cancelled'];
 
 /** At most this many events are kept; older ones are dropped first. */
-export const MAX_EVENTS = 200;
+export const MAX_EVENTS = 100;
 
 /** At most this many plan versions are kept in `planHistory`; older ones are dropped first. */
 export const MAX_PLAN_HISTORY = 10;

@@ -108,20 +108,32 @@ export function fitOutputs<T extends { output?: Json }>(
   });
 }
 
-/** Room left for step outputs in a request whose other parts are `fixed`, under a budget of `contextTokens`. */
-function outputRoom(fixed: readonly ChatCompletionMessageParam[], contextTokens: number): number {
-  const used = fixed.reduce((sum, m) => sum + (typeof m.content === 'string' ? m.content.length : 0), 0);
-  return Math.max(MIN_OUTPUT_CHARS, contextTokens * CHARS_PER_TOKEN - used);
+/** Characters of text in a request's messages. */
+function size(messages: readonly ChatCompletionMessageParam[]): number {
+  return messages.reduce((sum, m) => sum + (typeof m.content === 'string' ? m.content.length : 0), 0);
 }
 
-/** Fits reports' outputs into what `build` leaves of the budget, and builds the messages with them. */
-function withFittedReports(
-  reports: readonly StepReport[],
+/**
+ * Builds a request whose quoted outputs are fitted into what the rest of it leaves of `contextTokens`.
+ * Quoting costs more than the outputs' own text (keys, JSON escapes); the excess is taken off the room again.
+ */
+function fitted<T extends { output?: Json }>(
+  items: readonly T[],
   contextTokens: number,
-  build: (reports: readonly StepReport[]) => ChatCompletionMessageParam[],
+  howToGet: (item: T) => string,
+  build: (items: readonly T[]) => ChatCompletionMessageParam[],
 ): ChatCompletionMessageParam[] {
-  const room = outputRoom(build(reports.map(({ output: _output, ...rest }) => rest)), contextTokens);
-  return build(fitOutputs(reports, room, stepOutputHint));
+  const budget = contextTokens * CHARS_PER_TOKEN;
+  const without = items.map(({ output: _output, ...rest }) => rest as T);
+  let room = Math.max(MIN_OUTPUT_CHARS, budget - size(build(without)));
+  let messages = build(fitOutputs(items, room, howToGet));
+  for (let pass = 0; pass < 4 && room > MIN_OUTPUT_CHARS; pass++) {
+    const over = size(messages) - budget;
+    if (over <= 0) break;
+    room = Math.max(MIN_OUTPUT_CHARS, room - over);
+    messages = build(fitOutputs(items, room, howToGet));
+  }
+  return messages;
 }
 
 const stepOutputHint = (report: StepReport) =>
@@ -172,7 +184,7 @@ export function synthesizerMessages(
   request: { goal: string; steps: readonly StepReport[]; failure?: string },
   contextTokens = DEFAULT_CONTEXT_TOKENS,
 ): ChatCompletionMessageParam[] {
-  return withFittedReports(request.steps, contextTokens, (steps) => [
+  return fitted(request.steps, contextTokens, stepOutputHint, (steps) => [
     {
       role: 'system',
       content:
@@ -216,7 +228,7 @@ export function replannerMessages(
   request: ReplannerRequest,
   contextTokens = DEFAULT_CONTEXT_TOKENS,
 ): ChatCompletionMessageParam[] {
-  return withFittedReports(request.done, contextTokens, (done) => replannerPrompt(request, done));
+  return fitted(request.done, contextTokens, stepOutputHint, (done) => replannerPrompt(request, done));
 }
 
 function replannerPrompt(request: ReplannerRequest, done: readonly StepReport[]): ChatCompletionMessageParam[] {
@@ -277,7 +289,7 @@ export function executorConversation(
     ),
   ];
   const build = (fitted: readonly Quoted[]) => {
-    const inputs = request.inputs.map((input, i) => ({ ...input, ...pick(fitted[i]) }));
+    const inputs = request.inputs.map(({ output: _output, ...input }, i) => ({ ...input, ...pick(fitted[i]) }));
     let next = request.inputs.length;
     const messages = executorMessages({ ...request, inputs });
     for (const turn of turns) {
@@ -299,8 +311,7 @@ export function executorConversation(
     }
     return messages;
   };
-  const room = outputRoom(build(quoted.map(({ hint }) => ({ hint }))), contextTokens);
-  return build(fitOutputs(quoted, room, (item) => item.hint));
+  return fitted(quoted, contextTokens, (item) => item.hint, build);
 }
 
 /** The output of a fitted item, or nothing when it had none. */

@@ -39,11 +39,15 @@ export function outputStoreSettings(env: NodeJS.ProcessEnv = process.env): Outpu
     ? { kind: 'file', dir: path.join(cacheDir(env), 'outputs') }
     : /^postgres(ql)?:\/\//.test(where)
       ? { kind: 'postgres', url: where }
-      : where.startsWith('file:')
+      : where.startsWith('file:///')
         ? { kind: 'file', dir: fileURLToPath(where) }
-        : !/^[a-z][a-z0-9+.-]*:\/\//i.test(where)
+        : !/^[a-z][a-z0-9+.-]+:/i.test(where)
           ? { kind: 'file', dir: path.resolve(where) }
-          : unusable('PLANWRIGHT_OUTPUT_STORE', where, 'a folder path, a file: URL or a postgres:// URL');
+          : unusable(
+              'PLANWRIGHT_OUTPUT_STORE',
+              where,
+              'an absolute or relative folder path, a file:/// URL or a postgres:// URL',
+            );
   const inline = env.PLANWRIGHT_OUTPUT_INLINE_BYTES;
   const inlineBytes = inline ? Number(inline) : DEFAULT_INLINE_BYTES;
   if (!Number.isInteger(inlineBytes) || inlineBytes < 0) {
@@ -54,8 +58,11 @@ export function outputStoreSettings(env: NodeJS.ProcessEnv = process.env): Outpu
   try {
     retentionMs = msToNumber(retention as Duration);
   } catch {
-    return unusable('PLANWRIGHT_OUTPUT_RETENTION', retention, "a duration such as '30d' or '12h'");
+    retentionMs = Number.NaN;
   }
+  // Zero or less would remove the outputs of runs still going each time a worker starts.
+  if (!(retentionMs > 0))
+    unusable('PLANWRIGHT_OUTPUT_RETENTION', retention, "a positive duration such as '30d' or '12h'");
   return { location, inlineBytes, retentionMs };
 }
 

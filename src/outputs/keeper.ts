@@ -13,7 +13,7 @@ import type { OutputStore } from './store.js';
 export const DEFAULT_INLINE_BYTES = 2048;
 
 /** Characters of an output's JSON text kept in its reference as a preview. */
-export const PREVIEW_CHARS = 160;
+export const PREVIEW_CHARS = 100;
 
 /** Whose output it is: the run's namespace and workflow id (the same across continue-as-new). */
 export interface OutputScope {
@@ -42,7 +42,8 @@ export function createOutputKeeper(store: OutputStore, { inlineBytes = DEFAULT_I
       const text = JSON.stringify(value);
       const bytes = Buffer.byteLength(text);
       if (bytes <= inlineBytes) return value;
-      const digest = createHash('sha256').update(text).digest('hex');
+      // 128 bits of SHA-256 name an output uniquely within its run, and keep references short.
+      const digest = createHash('sha256').update(text).digest('hex').slice(0, 32);
       const key = `${scope.namespace}/${scope.workflowId}/${digest}`;
       await store.put(key, text);
       const ref: OutputRef = { ref: key, bytes, preview: preview(text) };
@@ -65,7 +66,10 @@ export function createOutputKeeper(store: OutputStore, { inlineBytes = DEFAULT_I
 
 /** The first {@link PREVIEW_CHARS} characters of an output's JSON text, with an ellipsis when cut. */
 export function preview(text: string): string {
-  return text.length <= PREVIEW_CHARS ? text : `${text.slice(0, PREVIEW_CHARS)}…`;
+  if (text.length <= PREVIEW_CHARS) return text;
+  // Never cut between the two halves of a surrogate pair (an emoji, say).
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(PREVIEW_CHARS - 1)) ? PREVIEW_CHARS - 1 : PREVIEW_CHARS;
+  return `${text.slice(0, end)}…`;
 }
 
 /** A keeper with no store: every output stays inline, and a reference cannot be loaded. */

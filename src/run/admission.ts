@@ -5,6 +5,17 @@
 import type { RunState } from '../contract/run-state.js';
 import { FINAL_STATUSES } from '../contract/run-state.js';
 
+/** Largest message (its argument as JSON text) a run takes; anything larger is refused whole. */
+export const MAX_MESSAGE_CHARS = 64_000;
+
+/** A message's argument: a plain object, not larger than {@link MAX_MESSAGE_CHARS} as JSON. */
+export function messageProblem(arg: unknown): string | undefined {
+  if (arg === null || typeof arg !== 'object') return 'the message has no argument object';
+  const size = JSON.stringify(arg).length;
+  if (size > MAX_MESSAGE_CHARS) return `the message is ${size} characters long; at most ${MAX_MESSAGE_CHARS} are taken`;
+  return undefined;
+}
+
 /** Longest feedback, note or reason a person may send with a decision. */
 export const MAX_FEEDBACK = 8000;
 

@@ -19,6 +19,7 @@ import { defineTool, ToolError, type Tool } from '../../src/tools/define.js';
 import { startScriptedModel, type Script, type ScriptedModel } from '../../src/testing/scripted-model.js';
 import { createPlanwrightWorker } from '../../src/worker.js';
 import type { PlanCache } from '../../src/plan-cache.js';
+import type { OutputStore } from '../../src/outputs/store.js';
 import type { planAndExecute } from '../../workflows/index.js';
 import { WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { unique } from './temporal.js';
@@ -83,6 +84,8 @@ export async function runScenario(
     tools?: readonly Tool[];
     /** The worker's plan cache; default: none. */
     planCache?: PlanCache;
+    /** Where the worker keeps large outputs; default: the store PLANWRIGHT_OUTPUT_STORE names. */
+    outputStore?: OutputStore;
   },
 ): Promise<Scenario> {
   const model = await startScriptedModel({ script: options.script });
@@ -97,6 +100,7 @@ export async function runScenario(
     workspace: DEMO_WORKSPACE,
     planCache: options.planCache ?? { get: async () => undefined, set: async () => {} },
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    ...(options.outputStore ? { outputStore: options.outputStore } : {}),
   });
   try {
     const { result, handle } = await worker.runUntil(async () => {

@@ -3,14 +3,20 @@
  * server with typed activity mocks.
  */
 import { describe, expect, it } from 'vitest';
-import type { ExecuteStepInput } from '../../activities/index.js';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ExecuteStepInput, RunToolInput } from '../../activities/index.js';
+import { WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { rejectionOf } from '../support/rejection.js';
+import { bundledWorker, unique } from '../support/temporal.js';
 import type { Plan } from '../../src/contract/plan.js';
 import { MAX_EXECUTOR_TURNS } from '../../workflows/steps.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { ONE_CALL, mockActivities, planned } from '../support/mock-activities.js';
 import { callsPerStep, toolsAnswering, timeSkippingSuite, calcStep } from '../support/run-workflow.js';
 
-const { run } = timeSkippingSuite();
+const suite = timeSkippingSuite();
+const { run } = suite;
 
 const calc = calcStep;
 const synthesize = async () => ({ answer: 'done', usage: ONE_CALL });
@@ -170,5 +176,67 @@ describe('the plan cache', () => {
     );
     expect(result.status).toBe('completed');
     expect(result.events.find((e) => e.type === 'plan-invalid')?.message).toContain('the cached plan no longer fits');
+  });
+});
+
+describe('outputs kept in the output store', () => {
+  const stored = { ref: 'default/run/0123456789abcdef0123456789abcdef', bytes: 300_000, preview: '{"rows":[…' };
+
+  it('leaves references into a stored output for the activity to resolve, and resolves inline ones itself', async () => {
+    const calls: RunToolInput[] = [];
+    const runTool = async (input: RunToolInput) => {
+      calls.push(input);
+      return { output: input.stepId === 'big' ? stored : { value: 1 }, attempt: 1 };
+    };
+    const result = await run(
+      mockActivities({
+        createPlan: async () =>
+          planned({
+            steps: [
+              calc('big'),
+              calc('small'),
+              { ...calc('uses_big', ['big', 'small']), args: { expression: '{{big.value}} + {{small.value}}' } },
+              { ...calc('uses_small', ['small']), args: { expression: '{{small.value}} + 1' } },
+            ],
+          }),
+        runTool,
+        synthesize,
+      }),
+      { goal: 'Big data' },
+    );
+    expect(result.status).toBe('completed');
+    expect(result.steps.find((s) => s.id === 'big')?.output).toEqual(stored);
+    expect(calls.find((c) => c.stepId === 'uses_big')).toEqual({
+      stepId: 'uses_big',
+      tool: 'calculator',
+      args: { expression: '{{big.value}} + {{small.value}}' },
+      outputs: { big: stored, small: { value: 1 } },
+    });
+    expect(calls.find((c) => c.stepId === 'uses_small')).toEqual({
+      stepId: 'uses_small',
+      tool: 'calculator',
+      args: { expression: '1 + 1' },
+    });
+  });
+});
+
+describe('what a run is continued with', () => {
+  it('fails the run with a clear, non-retryable InvalidResume when the second argument is malformed', async () => {
+    const { env } = suite;
+    const taskQueue = unique('tq');
+    const worker = await bundledWorker(env(), { taskQueue, activities: mockActivities({}) });
+    const failure = await worker.runUntil(async () => {
+      const handle = await env().client.workflow.start(WORKFLOW_TYPE, {
+        taskQueue,
+        workflowId: unique('resume'),
+        args: [{ goal: 'Anything' }, { state: 'garbage' }],
+      });
+      return rejectionOf(handle.result(), WorkflowFailedError);
+    });
+    expect(failure.cause).toBeInstanceOf(ApplicationFailure);
+    expect((failure.cause as ApplicationFailure).type).toBe('InvalidResume');
+    expect((failure.cause as ApplicationFailure).nonRetryable).toBe(true);
+    expect(failure.cause?.message).toMatch(/^the state this run was continued with is not valid \(state: /);
+    expect(failure.cause?.message).toContain('start the run again without a second argument');
   });
 });
