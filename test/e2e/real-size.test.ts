@@ -134,6 +134,7 @@ describe('runs at real size', () => {
     const { result, handle, counts } = await runScenario(env, 'thousand-steps', {
       script: { plan: [planReply(...steps)], synthesize: [{ content: 'All done.' }] },
       input: { goal: 'A thousand small pages', maxSteps: 1000, maxParallel: 16, historyLimit: 2000 },
+      record: false,
       tools: [blob],
       outputStore: store,
     });
@@ -159,6 +160,7 @@ describe('runs at real size', () => {
         synthesize: [{ content: 'Done.' }],
       },
       input: { goal: 'One short step', approval: 'plan' },
+      record: false,
       tools: [waitTool],
       during: async (h) => {
         const handle = h as WorkflowHandle<typeof planAndExecute>;

@@ -1,6 +1,6 @@
 /**
- * Replays every recorded history in test/histories/ against the current workflow code: a change that
- * would break runs already in flight fails here.
+ * Replays every recorded history in test/histories/ (one folder per version that recorded them) against the
+ * current workflow code: a change that would break runs already in flight fails here.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,7 +8,9 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 
 const dir = path.resolve('test/histories');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('recorded histories replay cleanly', () => {
   it('has histories to replay', () => {

@@ -1,9 +1,10 @@
 /**
  * End-to-end runs on the shared dev server: the real worker and activities, real tools (each counting
  * its own calls), and the real `openai` client talking HTTP to the scripted model. With
- * PLANWRIGHT_RECORD_HISTORIES=1 each run's history is saved under test/histories/ for the replay test.
+ * PLANWRIGHT_RECORD_HISTORIES=1 each run's history is saved under test/histories/v<version>/ for the replay test.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -23,6 +24,9 @@ import type { OutputStore } from '../../src/outputs/store.js';
 import type { planAndExecute } from '../../workflows/index.js';
 import { WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { unique } from './temporal.js';
+
+/** The package version: recorded histories go to a folder of their own per version. */
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /** A tool that takes a known time (heartbeating, and stopping when cancelled), for parallelism and cancellation. */
 export const waitTool = defineTool({
@@ -86,6 +90,8 @@ export async function runScenario(
     planCache?: PlanCache;
     /** Where the worker keeps large outputs; default: the store PLANWRIGHT_OUTPUT_STORE names. */
     outputStore?: OutputStore;
+    /** Whether `npm run record-histories` keeps this run's history (not for runs of several MB). */
+    record?: boolean;
   },
 ): Promise<Scenario> {
   const model = await startScriptedModel({ script: options.script });
@@ -113,9 +119,11 @@ export async function runScenario(
       await options.during?.(handle);
       return { result: await handle.result(), handle };
     });
-    if (process.env.PLANWRIGHT_RECORD_HISTORIES === '1') {
+    if (process.env.PLANWRIGHT_RECORD_HISTORIES === '1' && options.record !== false) {
       const history = await handle.fetchHistory();
-      writeFileSync(path.resolve('test/histories', `${name}.json`), historyToJSON(history));
+      const dir = path.resolve('test/histories', `v${version}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, `${name}.json`), historyToJSON(history));
     }
     return { result, model, counts, handle };
   } finally {
