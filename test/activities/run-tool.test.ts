@@ -2,6 +2,7 @@
  * runTool: input checked against the tool's schema, errors classified, output checked.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { runActivity } from '../support/activity-env.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -81,5 +82,33 @@ describe('runTool', () => {
     const failure = await failureOf({ stepId: 's', tool: 'calculator', args: { expression: '2 +* 3' } });
     expect([failure.type, failure.nonRetryable]).toEqual([ErrorType.ToolFailed, true]);
     expect(failure.message).toBe('calculator failed: unexpected "*" at position 4');
+  });
+});
+
+describe('heartbeats', () => {
+  it('heartbeats for a tool that never does, and passes on the details of one that does', async () => {
+    const silent = defineTool({
+      name: 'silent',
+      description: 'works for a while without heartbeating',
+      input: z.object({ ms: z.number(), details: z.string().optional() }),
+      run: async ({ ms, details }, ctx) => {
+        if (details) ctx.heartbeat(details);
+        await new Promise((r) => setTimeout(r, ms));
+        return { done: true };
+      },
+    });
+    const activities = createActivities({ model: noModel, tools: [silent], workspace: DEMO_WORKSPACE });
+    const beats: unknown[] = [];
+    const env = new MockActivityEnvironment();
+    env.on('heartbeat', (d: unknown) => beats.push(d ?? null));
+    await env.run(activities.runTool, { stepId: 's', tool: 'silent', args: { ms: 2_500 } });
+    expect(beats.length).toBeGreaterThanOrEqual(2);
+
+    const kept: unknown[] = [];
+    const withDetails = new MockActivityEnvironment();
+    withDetails.on('heartbeat', (d: unknown) => kept.push(d));
+    await withDetails.run(activities.runTool, { stepId: 's', tool: 'silent', args: { ms: 1_500, details: 'page 3' } });
+    expect(kept.length).toBeGreaterThanOrEqual(2);
+    expect(kept.every((d) => d === 'page 3')).toBe(true);
   });
 });
