@@ -172,7 +172,19 @@ export function createActivities({
     );
     const { plan, issues } = planFromWire(value);
     if (!plan) return { issues, usage };
-    return { plan, issues: checkToolArgs(plan.steps, tools), usage };
+    // Steps whose args did not parse are already reported; check the arguments of the others.
+    const unparsed = new Set(issues.map((i) => i.stepId));
+    return {
+      plan,
+      issues: [
+        ...issues,
+        ...checkToolArgs(
+          plan.steps.filter((s) => !unparsed.has(s.id)),
+          tools,
+        ),
+      ],
+      usage,
+    };
   };
 
   return {
@@ -211,8 +223,9 @@ export function createActivities({
       );
       const { decision, issues } = replanFromWire(value);
       if (!decision) return { issues, usage };
-      const argIssues = decision.action === 'revise' ? checkToolArgs(decision.steps, tools) : [];
-      return { decision, issues: argIssues, usage };
+      const unparsed = new Set(issues.map((i) => i.stepId));
+      const revised = decision.action === 'revise' ? decision.steps.filter((s) => !unparsed.has(s.id)) : [];
+      return { decision, issues: [...issues, ...checkToolArgs(revised, tools)], usage };
     },
 
     /**

@@ -2,7 +2,8 @@
  * Planning: learn the worker's tools, ask the planner until its plan validates (bounded), and reuse or
  * remember accepted plans through the plan cache.
  */
-import { isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
+import { ErrorType } from '../src/contract/errors.js';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { CreatePlanInput } from '../activities/index.js';
 import type { PlanIssue } from '../src/contract/plan.js';
@@ -56,6 +57,13 @@ export async function planUntilValid(run: Run, reason: string, revise?: CreatePl
     } catch (err) {
       if (isCancellation(err)) throw err;
       run.spend(usageOf(err));
+      if (attempt < MAX_PLAN_REVISIONS && answerToRevise(err)) {
+        // An answer that was cut off or stayed invalid: ask for a revision while attempts remain.
+        issues = [{ message: `the planner's answer was unusable: ${describeFailure(err)}` }];
+        run.note('plan-invalid', issues[0]?.message ?? '');
+        revise = { ...(revise?.plan ? { plan: revise.plan } : {}), issues };
+        continue;
+      }
       state.failure = { message: `the planner could not answer: ${describeFailure(err)}` };
       return false;
     }
@@ -75,6 +83,20 @@ export async function planUntilValid(run: Run, reason: string, revise?: CreatePl
   };
   return false;
 }
+
+/**
+ * Whether a model activity failed because of its answer (cut off at the output limit, or invalid even after a
+ * repair), which a revision request may fix. Runs started before this rule keep failing at once.
+ */
+export function answerToRevise(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  return (
+    cause instanceof ApplicationFailure && cause.type === ErrorType.InvalidModelOutput && patched(MODEL_ANSWERS_REVISED)
+  );
+}
+
+/** The patch that made unusable model answers lead to a revision instead of ending the run. */
+export const MODEL_ANSWERS_REVISED = 'model-answers-revised';
 
 /** How long an accepted plan is kept in the plan cache; 0 when the run does not use it. */
 export function planCacheTtlMs(run: Run): number {

@@ -12,7 +12,7 @@ import { FINISHED, adoptPlan, revisedPlan, statusById } from '../src/run/state.j
 import { llmCall } from './activity-profiles.js';
 import { llm, summarized } from './activity-proxies.js';
 import { applyGoalChange, awaitApproval } from './people.js';
-import { MAX_PLAN_REVISIONS } from './plan.js';
+import { MAX_PLAN_REVISIONS, answerToRevise } from './plan.js';
 import { endForBudget, finishedStatus, giveUp } from './report.js';
 import type { Run } from './run.js';
 import { describeFailure, usageOf } from './steps.js';
@@ -55,6 +55,12 @@ export async function consultReplanner(
     } catch (err) {
       if (isCancellation(err)) throw err;
       run.spend(usageOf(err));
+      if (attempt < MAX_PLAN_REVISIONS && answerToRevise(err)) {
+        const message = `the replanner's answer was unusable: ${describeFailure(err)}`;
+        run.note('plan-invalid', message);
+        revise = { issues: [{ message }] };
+        continue;
+      }
       state.failure = { ...options.failure, message: `the replanner could not answer: ${describeFailure(err)}` };
       return 'unusable';
     }

@@ -80,9 +80,10 @@ export interface PlanIssue {
 
 /**
  * Turns the model's wire plan into a {@link Plan}: nulls become absent fields, JSON strings are parsed.
- * Returns the issues instead of a plan when some `args` are not JSON or the result breaks the schema.
+ * Every problem is reported at once: `args` that are not JSON are issues (the plan keeps those steps without
+ * args, so its other problems can still be found); a plan that breaks the schema comes with no plan.
  */
-export function planFromWire(wire: WirePlan): { plan: Plan; issues: [] } | { plan?: undefined; issues: PlanIssue[] } {
+export function planFromWire(wire: WirePlan): { plan?: Plan; issues: PlanIssue[] } {
   const issues: PlanIssue[] = [];
   const parseArgs = (stepId: string, text: string | null, what: string): Json | undefined => {
     if (text === null || text.trim() === '') return undefined;
@@ -113,10 +114,9 @@ export function planFromWire(wire: WirePlan): { plan: Plan; issues: [] } | { pla
       };
     }),
   };
-  if (issues.length > 0) return { issues };
   const parsed = PlanSchema.safeParse(candidate);
-  if (!parsed.success) return { issues: zodIssues(parsed.error, candidate.steps) };
-  return { plan: parsed.data, issues: [] };
+  if (!parsed.success) return { issues: [...issues, ...zodIssues(parsed.error, candidate.steps)] };
+  return { plan: parsed.data, issues };
 }
 
 /** Lists a zod error as plan issues, naming the step each one concerns. */

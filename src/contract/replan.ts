@@ -22,9 +22,7 @@ export const WireReplanDecisionSchema = z.object({
 export type WireReplanDecision = z.infer<typeof WireReplanDecisionSchema>;
 
 /** Turns the model's decision into a {@link ReplanDecision}, or lists what is wrong with it. */
-export function replanFromWire(
-  wire: WireReplanDecision,
-): { decision: ReplanDecision; issues: [] } | { decision?: undefined; issues: PlanIssue[] } {
+export function replanFromWire(wire: WireReplanDecision): { decision?: ReplanDecision; issues: PlanIssue[] } {
   if (wire.action === 'continue') return { decision: { action: 'continue', reason: wire.reason }, issues: [] };
   if (wire.action === 'finish') {
     if (!wire.answer?.trim()) return { issues: [{ message: 'action "finish" needs an answer' }] };
@@ -35,5 +33,5 @@ export function replanFromWire(
   }
   const { plan, issues } = planFromWire({ rationale: null, steps: wire.steps });
   if (!plan) return { issues };
-  return { decision: { action: 'revise', steps: plan.steps, reason: wire.reason }, issues: [] };
+  return { decision: { action: 'revise', steps: plan.steps, reason: wire.reason }, issues };
 }

@@ -9,8 +9,17 @@ import { PHASE_HEADER, type Phase } from '../llm/model.js';
 
 /** One answer of the scripted model. */
 export type ScriptedReply =
-  /** A normal answer; objects are sent as JSON text (what structured outputs return). */
-  | { content: string | object; delayMs?: number; usage?: { prompt_tokens: number; completion_tokens: number } }
+  /**
+   * A normal answer; objects are sent as JSON text (what structured outputs return). An answer longer than
+   * the request's output cap (4 characters a token) is cut there and ends with `finish_reason: 'length'`,
+   * as a real server does; `truncated` ends it so whatever its length.
+   */
+  | {
+      content: string | object;
+      delayMs?: number;
+      usage?: { prompt_tokens: number; completion_tokens: number };
+      truncated?: boolean;
+    }
   /** The model refuses to answer (as OpenAI models do for unsafe requests). */
   | { refusal: string; delayMs?: number }
   /** The model asks for tool calls (arguments objects are sent as JSON text). */
@@ -24,6 +33,18 @@ export type ScriptedReply =
 
 /** A scripted answer, or a function of the request that returns one (to answer from what was asked). */
 export type ScriptEntry = ScriptedReply | ((request: RecordedRequest) => ScriptedReply);
+
+/** How strict the server is about requests, like real servers and chat templates are. */
+export interface Strictness {
+  /**
+   * Refuse (400) conversations whose roles do not strictly alternate after one leading system message
+   * (tool results may follow an assistant's tool calls), as strict chat templates (Gemma's, Mistral's) do.
+   * Default true.
+   */
+  alternation?: boolean;
+  /** Refuse (400) requests without an output cap (`max_tokens` or `max_completion_tokens`). Default true. */
+  requireCap?: boolean;
+}
 
 /** Answers for each phase, used in order; `any` serves requests whose phase has no entries left. */
 export type Script = Partial<Record<Phase | 'any', ScriptEntry[]>>;
@@ -66,7 +87,10 @@ const PHASES = new Set<string>(['plan', 'replan', 'execute', 'synthesize']);
  * const model = await startScriptedModel({ script: { plan: [{ content: plan }], synthesize: [{ content: 'Done.' }] } });
  * process.env.OPENAI_BASE_URL = model.url;
  */
-export async function startScriptedModel(options: { script?: Script; port?: number } = {}): Promise<ScriptedModel> {
+export async function startScriptedModel(
+  options: { script?: Script; port?: number; strict?: Strictness } = {},
+): Promise<ScriptedModel> {
+  const { alternation = true, requireCap = true } = options.strict ?? {};
   const queues = new Map<string, ScriptEntry[]>();
   const requests: RecordedRequest[] = [];
   const unexpected: RecordedRequest[] = [];
@@ -108,6 +132,11 @@ export async function startScriptedModel(options: { script?: Script; port?: numb
       body,
     };
     requests.push(request);
+
+    const refused =
+      (alternation ? roleProblem(request.messages) : undefined) ?? (requireCap ? capProblem(body) : undefined);
+    if (refused) return send(res, 400, { error: { message: refused, type: 'invalid_request_error', code: 400 } });
+    const cap = outputCap(body);
 
     const queue = queues.get(request.phase)?.length ? queues.get(request.phase) : queues.get('any');
     const entry = queue?.shift();
@@ -160,6 +189,10 @@ export async function startScriptedModel(options: { script?: Script; port?: numb
               content: typeof reply.content === 'string' ? reply.content : JSON.stringify(reply.content),
               refusal: null,
             };
+    const full = typeof message.content === 'string' ? message.content : '';
+    const limit = cap !== undefined ? cap * 4 : Number.POSITIVE_INFINITY;
+    const cut = 'content' in reply && (reply.truncated === true || full.length > limit);
+    if (cut) message.content = full.slice(0, reply.truncated ? Math.min(limit, Math.floor(full.length / 2)) : limit);
     const usage = ('usage' in reply ? reply.usage : undefined) ?? {
       prompt_tokens: promptTokens,
       completion_tokens: Math.ceil(JSON.stringify(message).length / 4),
@@ -169,7 +202,14 @@ export async function startScriptedModel(options: { script?: Script; port?: numb
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: request.model,
-      choices: [{ index: 0, message, finish_reason: 'toolCalls' in reply ? 'tool_calls' : 'stop', logprobs: null }],
+      choices: [
+        {
+          index: 0,
+          message,
+          finish_reason: cut ? 'length' : 'toolCalls' in reply ? 'tool_calls' : 'stop',
+          logprobs: null,
+        },
+      ],
       usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
     });
   }
@@ -205,6 +245,42 @@ export async function startScriptedModel(options: { script?: Script; port?: numb
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** What a strict chat template says of a conversation whose roles do not alternate, or undefined. */
+export function roleProblem(messages: ReadonlyArray<{ role: string }>): string | undefined {
+  const roles = messages.map((m) => m.role);
+  const system = roles.lastIndexOf('system');
+  if (system > 0) return `a system message may only come first (found one at position ${system})`;
+  let previous = 'assistant'; // the first message after the system prompt must be the user's
+  for (const [i, role] of roles.entries()) {
+    if (role === 'system') continue;
+    const ok =
+      role === 'user'
+        ? previous === 'assistant' || previous === 'tool'
+        : role === 'assistant'
+          ? previous === 'user' || previous === 'tool'
+          : role === 'tool'
+            ? previous === 'assistant' || previous === 'tool'
+            : false;
+    if (!ok) {
+      return `Conversation roles must alternate user/assistant/user/assistant/... (message ${i} is "${role}" after "${previous}")`;
+    }
+    previous = role;
+  }
+  return undefined;
+}
+
+/** The output cap a request asks for, in tokens, if it has one. */
+function outputCap(body: Record<string, unknown>): number | undefined {
+  const cap = body.max_completion_tokens ?? body.max_tokens;
+  return typeof cap === 'number' ? cap : undefined;
+}
+
+function capProblem(body: Record<string, unknown>): string | undefined {
+  return outputCap(body) === undefined
+    ? 'planwright scripted model: the request has no output cap (max_tokens or max_completion_tokens); a server whose default is "generate until done" would run on'
+    : undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

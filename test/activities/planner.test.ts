@@ -80,12 +80,19 @@ describe('createPlan', () => {
     expect(failure.message).toMatch(/invalid twice/);
   });
 
-  it('returns args that are not JSON as plan issues for the workflow to revise', async () => {
-    const broken = { ...DEMO_PLAN, steps: [{ ...DEMO_PLAN.steps[0]!, args: '{file: oops' }] };
+  it('returns args that are not JSON as plan issues for the workflow to revise, with every other problem', async () => {
+    const [first, second, ...rest] = DEMO_PLAN.steps;
+    const broken = {
+      ...DEMO_PLAN,
+      steps: [{ ...first!, args: '{file: oops' }, { ...second!, args: '1.12.7213.13.2018' }, ...rest],
+    };
     model.enqueue({ plan: [{ content: broken }] });
     const out = await runActivity(activities().createPlan, planInput);
-    expect(out.plan).toBeUndefined();
-    expect(out.issues).toEqual([{ stepId: 'week_total', message: expect.stringMatching(/^args is not valid JSON/) }]);
+    expect(out.plan?.steps).toHaveLength(5);
+    expect(out.issues).toEqual([
+      { stepId: 'week_total', message: expect.stringMatching(/^args is not valid JSON/) },
+      { stepId: 'tickets_per_intent', message: expect.stringMatching(/^args is not valid JSON/) },
+    ]);
   });
 });
 
@@ -169,7 +176,9 @@ describe('servers without JSON-schema structured output', () => {
     const [refused, retried] = model.requests;
     expect((refused?.body.response_format as { type: string }).type).toBe('json_schema');
     expect(retried?.body.response_format).toEqual({ type: 'json_object' });
-    expect(String(retried?.messages.at(-1)?.content)).toMatch(
+    // The schema rule joins the one system message at the start, so the roles still alternate.
+    expect(retried?.messages.map((m) => m.role)).toEqual(['system', 'user']);
+    expect(String(retried?.messages[0]?.content)).toMatch(
       /^Answer with one JSON object \(no prose\) that matches this JSON schema:\n\{/,
     );
   });

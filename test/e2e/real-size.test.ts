@@ -67,6 +67,7 @@ describe('runs at real size', () => {
     const { result, handle, model, counts } = await runScenario(env, 'hundred-large-outputs', {
       script: { plan: [planReply(...steps, check)], synthesize: [{ content: 'All pages read.' }] },
       input: { goal: 'Read a hundred large pages', maxSteps: 101, maxParallel: 8 },
+      model: { maxTokens: { plan: 16_000 } },
       tools: [blob, measure],
       outputStore: store,
     });
@@ -134,6 +135,7 @@ describe('runs at real size', () => {
     const { result, handle, counts } = await runScenario(env, 'thousand-steps', {
       script: { plan: [planReply(...steps)], synthesize: [{ content: 'All done.' }] },
       input: { goal: 'A thousand small pages', maxSteps: 1000, maxParallel: 16, historyLimit: 2000 },
+      model: { maxTokens: { plan: 100_000 } },
       record: false,
       tools: [blob],
       outputStore: store,

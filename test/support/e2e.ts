@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { RunInput } from '../../src/contract/run-input.js';
 import type { RunResult } from '../../src/contract/run-state.js';
 import { DEMO_WORKSPACE } from '../../src/demo/support-report.js';
-import { createModel } from '../../src/llm/model.js';
+import { createModel, type ModelConfig } from '../../src/llm/model.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { defineTool, ToolError, type Tool } from '../../src/tools/define.js';
 import { startScriptedModel, type Script, type ScriptedModel } from '../../src/testing/scripted-model.js';
@@ -92,6 +92,8 @@ export async function runScenario(
     outputStore?: OutputStore;
     /** Whether `npm run record-histories` keeps this run's history (not for runs of several MB). */
     record?: boolean;
+    /** Model settings beyond the scripted model's address (output caps, say). */
+    model?: Partial<ModelConfig>;
   },
 ): Promise<Scenario> {
   const model = await startScriptedModel({ script: options.script });
@@ -101,7 +103,13 @@ export async function runScenario(
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    model: createModel({ apiKey: 'scripted', baseURL: model.url, model: 'scripted', timeoutMs: 10_000 }),
+    model: createModel({
+      apiKey: 'scripted',
+      baseURL: model.url,
+      model: 'scripted',
+      timeoutMs: 10_000,
+      ...options.model,
+    }),
     tools,
     workspace: DEMO_WORKSPACE,
     planCache: options.planCache ?? { get: async () => undefined, set: async () => {} },

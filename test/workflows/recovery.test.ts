@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import type { ReplanInput, RunToolInput } from '../../activities/index.js';
+import type { CreatePlanInput, ReplanInput, RunToolInput } from '../../activities/index.js';
 import { ErrorType } from '../../src/contract/errors.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { toolInfo } from '../../src/tools/define.js';
@@ -401,6 +401,74 @@ describe('when the model refuses for good', () => {
     expect(result.status).toBe('partial');
     expect(result.failure).toEqual({ stepId: 'b', message: 'the replanner could not answer: the API key was refused' });
     expect(result.steps[0]?.status).toBe('succeeded');
+  });
+});
+
+describe('when the model’s answer is unusable (cut off, or invalid after a repair)', () => {
+  const unusable = (usage = { llmCalls: 2, inputTokens: 900, outputTokens: 4096 }) =>
+    ApplicationFailure.create({
+      type: ErrorType.InvalidModelOutput,
+      nonRetryable: true,
+      message: 'the model’s plan was invalid twice (once after a repair request): it was cut off at the output limit',
+      details: [{ usage }],
+    });
+
+  it('asks the planner for a revision while attempts remain, counting the failed calls', async () => {
+    const requests: CreatePlanInput[] = [];
+    const result = await run(
+      mockActivities({
+        createPlan: async (): Promise<never> => {
+          throw unusable();
+        },
+        revisePlan: async (input) => {
+          requests.push(input);
+          return planned({ steps: [calc('a')] });
+        },
+        runTool: toolsAnswering({ a: { value: 1 } }).runTool,
+        synthesize,
+      }),
+      { goal: 'Plan' },
+    );
+    expect(result.status).toBe('completed');
+    expect(requests[0]?.revise?.issues[0]?.message).toMatch(/^the planner's answer was unusable: .*cut off/);
+    expect(result.usage.llmCalls).toBe(2 + 1 + 1);
+    expect(result.usage.outputTokens).toBeGreaterThanOrEqual(4096);
+  });
+
+  it('fails the run with the reason once every attempt was unusable', async () => {
+    let calls = 0;
+    const always = async (): Promise<never> => {
+      calls++;
+      throw unusable();
+    };
+    const result = await run(mockActivities({ createPlan: always, revisePlan: always }), { goal: 'Plan' });
+    expect(result.status).toBe('failed');
+    expect(calls).toBe(3);
+    expect(result.failure?.message).toMatch(/^the planner could not answer: the model’s plan was invalid twice/);
+    expect(result.usage.llmCalls).toBe(6);
+  });
+
+  it('asks the replanner again when its answer was unusable', async () => {
+    let replans = 0;
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [calc('a'), calc('b', ['a'])] }),
+        runTool: toolsAnswering({ a: { value: 1 } }).runTool,
+        replan: async () => {
+          replans++;
+          if (replans === 1) throw unusable();
+          return {
+            decision: { action: 'finish', answer: 'a was enough', reason: 'b is not needed' },
+            issues: [],
+            usage: ONE_CALL,
+          };
+        },
+      }),
+      { goal: 'Chain' },
+    );
+    expect(replans).toBe(2);
+    expect(result.status).toBe('partial');
+    expect(result.answer).toBe('a was enough');
   });
 });
 
