@@ -25,6 +25,7 @@ import { ToolError, toolInfo, type Tool, type ToolInfo } from '../src/tools/defi
 import { resolveReferences, UnresolvedReferenceError } from '../src/plan/references.js';
 import { INLINE_ONLY, type OutputKeeper, type OutputScope } from '../src/outputs/keeper.js';
 import { DEFAULT_CONTEXT_TOKENS } from '../src/llm/prompts.js';
+import { planResponseSchema, replanResponseSchema } from '../src/llm/plan-format.js';
 
 /** What the activities are built from. */
 export interface ActivityDependencies {
@@ -168,7 +169,13 @@ export function createActivities({
   /** Asks the model for a plan; answers that are not a plan come back as issues for the workflow. */
   const plan = async (input: CreatePlanInput): Promise<CreatePlanOutput> => {
     const { value, usage } = await whileBeating(() =>
-      model.structured({ phase: 'plan', name: 'plan', schema: WirePlanSchema, messages: plannerMessages(input) }),
+      model.structured({
+        phase: 'plan',
+        name: 'plan',
+        schema: WirePlanSchema,
+        jsonSchema: planResponseSchema(input.tools),
+        messages: plannerMessages(input),
+      }),
     );
     const { plan, issues } = planFromWire(value);
     if (!plan) return { issues, usage };
@@ -218,6 +225,7 @@ export function createActivities({
           phase: 'replan',
           name: 'replan_decision',
           schema: WireReplanDecisionSchema,
+          jsonSchema: replanResponseSchema(input.tools),
           messages: replannerMessages({ ...input, done }, contextTokens),
         }),
       );

@@ -48,9 +48,14 @@ export type Plan = z.infer<typeof PlanSchema>;
 /** A plan the workflow has accepted, numbered from 1 in the order it was adopted. */
 export type VersionedPlan = Plan & { version: number };
 
+/** A step's `args` as a model writes them: a JSON object, or the object encoded in a string. */
+const WireArgs = z.union([z.string(), z.record(z.string(), JsonSchema)]).nullable();
+
 /**
- * The plan as a model writes it. OpenAI's strict structured outputs cannot describe a free-form
- * object and want every key present, so optional fields are nullable and `args` is a JSON string.
+ * The plan as a model writes it, checked after parsing. Strict structured outputs want every key present,
+ * so optional fields are nullable. `args` is an object shaped by the tool's own input schema when the response
+ * format is built from the tool catalog (`src/llm/plan-format.ts`), or a JSON string where a tool's schema
+ * cannot be expressed in strict mode.
  */
 export const WirePlanSchema = z.object({
   rationale: z.string().nullable(),
@@ -61,10 +66,10 @@ export const WirePlanSchema = z.object({
       description: z.string().nullable(),
       dependsOn: z.array(z.string()),
       tool: z.string().nullable(),
-      args: z.string().nullable().describe('tool input as a JSON object, encoded as a string; null for open steps'),
+      args: WireArgs,
       successCriterion: z.string().nullable(),
       critical: z.boolean().nullable(),
-      fallback: z.object({ tool: z.string(), args: z.string().nullable() }).nullable(),
+      fallback: z.object({ tool: z.string(), args: WireArgs }).nullable(),
     }),
   ),
 });
@@ -85,12 +90,14 @@ export interface PlanIssue {
  */
 export function planFromWire(wire: WirePlan): { plan?: Plan; issues: PlanIssue[] } {
   const issues: PlanIssue[] = [];
-  const parseArgs = (stepId: string, text: string | null, what: string): Json | undefined => {
-    if (text === null || text.trim() === '') return undefined;
+  const parseArgs = (stepId: string, args: string | Json | null, what: string): Json | undefined => {
+    if (args === null) return undefined;
+    if (typeof args !== 'string') return withoutNulls(args);
+    if (args.trim() === '') return undefined;
     try {
-      return JSON.parse(text) as Json;
+      return withoutNulls(JSON.parse(args) as Json);
     } catch (err) {
-      issues.push({ stepId, message: `${what} is not valid JSON (${(err as Error).message}): ${text.slice(0, 200)}` });
+      issues.push({ stepId, message: `${what} is not valid JSON (${(err as Error).message}): ${args.slice(0, 200)}` });
       return undefined;
     }
   };
@@ -117,6 +124,20 @@ export function planFromWire(wire: WirePlan): { plan?: Plan; issues: PlanIssue[]
   const parsed = PlanSchema.safeParse(candidate);
   if (!parsed.success) return { issues: [...issues, ...zodIssues(parsed.error, candidate.steps)] };
   return { plan: parsed.data, issues };
+}
+
+/**
+ * Drops object fields whose value is null: strict response formats make every optional field nullable, and
+ * a tool's input schema wants an optional field absent, not null.
+ */
+export function withoutNulls(value: Json): Json {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNulls(v)]),
+  );
 }
 
 /** Lists a zod error as plan issues, naming the step each one concerns. */

@@ -44,6 +44,8 @@ export interface ModelConfig {
   capField?: 'max_tokens' | 'max_completion_tokens';
   /** Sampling temperature; `null` leaves it to the server (some reasoning models take only their default). */
   temperature?: number | null;
+  /** Penalty on repeated tokens (OpenAI's `frequency_penalty`), sent when set: keeps small models from looping. */
+  frequencyPenalty?: number;
   /**
    * How the executor asks for tool calls: the API's `tools` (the default), or `json`: tools described in the
    * prompt and calls written as JSON, for servers and chat templates without tool support.
@@ -74,7 +76,8 @@ export const DEFAULT_MODEL = 'gpt-4o-mini';
  * Reads the model settings: `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `PLANWRIGHT_MODEL`,
  * `PLANWRIGHT_STRUCTURED_OUTPUT` (json_schema | json_object), `PLANWRIGHT_MAX_TOKENS` (`2048`, or per phase:
  * `plan=4096,execute=1024`), `PLANWRIGHT_MAX_TOKENS_FIELD` (max_tokens | max_completion_tokens),
- * `PLANWRIGHT_TEMPERATURE` (a number, or `default` to send none) and `PLANWRIGHT_TOOL_CALLS` (native | json).
+ * `PLANWRIGHT_TEMPERATURE` (a number, or `default` to send none), `PLANWRIGHT_FREQUENCY_PENALTY` and
+ * `PLANWRIGHT_TOOL_CALLS` (native | json).
  * @throws {ModelConfigError} naming a variable that holds something else.
  */
 export function modelConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ModelConfig {
@@ -98,6 +101,7 @@ export function modelConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ModelC
     ...(toolCalls ? { toolCalls } : {}),
     ...(env.PLANWRIGHT_MAX_TOKENS ? { maxTokens: parseMaxTokens(env.PLANWRIGHT_MAX_TOKENS) } : {}),
     ...(env.PLANWRIGHT_TEMPERATURE ? { temperature: parseTemperature(env.PLANWRIGHT_TEMPERATURE) } : {}),
+    ...(env.PLANWRIGHT_FREQUENCY_PENALTY ? { frequencyPenalty: parsePenalty(env.PLANWRIGHT_FREQUENCY_PENALTY) } : {}),
   };
 }
 
@@ -128,6 +132,12 @@ function parseTemperature(value: string): number | null {
   return t;
 }
 
+function parsePenalty(value: string): number {
+  const p = Number(value);
+  if (!Number.isFinite(p) || p < -2 || p > 2) unusable('PLANWRIGHT_FREQUENCY_PENALTY', value, 'a number from -2 to 2');
+  return p;
+}
+
 function unusable(name: string, value: string, expected: string): never {
   throw new ModelConfigError(`${name}=${value} cannot be used: expected ${expected}`);
 }
@@ -147,7 +157,10 @@ export interface Model {
   structured<T>(request: {
     phase: Phase;
     name: string;
+    /** Checks the parsed answer; also the response format unless `jsonSchema` is given. */
     schema: z.ZodType<T>;
+    /** The response format to ask for, when it is built otherwise (from the tool catalog, say). */
+    jsonSchema?: Record<string, unknown>;
     messages: ChatCompletionMessageParam[];
   }): Promise<Structured<T>>;
   /**
@@ -246,6 +259,7 @@ export function createModel(config: ModelConfig): Model {
           model: config.model,
           [capField]: cap,
           ...(temperature !== null ? { temperature } : {}),
+          ...(config.frequencyPenalty !== undefined ? { frequency_penalty: config.frequencyPenalty } : {}),
         },
         { headers: { [PHASE_HEADER]: phase } },
       );
@@ -315,8 +329,10 @@ export function createModel(config: ModelConfig): Model {
   };
 
   return {
-    async structured({ phase, name, schema, messages }) {
-      const strict = zodResponseFormat(schema as never, name);
+    async structured({ phase, name, schema, jsonSchema, messages }) {
+      const strict = jsonSchema
+        ? { type: 'json_schema' as const, json_schema: { name, strict: true, schema: jsonSchema } }
+        : zodResponseFormat(schema as never, name);
       const calls = session();
       // JSON mode: the server promises JSON only, so the schema travels in the prompt.
       const ask = (extra: ChatCompletionMessageParam[] = []) =>
@@ -485,7 +501,7 @@ function refusesJsonSchema(err: unknown): boolean {
   return (
     cause instanceof APIError &&
     (cause.status === 400 || cause.status === 422) &&
-    /response_format|json_schema|structured output/i.test(cause.message)
+    /response_format|json_schema|structured output|grammar/i.test(cause.message)
   );
 }
 

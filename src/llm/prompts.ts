@@ -21,7 +21,8 @@ const PLAN_RULES = `Write a plan as JSON: {"rationale": string|null, "steps": [.
 - "title": a few words for people; "description": what to do (null if the title says it all);
 - "dependsOn": ids of earlier steps whose results this step needs ([] if none);
 - "tool": the name of a tool to call, or null for an open task that a model carries out;
-- "args": the tool's input as a JSON object encoded in a string, matching the tool's input schema (null for open tasks).
+- "args": the tool's input as a JSON object matching the tool's input schema (encoded in a string where the answer
+  format asks for a string; null for open tasks). Leave optional fields null when you do not need them.
   To use an earlier step's result write "{{step_id}}" or "{{step_id.field.0.subfield}}" as a value; a string that is
   only a reference becomes that value, with its type. Only reference steps listed in dependsOn.
 - "successCriterion": how to tell the step worked (or null); "critical": false if the goal can be met without it;

@@ -68,8 +68,10 @@ describe('requests a real server is happy with', () => {
       PLANWRIGHT_MAX_TOKENS_FIELD: 'max_completion_tokens',
       PLANWRIGHT_TEMPERATURE: 'default',
       PLANWRIGHT_TOOL_CALLS: 'json',
+      PLANWRIGHT_FREQUENCY_PENALTY: '1',
     });
     expect(config).toMatchObject({
+      frequencyPenalty: 1,
       maxTokens: { plan: 1024, synthesize: 300 },
       capField: 'max_completion_tokens',
       temperature: null,

@@ -33,7 +33,7 @@ describe('the planner prompt', () => {
   it('explains the plan format: dependencies, JSON-string args, references, success criteria, criticality, fallbacks', () => {
     for (const phrase of [
       '"dependsOn"',
-      'encoded in a string',
+      "matching the tool's input schema",
       '{{step_id.field.0.subfield}}',
       '"successCriterion"',
       '"critical"',

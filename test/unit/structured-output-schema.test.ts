@@ -1,6 +1,9 @@
-import { zodResponseFormat } from 'openai/helpers/zod';
 import { describe, expect, it } from 'vitest';
-import { WirePlanSchema } from '../../src/contract/plan.js';
+import { WireReplanDecisionSchema } from '../../src/contract/replan.js';
+import { planResponseSchema, replanResponseSchema, strictArgs } from '../../src/llm/plan-format.js';
+import { builtinTools } from '../../src/tools/builtin.js';
+import { toolInfo } from '../../src/tools/define.js';
+import { z } from 'zod';
 
 type Schema = {
   type?: string | string[];
@@ -31,10 +34,56 @@ function strictViolations(schema: Schema, at = '$'): string[] {
   return problems;
 }
 
-describe('the planner response schema', () => {
-  it('meets OpenAI strict structured-output rules', () => {
-    const format = zodResponseFormat(WirePlanSchema, 'plan');
-    expect(format.json_schema.strict).toBe(true);
-    expect(strictViolations(format.json_schema.schema as Schema)).toEqual([]);
+const catalog = builtinTools.map(toolInfo);
+
+describe('the response formats built from the tool catalog', () => {
+  it('meet OpenAI strict structured-output rules', () => {
+    expect(strictViolations(planResponseSchema(catalog) as Schema)).toEqual([]);
+    expect(strictViolations(replanResponseSchema(catalog) as Schema)).toEqual([]);
+  });
+
+  it('describe each tool step’s args with that tool’s own input schema, references allowed', () => {
+    const variants = ((planResponseSchema(catalog) as Schema).properties?.steps?.items?.anyOf ?? []) as Schema[];
+    expect(variants).toHaveLength(catalog.length + 1);
+    const dataQuery = variants.find((v) => JSON.stringify(v.properties?.tool).includes('"data_query"'));
+    const args = dataQuery?.properties?.args as Schema;
+    expect(args.required).toEqual(['file', 'filter', 'groupBy', 'aggregate', 'order', 'limit']);
+    // An optional field may be null; a number may also be a reference to an earlier output.
+    expect(JSON.stringify(args.properties?.limit)).toContain('"type":"null"');
+    expect(JSON.stringify(args.properties?.limit)).toContain('{{step_id}}');
+    const open = variants.at(-1);
+    expect(open?.properties?.tool).toMatchObject({ type: 'null' });
+  });
+
+  it('fall back to a JSON string for a tool whose input cannot be written strictly', () => {
+    const free = z.toJSONSchema(z.object({ value: z.unknown(), meta: z.record(z.string(), z.number()) }));
+    expect(strictArgs(free as Record<string, unknown>)).toBeUndefined();
+    const variants = ((
+      planResponseSchema([{ name: 'measure', description: 'm', inputSchema: free as never }]) as Schema
+    ).properties?.steps?.items?.anyOf ?? []) as Schema[];
+    expect(variants[0]?.properties?.args).toMatchObject({ type: 'string' });
+  });
+
+  it('the replanner’s wire schema accepts args as objects or as JSON strings', () => {
+    const wire = (args: unknown) => ({
+      action: 'revise',
+      reason: 'r',
+      answer: null,
+      steps: [
+        {
+          id: 'a',
+          title: 'A',
+          description: null,
+          dependsOn: [],
+          tool: 'calculator',
+          args,
+          successCriterion: null,
+          critical: null,
+          fallback: null,
+        },
+      ],
+    });
+    expect(WireReplanDecisionSchema.safeParse(wire({ expression: '1+1' })).success).toBe(true);
+    expect(WireReplanDecisionSchema.safeParse(wire('{"expression":"1+1"}')).success).toBe(true);
   });
 });
