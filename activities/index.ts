@@ -6,7 +6,14 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../src/contract/errors.js';
 import { WirePlanSchema, planFromWire, type Json, type Plan, type PlanIssue } from '../src/contract/plan.js';
-import type { Model, TokenUsage } from '../src/llm/model.js';
+import {
+  addTokenUsage,
+  usageOfFailure,
+  withUsage,
+  type Model,
+  type TokenUsage,
+  type UsageListener,
+} from '../src/llm/model.js';
 import {
   executorConversation,
   plannerMessages,
@@ -168,13 +175,14 @@ export function createActivities({
 
   /** Asks the model for a plan; answers that are not a plan come back as issues for the workflow. */
   const plan = async (input: CreatePlanInput): Promise<CreatePlanOutput> => {
-    const { value, usage } = await whileBeating(() =>
+    const { value, usage } = await modelCall((onUsage) =>
       model.structured({
         phase: 'plan',
         name: 'plan',
         schema: WirePlanSchema,
         jsonSchema: planResponseSchema(input.tools),
         messages: plannerMessages(input),
+        onUsage,
       }),
     );
     const { plan, issues } = planFromWire(value);
@@ -220,8 +228,9 @@ export function createActivities({
     /** Asks the replanner whether to continue, revise the remaining steps, or finish. */
     async replan(input: ReplanInput): Promise<ReplanOutput> {
       const done = await loadReports(input.done);
-      const { value, usage } = await whileBeating(() =>
+      const { value, usage } = await modelCall((onUsage) =>
         model.structured({
+          onUsage,
           phase: 'replan',
           name: 'replan_decision',
           schema: WireReplanDecisionSchema,
@@ -288,8 +297,9 @@ export function createActivities({
             : turn,
         ),
       );
-      const { value, usage } = await whileBeating(() =>
+      const { value, usage } = await modelCall((onUsage) =>
         model.converse({
+          onUsage,
           phase: 'execute',
           messages: executorConversation({ ...input, inputs }, turns, contextTokens),
           tools: (input.tools ?? []).map((t) => ({
@@ -319,8 +329,8 @@ export function createActivities({
     /** Writes the final answer from the steps' results. */
     async synthesize(input: SynthesizeInput): Promise<SynthesizeOutput> {
       const steps = await loadReports(input.steps);
-      const { value, usage } = await whileBeating(() =>
-        model.text({ phase: 'synthesize', messages: synthesizerMessages({ ...input, steps }, contextTokens) }),
+      const { value, usage } = await modelCall((onUsage) =>
+        model.text({ phase: 'synthesize', messages: synthesizerMessages({ ...input, steps }, contextTokens), onUsage }),
       );
       return { answer: value, usage };
     },
@@ -374,6 +384,38 @@ async function whileBeating<T>(work: (heartbeat: (details?: unknown) => void) =>
   const timer = setInterval(() => activity.heartbeat(last), HEARTBEAT_EVERY_MS);
   try {
     return await work(heartbeat);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** What a model activity heartbeats: the usage of its calls so far, earlier attempts included. */
+export interface ModelHeartbeat {
+  usage: TokenUsage;
+}
+
+/**
+ * Runs a model call while heartbeating, with the usage so far in the heartbeat details. Usage of earlier
+ * attempts (read back from those details when Temporal retries) is added to what this attempt returns or
+ * fails with, and an attempt that times out leaves its usage in the timeout's last heartbeat details: every
+ * call that reached the model is counted.
+ */
+async function modelCall<T extends { usage: TokenUsage }>(work: (onUsage: UsageListener) => Promise<T>): Promise<T> {
+  const activity = Context.current();
+  const earlier = (activity.info.heartbeatDetails as Partial<ModelHeartbeat> | undefined)?.usage;
+  const prior = earlier ?? { llmCalls: 0, inputTokens: 0, outputTokens: 0 };
+  let details: ModelHeartbeat = { usage: prior };
+  const beat = () => activity.heartbeat(details);
+  beat();
+  const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
+  try {
+    const out = await work((soFar) => {
+      details = { usage: addTokenUsage(prior, soFar) };
+      beat();
+    });
+    return { ...out, usage: addTokenUsage(prior, out.usage) };
+  } catch (err) {
+    throw withUsage(err, addTokenUsage(prior, usageOfFailure(err)));
   } finally {
     clearInterval(timer);
   }

@@ -73,6 +73,9 @@ export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): 
     // Activities heartbeat every second; the worker passes one on at most this often, so a cancelled tool
     // learns of it within about 2 s, well inside the 10 s heartbeat timeout.
     defaultHeartbeatThrottleInterval: '2s',
+    // A workflow task bound for a worker that died waits this long before another worker takes it
+    // (the SDK's default is 10 s): short, so a fleet goes on quickly after losing a worker.
+    stickyQueueScheduleToStartTimeout: '3s',
   });
 }
 

@@ -15,9 +15,12 @@ const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
  */
 export const HEARTBEAT_TIMEOUT = '10s';
 
-/** Model calls: the client's own timeout (90 s) sits below this start-to-close timeout. */
+/**
+ * Model calls: one attempt may make two requests (an answer and its repair), each under the client's own
+ * 90 s timeout, so an attempt gets 5 minutes.
+ */
 export const llmCall: ActivityOptions = {
-  startToCloseTimeout: '2m',
+  startToCloseTimeout: '5m',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: {
     initialInterval: '2s',

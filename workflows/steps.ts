@@ -5,7 +5,7 @@
  */
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import type { ToolFailureDetails } from '../activities/index.js';
+import type { ModelHeartbeat, ToolFailureDetails } from '../activities/index.js';
 import type { Json } from '../src/contract/plan.js';
 import type { Usage } from '../src/contract/run-state.js';
 import { clip } from '../src/run/state.js';
@@ -125,11 +125,18 @@ function attemptsOf(err: unknown, maximumAttempts: number): number {
   return err.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? maximumAttempts : 1;
 }
 
-/** Model usage a failed activity reported in its details (an answer that stayed invalid still cost tokens). */
+/**
+ * Model usage a failed activity reported: in its failure's details (an answer that stayed invalid still cost
+ * tokens), or, when its last attempt timed out, in the last heartbeat details (see `ModelHeartbeat`).
+ */
 export function usageOf(err: unknown): Partial<Usage> {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
   const details =
-    cause instanceof ApplicationFailure ? (cause.details?.[0] as { usage?: Partial<Usage> } | undefined) : undefined;
+    cause instanceof ApplicationFailure
+      ? (cause.details?.[0] as Partial<ModelHeartbeat> | undefined)
+      : cause instanceof TimeoutFailure
+        ? (cause.lastHeartbeatDetails as Partial<ModelHeartbeat> | undefined)
+        : undefined;
   return details?.usage ?? {};
 }
 

@@ -162,12 +162,17 @@ export interface Model {
     /** The response format to ask for, when it is built otherwise (from the tool catalog, say). */
     jsonSchema?: Record<string, unknown>;
     messages: ChatCompletionMessageParam[];
+    onUsage?: UsageListener;
   }): Promise<Structured<T>>;
   /**
    * Asks for free text.
    * @throws {ApplicationFailure} classified as for `structured`.
    */
-  text(request: { phase: Phase; messages: ChatCompletionMessageParam[] }): Promise<Structured<string>>;
+  text(request: {
+    phase: Phase;
+    messages: ChatCompletionMessageParam[];
+    onUsage?: UsageListener;
+  }): Promise<Structured<string>>;
   /**
    * One turn of a conversation in which the model may call tools: returns its text, or the calls it wants.
    * @throws {ApplicationFailure} classified as for `structured`.
@@ -176,8 +181,12 @@ export interface Model {
     phase: Phase;
     messages: ChatCompletionMessageParam[];
     tools: ChatCompletionTool[];
+    onUsage?: UsageListener;
   }): Promise<Structured<{ content: string; toolCalls: ModelToolCall[] }>>;
 }
+
+/** Told the usage of an answer so far after each call to the server, so that an attempt cut short still counts. */
+export type UsageListener = (usageSoFar: TokenUsage) => void;
 
 /** A tool call the model asked for; `arguments` is the JSON text it wrote. */
 export interface ModelToolCall {
@@ -206,7 +215,7 @@ export function usageOfFailure(err: unknown): TokenUsage {
 }
 
 /** The same failure, reporting `usage` in its details so that the run can count it. */
-function withUsage(err: unknown, usage: TokenUsage): unknown {
+export function withUsage(err: unknown, usage: TokenUsage): unknown {
   if (!(err instanceof ApplicationFailure)) return err;
   const { type, message, nonRetryable, nextRetryDelay, cause } = err;
   return ApplicationFailure.create({
@@ -289,7 +298,7 @@ export function createModel(config: ModelConfig): Model {
   };
 
   /** Calls made for one answer, whose usage is reported however the answer ends. */
-  const session = () => {
+  const session = (onUsage?: UsageListener) => {
     let usage = NO_CALLS;
     return {
       usage: () => usage,
@@ -297,9 +306,11 @@ export function createModel(config: ModelConfig): Model {
         try {
           const answer = await complete(phase, body);
           usage = addTokenUsage(usage, answer.usage);
+          onUsage?.(usage);
           return answer;
         } catch (err) {
           usage = addTokenUsage(usage, usageOfFailure(err));
+          onUsage?.(usage);
           throw withUsage(err, usage);
         }
       },
@@ -313,9 +324,9 @@ export function createModel(config: ModelConfig): Model {
   const answer = async (
     phase: Phase,
     messages: ChatCompletionMessageParam[],
-    extra: { tools?: ChatCompletionTool[] } = {},
+    extra: { tools?: ChatCompletionTool[]; onUsage?: UsageListener } = {},
   ): Promise<Structured<{ content: string; toolCalls: ModelToolCall[] }>> => {
-    const calls = session();
+    const calls = session(extra.onUsage);
     const body = { messages, ...(extra.tools?.length ? { tools: extra.tools, tool_choice: 'auto' as const } : {}) };
     let reply = await calls.call(phase, body);
     if (reply.truncated && reply.toolCalls.length === 0) {
@@ -329,11 +340,11 @@ export function createModel(config: ModelConfig): Model {
   };
 
   return {
-    async structured({ phase, name, schema, jsonSchema, messages }) {
+    async structured({ phase, name, schema, jsonSchema, messages, onUsage }) {
       const strict = jsonSchema
         ? { type: 'json_schema' as const, json_schema: { name, strict: true, schema: jsonSchema } }
         : zodResponseFormat(schema as never, name);
-      const calls = session();
+      const calls = session(onUsage);
       // JSON mode: the server promises JSON only, so the schema travels in the prompt.
       const ask = (extra: ChatCompletionMessageParam[] = []) =>
         calls.call(phase, {
@@ -376,13 +387,14 @@ export function createModel(config: ModelConfig): Model {
         }),
       );
     },
-    async text({ phase, messages }) {
-      const { value, usage } = await answer(phase, messages);
+    async text({ phase, messages, onUsage }) {
+      const { value, usage } = await answer(phase, messages, onUsage ? { onUsage } : {});
       return { value: value.content, usage };
     },
-    async converse({ phase, messages, tools }) {
-      if (config.toolCalls !== 'json' || tools.length === 0) return answer(phase, messages, { tools });
-      const { value, usage } = await answer(phase, jsonToolMessages(messages, tools));
+    async converse({ phase, messages, tools, onUsage }) {
+      const listen = onUsage ? { onUsage } : {};
+      if (config.toolCalls !== 'json' || tools.length === 0) return answer(phase, messages, { tools, ...listen });
+      const { value, usage } = await answer(phase, jsonToolMessages(messages, tools), listen);
       return { value: parseJsonToolAnswer(value.content), usage };
     },
   };

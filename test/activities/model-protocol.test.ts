@@ -5,6 +5,7 @@
  * server's tool support, and a specific message for each 400.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { ErrorType } from '../../src/contract/errors.js';
@@ -252,5 +253,27 @@ describe('tool calls', () => {
     expect(second).toMatchObject({ kind: 'answer', output: '42' });
     expect(model.requests[1]?.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
     expect(String(model.requests[1]?.messages[3]?.content)).toContain('{"value":42}');
+  });
+});
+
+describe('usage across Temporal retries', () => {
+  it('adds the usage of earlier attempts, read back from the heartbeat details, and heartbeats the total', async () => {
+    model.enqueue({ synthesize: [{ content: 'done', usage: { prompt_tokens: 10, completion_tokens: 5 } }] });
+    const earlier = { usage: { llmCalls: 3, inputTokens: 300, outputTokens: 0 } };
+    const env = new MockActivityEnvironment({ heartbeatDetails: earlier, attempt: 4 });
+    const beats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(d));
+    const out = (await env.run(activities().synthesize, { goal: 'g', steps: [] })) as { usage: unknown };
+    expect(out.usage).toEqual({ llmCalls: 4, inputTokens: 310, outputTokens: 5 });
+    expect(beats.at(-1)).toEqual({ usage: { llmCalls: 4, inputTokens: 310, outputTokens: 5 } });
+  });
+
+  it('reports earlier attempts in the failure of the last one', async () => {
+    model.enqueue({ synthesize: [{ fault: { status: 503 } }] });
+    const env = new MockActivityEnvironment({
+      heartbeatDetails: { usage: { llmCalls: 2, inputTokens: 0, outputTokens: 0 } },
+    });
+    const failure = await failureOf(env.run(activities().synthesize, { goal: 'g', steps: [] }));
+    expect(usageOfFailure(failure).llmCalls).toBe(3);
   });
 });

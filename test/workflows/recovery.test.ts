@@ -472,6 +472,30 @@ describe('when the model’s answer is unusable (cut off, or invalid after a rep
   });
 });
 
+describe('model calls whose attempts time out', () => {
+  it('count every call that reached the model, from the heartbeats of the attempts that timed out', async () => {
+    let attempts = 0;
+    const result = await run(
+      mockActivities({
+        createPlan: async (): Promise<never> => {
+          attempts++;
+          const activity = Context.current();
+          const earlier = (activity.info.heartbeatDetails as { usage?: typeof ONE_CALL } | undefined)?.usage;
+          // One call answered, then the worker hangs: the attempt times out on its heartbeat.
+          activity.heartbeat({ usage: { ...ONE_CALL, llmCalls: (earlier?.llmCalls ?? 0) + 1 } });
+          await activity.sleep('1h');
+          throw new Error('unreachable');
+        },
+      }),
+      { goal: 'Plan' },
+    );
+    expect(attempts).toBe(5);
+    expect(result.status).toBe('failed');
+    expect(result.failure?.message).toBe('the planner could not answer: timed out (HEARTBEAT)');
+    expect(result.usage.llmCalls).toBe(5);
+  });
+});
+
 describe('a tool’s own call options', () => {
   it('override the run’s retry policy for that tool', async () => {
     let attempts = 0;
