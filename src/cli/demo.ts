@@ -1,7 +1,6 @@
 /**
  * `planwright demo`: the weekly support report, end to end, on the embedded dev server.
  */
-import { createServer } from 'node:net';
 import { createModel, modelConfigFromEnv } from '../llm/model.js';
 import { DEMO_GOAL, DEMO_WORKSPACE, demoScript } from '../demo/support-report.js';
 import type { RunResult } from '../contract/run-state.js';
@@ -11,6 +10,7 @@ import { createPlanwrightWorker, loadTools } from '../worker.js';
 import { followRun, renderSummary } from './render.js';
 import type { planAndExecute } from '../../workflows/index.js';
 import { WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { freePort } from '../free-port.js';
 
 /** Options of the demo. */
 export interface DemoOptions {
@@ -18,20 +18,6 @@ export interface DemoOptions {
   keep: boolean;
   uiPort?: number;
   print: (line: string) => void;
-}
-
-/** A free TCP port on loopback, preferring `preferred`. */
-async function freePort(preferred: number): Promise<number> {
-  const tryPort = (port: number) =>
-    new Promise<number | undefined>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(undefined));
-      server.listen(port, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : undefined));
-      });
-    });
-  return (await tryPort(preferred)) ?? (await tryPort(0)) ?? preferred;
 }
 
 /**

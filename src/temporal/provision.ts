@@ -19,7 +19,7 @@ export const TEST_SERVER_VERSION = '1.38.0';
 
 /** Where progress goes; the default writes to stderr. */
 export type ProgressLog = (line: string) => void;
-const stderrLog: ProgressLog = (line) => process.stderr.write(`[planwright] ${line}\n`);
+export const stderrLog: ProgressLog = (line) => process.stderr.write(`[planwright] ${line}\n`);
 
 /** Thrown when no route produced a server; the message lists every route tried and what to install. */
 export class ProvisioningError extends Error {
@@ -346,7 +346,7 @@ export async function waitForPort(port: number, timeoutMs: number): Promise<void
  * Builds `target` once across processes: returns at once when it exists, otherwise takes a lock
  * directory next to it (waiting for another process that holds it) and runs `build`.
  */
-async function withBuildLock(target: string, log: ProgressLog, build: () => Promise<string>): Promise<string> {
+export async function withBuildLock(target: string, log: ProgressLog, build: () => Promise<string>): Promise<string> {
   if (existsSync(target)) return target;
   const lock = `${path.dirname(target)}.lock`;
   await mkdir(path.dirname(lock), { recursive: true });
@@ -369,7 +369,7 @@ async function withBuildLock(target: string, log: ProgressLog, build: () => Prom
   }
 }
 
-interface RunOptions {
+export interface RunOptions {
   env: NodeJS.ProcessEnv;
   cwd?: string;
   progress?: { log: ProgressLog; every: number; describe: () => string };
@@ -378,7 +378,7 @@ interface RunOptions {
 }
 
 /** Runs a command; rejects with its last output lines when it fails or cannot start. */
-function run(command: string, args: string[], options: RunOptions): Promise<{ stdout: string }> {
+export function run(command: string, args: string[], options: RunOptions): Promise<{ stdout: string }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(command, args, { env: options.env, ...(options.cwd ? { cwd: options.cwd } : {}) });

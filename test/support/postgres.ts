@@ -6,10 +6,10 @@
 import { execFile } from 'node:child_process';
 import { constants, readFileSync, rmSync } from 'node:fs';
 import { access, chown, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../../src/free-port.js';
 
 const run = promisify(execFile);
 
@@ -152,19 +152,6 @@ async function runAs(): Promise<RunAs> {
   );
   asPostgres.owner = owner;
   return asPostgres;
-}
-
-/** A port on 127.0.0.1 that nothing listened on a moment ago. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function shellQuote(text: string): string {
