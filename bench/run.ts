@@ -1,6 +1,7 @@
 /**
  * Benchmarks: `npm run bench` runs them all; `npm run bench -- <name> [arg]` runs one.
  */
+import { benchFleet, benchWorkerKill } from './durability.js';
 import { benchDataQuery, benchReferences, benchValidate } from './pure.js';
 import { benchTestServerStartup } from './test-server-startup.js';
 
@@ -9,6 +10,8 @@ const benches: Record<string, (arg?: string) => unknown> = {
   references: () => benchReferences(),
   'data-query': () => benchDataQuery(),
   'test-server': (n) => benchTestServerStartup(n ? Number(n) : 20),
+  'worker-kill': (n) => benchWorkerKill(n ? Number(n) : 20),
+  fleet: (n) => benchFleet(n ? Number(n) : 1),
 };
 
 const [only, arg] = process.argv.slice(2);
