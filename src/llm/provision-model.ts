@@ -495,7 +495,8 @@ export function llamaServerArgs(options: Omit<LlamaServerOptions, 'binary'> & { 
     // --jinja first: only then does --chat-template take a template of our own rather than a known name.
     ['--jinja', ...(template ? ['--chat-template', template] : [])],
     ['--seed', String(seed)],
-    ['--no-webui', '--log-colors', 'off'],
+    // /metrics counts the tokens the server predicted, so a run's reported usage can be checked against it.
+    ['--metrics', '--no-webui', '--log-colors', 'off'],
   ].flat();
 }
 

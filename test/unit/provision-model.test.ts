@@ -212,7 +212,7 @@ describe('starting llama-server', () => {
     expect(llamaServerArgs({ model: '/m.gguf', port: 8081 })).toEqual([
       ...['-m', '/m.gguf', '--alias', 'm', '--host', '127.0.0.1', '--port', '8081'],
       ...['-c', '8192', '-np', '2', '--kv-unified', '--cache-ram', '256', '-t', '1', '--jinja', '--seed', '42'],
-      ...['--no-webui', '--log-colors', 'off'],
+      ...['--metrics', '--no-webui', '--log-colors', 'off'],
     ]);
     const custom = llamaServerArgs({ model: '/m.gguf', port: 1, ctxSize: 4096, parallel: 4, threads: 2, seed: 7 });
     expect(custom.join(' ')).toContain('-c 4096 -np 4 --kv-unified --cache-ram 256 -t 2 --jinja --seed 7');
