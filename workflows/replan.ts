@@ -47,22 +47,11 @@ export async function consultReplanner(
   for (let attempt = 0; attempt <= MAX_PLAN_REVISIONS; attempt++) {
     const refused = run.modelRefused();
     if (refused) return (await endForBudget(run, refused)) as 'partial';
-    let out: ReplanOutput;
-    try {
-      out = await llm.replan.executeWithOptions(summarized(llmCall, `replan: ${reason}`), [
-        replanRequest(run, reason, options.failure, revise),
-      ]);
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      run.spend(usageOf(err));
-      if (attempt < MAX_PLAN_REVISIONS && answerToRevise(err)) {
-        const message = `the replanner's answer was unusable: ${describeFailure(err)}`;
-        run.note('plan-invalid', message);
-        revise = { issues: [{ message }] };
-        continue;
-      }
-      state.failure = { ...options.failure, message: `the replanner could not answer: ${describeFailure(err)}` };
-      return 'unusable';
+    const out = await askReplanner(run, reason, options.failure, revise, attempt < MAX_PLAN_REVISIONS);
+    if (out === 'unusable') return 'unusable';
+    if ('retry' in out) {
+      revise = out.retry;
+      continue;
     }
     run.spend(out.usage);
     const decision = out.decision;
@@ -111,6 +100,34 @@ export async function consultReplanner(
     message: `the replanner gave no usable answer in ${MAX_PLAN_REVISIONS + 1} attempts`,
   };
   return 'unusable';
+}
+
+/**
+ * One request to the replanner. An answer that was cut off or stayed invalid comes back as the revision to ask
+ * for next, while attempts remain (`mayRetry`); any other failure is recorded and makes the consultation unusable.
+ */
+async function askReplanner(
+  run: Run,
+  reason: string,
+  failure: Failure | undefined,
+  revise: Revise | undefined,
+  mayRetry: boolean,
+): Promise<ReplanOutput | { retry: Revise } | 'unusable'> {
+  try {
+    return await llm.replan.executeWithOptions(summarized(llmCall, `replan: ${reason}`), [
+      replanRequest(run, reason, failure, revise),
+    ]);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    run.spend(usageOf(err));
+    if (mayRetry && answerToRevise(err)) {
+      const message = `the replanner's answer was unusable: ${describeFailure(err)}`;
+      run.note('plan-invalid', message);
+      return { retry: { issues: [{ message }] } };
+    }
+    run.state.failure = { ...failure, message: `the replanner could not answer: ${describeFailure(err)}` };
+    return 'unusable';
+  }
 }
 
 /** What the replanner is asked with: the goal, the finished work with outputs, the failure and what remains. */
