@@ -11,6 +11,7 @@ import { createOutputKeeper } from '../outputs/keeper.js';
 import { InvalidRunInputError, parseRunInput, type RunInput } from '../contract/run-input.js';
 import type { RunState } from '../contract/run-state.js';
 import { createModel, modelConfigFromEnv } from '../llm/model.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, checkModel, modelCheckExitCode, renderModelCheck } from '../llm/check-model.js';
 import { startLocalTemporal } from '../temporal/local-server.js';
 import { ProvisioningError, provisionServers } from '../temporal/provision.js';
 import {
@@ -22,6 +23,7 @@ import {
 } from '../temporal/connection.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createPlanwrightWorker, loadTools, ToolModuleError } from '../worker.js';
+import { toolInfo } from '../tools/define.js';
 import { runDemo } from './demo.js';
 import { followRun, renderPlan, renderSummary } from './render.js';
 import type { planAndExecute } from '../../workflows/index.js';
@@ -76,6 +78,7 @@ Usage: planwright <command> [options]
   list                             recent runs
   cancel <id>                      cancel a run
   provision                        fetch or build the Temporal servers into the cache
+  check-model [--timeout SECONDS]  probe the model server (OPENAI_BASE_URL) and print the settings it needs
 
 Options: --json prints machine-readable output.
 Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_CERT,
@@ -142,6 +145,7 @@ export async function main(argv: string[]): Promise<number> {
       reason: { type: 'string' },
       note: { type: 'string' },
       output: { type: 'string' },
+      timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -169,6 +173,20 @@ export async function main(argv: string[]): Promise<number> {
       const paths = await provisionServers();
       out(`dev server: ${paths.devServer}\ntime-skipping test server: ${paths.testServer}`, paths);
       return 0;
+    }
+
+    case 'check-model': {
+      const timeoutMs = values.timeout === undefined ? DEFAULT_PROBE_TIMEOUT_MS : Number(values.timeout) * 1000;
+      if (!(timeoutMs > 0)) throw new UsageError(`--timeout expects seconds, got "${values.timeout}"`);
+      const progress = !json && process.stderr.isTTY;
+      const tools = (await loadTools()).map(toolInfo);
+      const check = await checkModel(modelConfigFromEnv(), {
+        timeoutMs,
+        tools,
+        ...(progress ? { onProbe: (p) => process.stderr.write(`  ${p.title}: ${p.status}\n`) } : {}),
+      });
+      out(renderModelCheck(check), check);
+      return modelCheckExitCode(check);
     }
 
     case 'dev': {

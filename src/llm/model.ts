@@ -237,19 +237,34 @@ interface Completion {
   truncated: boolean;
 }
 
-/** Creates a {@link Model} over the `openai` client. */
-export function createModel(config: ModelConfig): Model {
+/** Whether the configured endpoint is Azure OpenAI's. */
+function isAzure(config: Pick<ModelConfig, 'baseURL'>): boolean {
   const host = config.baseURL ? new URL(config.baseURL).hostname : 'api.openai.com';
-  const azure = /\.(openai\.azure\.com|cognitiveservices\.azure\.com)$/i.test(host);
-  const client = new OpenAI({
+  return /\.(openai\.azure\.com|cognitiveservices\.azure\.com)$/i.test(host);
+}
+
+/** The `openai` client for `config`: never retrying (Temporal does), with the given timeout. */
+export function openAIClient(config: ModelConfig, timeoutMs = config.timeoutMs): OpenAI {
+  return new OpenAI({
     apiKey: config.apiKey,
     ...(config.baseURL ? { baseURL: config.baseURL } : {}),
     // Azure OpenAI's v1 endpoint takes its key in an api-key header.
-    ...(azure ? { defaultHeaders: { 'api-key': config.apiKey } } : {}),
-    timeout: config.timeoutMs,
+    ...(isAzure(config) ? { defaultHeaders: { 'api-key': config.apiKey } } : {}),
+    timeout: timeoutMs,
     maxRetries: 0,
   });
-  const capField = config.capField ?? (host === 'api.openai.com' || azure ? 'max_completion_tokens' : 'max_tokens');
+}
+
+/** The output cap field when none is configured: OpenAI's current name for OpenAI and Azure, `max_tokens` elsewhere. */
+export function defaultCapField(config: Pick<ModelConfig, 'baseURL'>): 'max_tokens' | 'max_completion_tokens' {
+  const openai = !config.baseURL || new URL(config.baseURL).hostname === 'api.openai.com';
+  return openai || isAzure(config) ? 'max_completion_tokens' : 'max_tokens';
+}
+
+/** Creates a {@link Model} over the `openai` client. */
+export function createModel(config: ModelConfig): Model {
+  const client = openAIClient(config);
+  const capField = config.capField ?? defaultCapField(config);
   const temperature = config.temperature === undefined ? DEFAULT_TEMPERATURE : config.temperature;
   let mode = config.structuredOutput ?? 'json_schema';
 
