@@ -3,7 +3,7 @@
  * worker wires real ones and tests wire their own; workflows import the types only.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ErrorType } from '../src/contract/errors.js';
 import { WirePlanSchema, planFromWire, type Json, type Plan, type PlanIssue } from '../src/contract/plan.js';
 import {
@@ -274,6 +274,7 @@ export function createActivities({
           tool.run(input.data, { signal: activity.cancellationSignal, heartbeat, log: activity.log, workspace }),
         );
       } catch (err) {
+        if (err instanceof CancelledFailure) throw err; // the run was cancelled: report it as such
         throw toolFailure(name, err, activity.info.attempt);
       }
       const output = tool.output ? tool.output.safeParse(raw) : { success: true as const, data: raw };
@@ -383,7 +384,8 @@ async function whileBeating<T>(work: (heartbeat: (details?: unknown) => void) =>
   };
   const timer = setInterval(() => activity.heartbeat(last), HEARTBEAT_EVERY_MS);
   try {
-    return await work(heartbeat);
+    // A cancelled run stops waiting for the tool at once, even for a tool that ignores its abort signal.
+    return await Promise.race([work(heartbeat), activity.cancelled]);
   } finally {
     clearInterval(timer);
   }

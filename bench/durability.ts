@@ -32,6 +32,7 @@ import { startScriptedModel, type ScriptedModel } from '../src/testing/scripted-
 import { startPostgres, type RunningPostgres } from '../test/support/postgres.js';
 import type { planAndExecute } from '../workflows/index.js';
 import { WORKFLOW_TYPE } from '../workflows/messages.js';
+import { runResult } from '../src/run-result.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(ROOT, 'bin', 'planwright.js');
@@ -566,7 +567,7 @@ async function resultWithin(handle: Handle, ms: number): Promise<RunResult | Err
     timer = setTimeout(() => resolve(new Error(`no result within ${ms / 1000} s`)), ms);
   });
   try {
-    const result = await Promise.race([handle.result().catch((err: Error) => err), timeout]);
+    const result = await Promise.race([runResult(handle).catch((err: Error) => err), timeout]);
     if (result instanceof Error) await handle.terminate('benchmark: no result in time').catch(() => {});
     return result;
   } finally {

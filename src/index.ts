@@ -9,6 +9,8 @@ export type { Plan, Step, Json, VersionedPlan } from './contract/plan.js';
 export { ErrorType, NON_RETRYABLE_ERROR_TYPES } from './contract/errors.js';
 export { createModel, modelConfigFromEnv, type Model, type ModelConfig } from './llm/model.js';
 export { createPlanwrightWorker, loadTools, WORKFLOWS_PATH } from './worker.js';
+export { runResult, endedResult } from './run-result.js';
+export { isOutputRef, type OutputRef } from './contract/output.js';
 export { temporalConfigFromEnv, connectClient, connectWorker, DEFAULT_TASK_QUEUE } from './temporal/connection.js';
 export {
   WORKFLOW_TYPE,

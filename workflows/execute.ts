@@ -3,6 +3,8 @@
  * `maxParallel` at once, and the record of one step — its tool (then its fallback tool) or the executor
  * for an open step — as it runs, succeeds or fails. How a step runs as activities is in `steps.ts`.
  */
+import { isCancellation, patched } from '@temporalio/workflow';
+import { HONEST_TEMPORAL_STATUS } from './patches.js';
 import type { Json, Step, VersionedPlan } from '../src/contract/plan.js';
 import { readySteps } from '../src/plan/graph.js';
 import { findReferences, resolveReferences, UnresolvedReferenceError } from '../src/plan/references.js';
@@ -38,7 +40,13 @@ export async function executeUntilQuiet(run: Run): Promise<void> {
       }
     }
     if (running.size === 0) return;
-    await Promise.race(running.values());
+    try {
+      await Promise.race(running.values());
+    } catch (err) {
+      // Cancelled: wait until every running step's activity has stopped, so none is left "cancel requested".
+      if (isCancellation(err) && patched(HONEST_TEMPORAL_STATUS)) await Promise.allSettled(running.values());
+      throw err;
+    }
   }
 }
 

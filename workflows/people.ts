@@ -2,13 +2,19 @@
  * People in the loop: the messages they send (each decision as a signal and as an update), approval of
  * plans, goal changes, and decisions about escalated steps.
  */
-import { condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, setDefaultSignalHandler, setHandler } from '@temporalio/workflow';
+import { ErrorType } from '../src/contract/errors.js';
+import type { RunStatus } from '../src/contract/run-state.js';
+import type { ZodType } from 'zod';
+import { UPDATES_ANSWER_AFTER_DECISION } from './patches.js';
 import {
   MAX_FEEDBACK,
+  MESSAGE_SHAPES,
   decisionProblem,
   escalationProblem,
   goalChangeProblem,
   messageProblem,
+  shapeProblem,
   textProblem,
 } from '../src/run/admission.js';
 import { clip, withoutVersion } from '../src/run/state.js';
@@ -30,7 +36,11 @@ import type { Run } from './run.js';
 /** A decision message: when the run refuses it, and what accepting it does. */
 interface Decision {
   signal: { name: string };
+  /** What the argument must look like. */
+  shape: ZodType;
   update: { name: string };
+  /** The decision takes effect when the status leaves this one; the update answers then. */
+  settlesFrom?: RunStatus;
   description: string;
   problem: (arg: never) => string | undefined;
   accept: (arg: never) => void;
@@ -42,21 +52,26 @@ function decisions(run: Run): Decision[] {
   return [
     {
       signal: approvePlanSignal,
+      shape: MESSAGE_SHAPES.approvePlan,
       update: approvePlanUpdate,
       description: 'Approve the plan with this version so its steps may run.',
+      settlesFrom: 'awaiting-approval',
       problem: ({ version }: { version: number }) => decisionProblem(state, version),
       accept: () => (run.approval = { approved: true, feedback: '' }),
     },
     {
       signal: rejectPlanSignal,
+      shape: MESSAGE_SHAPES.rejectPlan,
       update: rejectPlanUpdate,
       description: 'Reject the plan with this version; the feedback goes back to the planner.',
+      settlesFrom: 'awaiting-approval',
       problem: ({ version, feedback }: { version: number; feedback: string }) =>
         decisionProblem(state, version) ?? textProblem('feedback', feedback, MAX_FEEDBACK),
       accept: ({ feedback }: { feedback: string }) => (run.approval = { approved: false, feedback }),
     },
     {
       signal: changeGoalSignal,
+      shape: MESSAGE_SHAPES.changeGoal,
       update: changeGoalUpdate,
       description: 'Change the goal; finished work is kept and the run replans for the new goal.',
       problem: ({ goal, reason }: { goal: string; reason?: string }) =>
@@ -66,8 +81,10 @@ function decisions(run: Run): Decision[] {
     },
     {
       signal: resolveEscalationSignal,
+      shape: MESSAGE_SHAPES.resolveEscalation,
       update: resolveEscalationUpdate,
       description: 'Decide about the escalated step: retry, skip, replan or abort.',
+      settlesFrom: 'awaiting-decision',
       problem: ({ stepId, decision, note }: ResolveEscalation) =>
         escalationProblem(state, stepId, decision) ?? textProblem('note', note, MAX_FEEDBACK),
       accept: (decision: ResolveEscalation) => (run.resolution = decision),
@@ -81,11 +98,20 @@ function decisions(run: Run): Decision[] {
  */
 export function wireMessages(run: Run): void {
   setHandler(stateQuery, () => run.state, { description: 'The live state of the run (same shape as its result).' });
+  // A signal under a name this run does not know (a typo, say) is recorded rather than dropped.
+  setDefaultSignalHandler((name: string) =>
+    run.note(
+      'signal-ignored',
+      `unknown signal "${name}" ignored; this run takes ${Object.keys(MESSAGE_SHAPES).join(', ')}`,
+    ),
+  );
   for (const d of decisions(run)) {
     // A malformed argument is a refusal: a handler that throws would fail every replay of the run.
     const problem = (arg: unknown): string | undefined => {
       try {
-        return messageProblem(arg) ?? (d.problem as (a: unknown) => string | undefined)(arg);
+        return (
+          messageProblem(arg) ?? shapeProblem(d.shape, arg) ?? (d.problem as (a: unknown) => string | undefined)(arg)
+        );
       } catch (err) {
         return `the message is malformed: ${(err as Error).message}`;
       }
@@ -100,13 +126,18 @@ export function wireMessages(run: Run): void {
         );
       else accept(arg);
     };
-    const update = (arg: unknown) => {
+    // The update answers with the status after the decision took effect (runs started earlier: at once).
+    const update = async (arg: unknown) => {
       accept(arg);
+      if (d.settlesFrom && patched(UPDATES_ANSWER_AFTER_DECISION)) {
+        await condition(() => run.state.status !== d.settlesFrom);
+      }
       return run.state.status;
     };
     const validator = (arg: unknown) => {
       const refused = problem(arg);
-      if (refused) throw new Error(refused);
+      if (refused)
+        throw ApplicationFailure.create({ type: ErrorType.MessageRefused, nonRetryable: true, message: refused });
     };
     setHandler(d.signal as typeof approvePlanSignal, signal, { description: d.description });
     setHandler(d.update as typeof approvePlanUpdate, update, { description: d.description, validator });

@@ -24,6 +24,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   workflowInfo,
 } from '@temporalio/workflow';
 import { ErrorType } from '../src/contract/errors.js';
@@ -37,6 +38,7 @@ import { approveInitialPlan, wireMessages } from './people.js';
 import { describeWorker, planFromCache, planUntilValid, rememberPlan } from './plan.js';
 import { recover } from './recover.js';
 import { replanForNewGoal, reviewAfterStep } from './replan.js';
+import { HONEST_TEMPORAL_STATUS } from './patches.js';
 import { closeWithAnswer, finish, stalled } from './report.js';
 import { Run } from './run.js';
 
@@ -78,7 +80,10 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
     cancelUnfinished(run.state, 'the run was cancelled');
     run.state.failure = { message: 'the run was cancelled' };
     // The run's scope is cancelled; finishing (waiting for handlers) must not be.
-    return await CancellationScope.nonCancellable(() => finish(run, 'cancelled'));
+    const result = await CancellationScope.nonCancellable(() => finish(run, 'cancelled'));
+    // The run ends Canceled in Temporal's status; its state query keeps what was done.
+    if (patched(HONEST_TEMPORAL_STATUS)) throw err;
+    return result;
   }
 }
 

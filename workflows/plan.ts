@@ -4,6 +4,7 @@
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
 import { ErrorType } from '../src/contract/errors.js';
+import { MODEL_ANSWERS_REVISED } from './patches.js';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { CreatePlanInput } from '../activities/index.js';
 import type { PlanIssue } from '../src/contract/plan.js';
@@ -94,9 +95,6 @@ export function answerToRevise(err: unknown): boolean {
     cause instanceof ApplicationFailure && cause.type === ErrorType.InvalidModelOutput && patched(MODEL_ANSWERS_REVISED)
   );
 }
-
-/** The patch that made unusable model answers lead to a revision instead of ending the run. */
-export const MODEL_ANSWERS_REVISED = 'model-answers-revised';
 
 /** How long an accepted plan is kept in the plan cache; 0 when the run does not use it. */
 export function planCacheTtlMs(run: Run): number {

@@ -2,7 +2,9 @@
  * Reporting: how a run ends. The synthesizer writes the answer from what was done; a run that cannot
  * finish ends partial (or failed, when nothing succeeded) with an honest account, with or without a model.
  */
-import { allHandlersFinished, condition, isCancellation } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, isCancellation, patched } from '@temporalio/workflow';
+import { ErrorType } from '../src/contract/errors.js';
+import { HONEST_TEMPORAL_STATUS } from './patches.js';
 import type { RunResult, RunStatus } from '../src/contract/run-state.js';
 import { answerWithoutModel } from '../src/run/budget.js';
 import { cancelUnfinished } from '../src/run/state.js';
@@ -85,12 +87,25 @@ export async function stalled(run: Run): Promise<RunStatus> {
   return giveUp(run, { message: 'no step can run: the remaining steps wait on steps that did not finish' });
 }
 
-/** Records the final status and returns the result once every message handler has finished. */
+/**
+ * Records the final status and returns the result once every message handler has finished. A failed or
+ * rejected run fails, in Temporal's own status too, with the result as the failure's first detail, so that no
+ * list shows it as completed (runs started before this rule keep completing).
+ * @throws {ApplicationFailure} `RunFailed` or `RunRejected` (not retryable), carrying the RunResult.
+ */
 export async function finish(run: Run, status: RunStatus): Promise<RunResult> {
   const { state } = run;
   cancelUnfinished(state, `not run: the run ended ${status}`);
   state.status = status;
   run.note('run-finished', `run ${status}${state.failure ? `: ${state.failure.message}` : ''}`);
   await condition(allHandlersFinished);
+  if ((status === 'failed' || status === 'rejected') && patched(HONEST_TEMPORAL_STATUS)) {
+    throw ApplicationFailure.create({
+      type: status === 'failed' ? ErrorType.RunFailed : ErrorType.RunRejected,
+      nonRetryable: true,
+      message: `run ${status}: ${state.failure?.message ?? 'no reason recorded'}`,
+      details: [state],
+    });
+  }
   return state;
 }

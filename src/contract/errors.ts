@@ -31,6 +31,12 @@ export const ErrorType = {
   OutputMissing: 'OutputMissing',
   /** A run's carried-over state (continue-as-new) does not have the expected shape. */
   InvalidResume: 'InvalidResume',
+  /** A run ended failed: nothing useful came of it. The RunResult is the failure's first detail. */
+  RunFailed: 'RunFailed',
+  /** A run ended rejected: its plan was rejected or not approved in time. The RunResult is the first detail. */
+  RunRejected: 'RunRejected',
+  /** A signal or update the run refuses: malformed, too large, or not what the run waits for. */
+  MessageRefused: 'MessageRefused',
 } as const;
 
 /** One of {@link ErrorType}. */
@@ -49,4 +55,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.UnresolvedReference,
   ErrorType.OutputMissing,
   ErrorType.InvalidResume,
+  ErrorType.RunFailed,
+  ErrorType.RunRejected,
+  ErrorType.MessageRefused,
 ];

@@ -2,6 +2,7 @@
  * Whether a message (signal or update) can be acted on now. Each returns the reason it cannot, or
  * undefined. Signals that are refused are ignored and recorded; updates that are refused fail at once.
  */
+import { z } from 'zod';
 import type { RunState } from '../contract/run-state.js';
 import { FINAL_STATUSES } from '../contract/run-state.js';
 
@@ -18,6 +19,38 @@ export function messageProblem(arg: unknown): string | undefined {
 
 /** Longest feedback, note or reason a person may send with a decision. */
 export const MAX_FEEDBACK = 8000;
+
+const text = (field: string) =>
+  z.string().max(MAX_FEEDBACK, `${field} is too long: at most ${MAX_FEEDBACK} characters are taken`);
+
+/** The shape of each decision's argument, by message name: every field named, nothing else taken. */
+export const MESSAGE_SHAPES = {
+  approvePlan: z.object({ version: z.number().int() }).strict(),
+  rejectPlan: z.object({ version: z.number().int(), feedback: text('feedback') }).strict(),
+  changeGoal: z.object({ goal: z.string(), reason: text('reason').optional() }).strict(),
+  resolveEscalation: z
+    .object({
+      stepId: z.string(),
+      decision: z.enum(['retry', 'skip', 'replan', 'abort'], {
+        error: 'decision must be one of retry, skip, replan or abort',
+      }),
+      note: text('note').optional(),
+    })
+    .strict(),
+} as const;
+
+/** What is wrong with a message's argument for its shape, naming each field, or undefined. */
+export function shapeProblem(shape: z.ZodType, arg: unknown): string | undefined {
+  const parsed = shape.safeParse(arg);
+  if (parsed.success) return undefined;
+  return parsed.error.issues
+    .map((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+        : `${issue.path.join('.') || 'the argument'}: ${issue.message}`,
+    )
+    .join('; ');
+}
 
 /** An optional text field of a message: a string of at most `max` characters when present. */
 export function textProblem(field: string, value: unknown, max: number): string | undefined {

@@ -5,7 +5,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { rejectionOf } from '../support/rejection.js';
 import { createFilePlanCache } from '../../src/plan-cache.js';
 import { registeredSearchAttributes } from '../../src/worker.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,7 +115,7 @@ describe('end to end on the dev server', () => {
   });
 
   it('ends partial after maxReplans with a failure report', async () => {
-    const { result, counts } = await runScenario(env, 'partial', {
+    const { result, counts, handle } = await runScenario(env, 'partial', {
       script: {
         plan: [planReply(count('total'), count('missing', 'nowhere.csv', { dependsOn: ['total'] }))],
         replan: [replanReply({ action: 'continue', reason: 'try again' })],
@@ -127,6 +130,10 @@ describe('end to end on the dev server', () => {
     });
     expect(result.answer).toBe('Only the total is known: 318 tickets.');
     expect(counts.byKey).toEqual({ [FILE]: 1, 'nowhere.csv': 2 });
+    // A partial run completes in Temporal's status (it has an answer); its PlanwrightStatus says partial.
+    const description = await handle.describe();
+    expect(description.status.name).toBe('COMPLETED');
+    expect(description.typedSearchAttributes.get(STATUS_ATTRIBUTE)).toBe('partial');
   });
 
   it('asks a person about a failed step and goes on without it when told to skip', async () => {
@@ -175,8 +182,9 @@ describe('end to end on the dev server', () => {
       during: async (h) => {
         const waiting = await until(h, (s) => s.status === 'awaiting-approval');
         expect(waiting.steps.every((s) => s.status === 'pending')).toBe(true);
+        // The update answers once the approval took effect.
         expect(await h.executeUpdate(approvePlanUpdate, { args: [{ version: waiting.plan!.version }] })).toBe(
-          'awaiting-approval',
+          'running',
         );
       },
     });
@@ -239,7 +247,7 @@ describe('end to end on the dev server', () => {
   });
 
   it('cancels a run: the running tool stops, and the result keeps what was done', async () => {
-    const { result, counts } = await runScenario(env, 'cancelled', {
+    const { result, counts, handle } = await runScenario(env, 'cancelled', {
       script: { plan: [planReply(wait('quick', 100), wait('slow', 60_000, ['quick']))] },
       input: { goal: 'Wait long' },
       during: async (h) => {
@@ -254,5 +262,22 @@ describe('end to end on the dev server', () => {
       ['slow', 'cancelled'],
     ]);
     expect(counts.byKey).toEqual({ quick: 1, slow: 1 });
+    // Temporal's own status says so too, and no activity is left waiting for its cancellation.
+    const description = await handle.describe();
+    expect(description.status.name).toBe('CANCELLED');
+    expect(description.raw.pendingActivities ?? []).toEqual([]);
+  });
+
+  it('fails a run in Temporal’s own status when nothing came of it, with the result in the failure', async () => {
+    const { result, handle } = await runScenario(env, 'failed', {
+      script: { plan: [planReply(count('missing', 'nowhere.csv'))] },
+      input: { goal: 'Count', maxReplans: 0 },
+    });
+    expect(result.status).toBe('failed');
+    expect((await handle.describe()).status.name).toBe('FAILED');
+    const failure = await rejectionOf(handle.result(), WorkflowFailedError);
+    expect(failure.cause).toMatchObject({ type: 'RunFailed', nonRetryable: true });
+    expect(failure.cause?.message).toMatch(/^run failed: data_query failed: "nowhere.csv" does not exist/);
+    expect(((failure.cause as ApplicationFailure).details?.[0] as RunResult).steps[0]?.status).toBe('failed');
   });
 });

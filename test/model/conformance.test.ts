@@ -22,6 +22,7 @@ import { createFileOutputStore } from '../../src/outputs/file.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { toolInfo } from '../../src/tools/define.js';
 import { createPlanwrightWorker } from '../../src/worker.js';
+import { runResult } from '../../src/run-result.js';
 import type { planAndExecute } from '../../workflows/index.js';
 import { WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { devServerEnv, unique } from '../support/temporal.js';
@@ -144,12 +145,14 @@ describe('whole runs on the dev server', () => {
       planCache,
       start: () =>
         measured(() =>
-          worker.runUntil(
-            env.client.workflow.execute<typeof planAndExecute>(WORKFLOW_TYPE, {
-              taskQueue,
-              workflowId: unique('model-run'),
-              args: [{ goal, maxReplans: 1, maxSteps: 4, ...(options.planCache ? { planCache: true } : {}) }],
-            }),
+          worker.runUntil(async () =>
+            runResult(
+              await env.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+                taskQueue,
+                workflowId: unique('model-run'),
+                args: [{ goal, maxReplans: 1, maxSteps: 4, ...(options.planCache ? { planCache: true } : {}) }],
+              }),
+            ),
           ),
         ),
     };

@@ -24,6 +24,7 @@ import type { OutputStore } from '../../src/outputs/store.js';
 import type { planAndExecute } from '../../workflows/index.js';
 import { WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { unique } from './temporal.js';
+import { runResult } from '../../src/run-result.js';
 
 /** The package version: recorded histories go to a folder of their own per version. */
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -125,7 +126,7 @@ export async function runScenario(
         staticSummary: name,
       });
       await options.during?.(handle);
-      return { result: await handle.result(), handle };
+      return { result: await runResult(handle), handle };
     });
     if (process.env.PLANWRIGHT_RECORD_HISTORIES === '1' && options.record !== false) {
       const history = await handle.fetchHistory();

@@ -14,6 +14,7 @@ import type { planAndExecute } from '../../workflows/index.js';
 import { WORKFLOW_TYPE, stateQuery } from '../../workflows/messages.js';
 import { afterAll, beforeAll } from 'vitest';
 import { bundledWorker, timeSkippingEnv, unique } from './temporal.js';
+import { runResult } from '../../src/run-result.js';
 
 /** A handle on a run under test. */
 export type Handle = WorkflowHandle<typeof planAndExecute>;
@@ -39,7 +40,7 @@ export async function runWorkflow(
       args: [input],
     });
     await during?.(handle);
-    return handle.result();
+    return runResult(handle);
   });
 }
 

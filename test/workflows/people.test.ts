@@ -58,7 +58,7 @@ describe('escalation to a person', () => {
           await handle.executeUpdate(resolveEscalationUpdate, {
             args: [{ stepId: 'b', decision: 'skip', note: 'not needed' }],
           }),
-        ).toBe('awaiting-decision');
+        ).toBe('running'); // the status after the decision took effect
       },
     );
     expect(result.status).toBe('partial');
@@ -143,6 +143,27 @@ describe('escalation to a person', () => {
 });
 
 describe('malformed messages', () => {
+  it('are refused by updates as non-retryable, naming the field; unknown signal names are recorded', async () => {
+    const result = await run(twoStepsThatWork(), { goal: 'Approve me', approval: 'plan' }, async (handle) => {
+      await until(handle, (s) => s.status === 'awaiting-approval');
+      const typo = await rejectionOf(
+        handle.executeUpdate(approvePlanUpdate, { args: [{ versoin: 1 } as never] }),
+        WorkflowUpdateFailedError,
+      );
+      expect(typo.cause).toBeInstanceOf(ApplicationFailure);
+      expect(typo.cause).toMatchObject({ type: 'MessageRefused', nonRetryable: true });
+      expect(typo.cause?.message).toBe(
+        'version: Invalid input: expected number, received undefined; unknown field "versoin"',
+      );
+      await handle.signal('aprovePlan', { version: 1 }); // a typo in the name
+      expect(await handle.executeUpdate(approvePlanUpdate, { args: [{ version: 1 }] })).toBe('running');
+    });
+    expect(result.status).toBe('completed');
+    expect(result.events.find((e) => e.type === 'signal-ignored')?.message).toBe(
+      'unknown signal "aprovePlan" ignored; this run takes approvePlan, rejectPlan, changeGoal, resolveEscalation',
+    );
+  });
+
   it('are ignored and recorded, and the run goes on', async () => {
     const result = await run(twoStepsThatWork(), { goal: 'Approve me', approval: 'plan' }, async (handle) => {
       await until(handle, (s) => s.status === 'awaiting-approval');
@@ -154,7 +175,7 @@ describe('malformed messages', () => {
     expect(result.status).toBe('completed');
     expect(result.events.filter((e) => e.type === 'signal-ignored').map((e) => e.message)).toEqual([
       'approvePlan undefined ignored: the message has no argument object',
-      'changeGoal {"goal":42} ignored: the message is malformed: goal.trim is not a function',
+      'changeGoal {"goal":42} ignored: goal: Invalid input: expected string, received number',
     ]);
   });
 });

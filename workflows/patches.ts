@@ -1,0 +1,16 @@
+/**
+ * Patch ids: each marks a change in the commands a run makes. Runs started before a change replay their old
+ * path (`patched(id)` is false for them); remove a guard with `deprecatePatch` once no such run is left.
+ */
+
+/** Unusable model answers (cut off, or invalid after a repair) lead to a revision instead of ending the run. */
+export const MODEL_ANSWERS_REVISED = 'model-answers-revised';
+
+/**
+ * Failed and rejected runs fail, and cancelled runs end Canceled, in Temporal's own status; a cancelled run
+ * waits for its running activities to stop.
+ */
+export const HONEST_TEMPORAL_STATUS = 'honest-temporal-status';
+
+/** Updates that decide (approve, reject, resolve) answer with the status after the decision took effect. */
+export const UPDATES_ANSWER_AFTER_DECISION = 'updates-answer-after-decision';
