@@ -9,7 +9,8 @@ import type { ResolvedRunInput, RunInput } from '../src/contract/run-input.js';
 import { addUsage, type RunEventType, type RunState, type RunStatus, type Usage } from '../src/contract/run-state.js';
 import type { ToolInfo } from '../src/contract/tools.js';
 import { budgetSpent } from '../src/run/budget.js';
-import { recordEvent, renderChecklist, type RunMemory } from '../src/run/state.js';
+import { renderDetails } from '../src/run/details.js';
+import { recordEvent, type RunMemory } from '../src/run/state.js';
 import type { ResolveEscalation } from './messages.js';
 import { REPLANS_ATTRIBUTE, STATUS_ATTRIBUTE } from './search-attributes.js';
 
@@ -61,7 +62,7 @@ export class Run {
   /** Shows the state to people: current details in the Web UI, and search attributes when they changed. */
   publish(): void {
     const { state } = this;
-    setCurrentDetails(renderChecklist(state));
+    setCurrentDetails(renderDetails(state, { workflowId: workflowInfo().workflowId }));
     const registered = this.memory.worker?.searchAttributes ?? [];
     if (this.shown.status === state.status && this.shown.replans === state.replans) return;
     this.shown = { status: state.status, replans: state.replans };
