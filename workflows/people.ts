@@ -155,6 +155,7 @@ export async function awaitApproval(run: Run): Promise<ApprovalGate> {
   const decided = await condition(
     () => run.approval !== undefined || memory.goalChange !== undefined,
     input.approvalTimeout,
+    { summary: `approval of plan v${state.plan?.version} (rejected after ${String(input.approvalTimeout)})` },
   );
   run.setStatus('running');
   const version = state.plan?.version;
@@ -222,6 +223,7 @@ export async function escalate(
   const decided = await condition(
     () => run.resolution !== undefined || memory.goalChange !== undefined,
     input.approvalTimeout,
+    { summary: `a decision about step ${id} (replans after ${String(input.approvalTimeout)})` },
   );
   delete state.escalation;
   memory.escalated.push(id);
