@@ -1,31 +1,30 @@
 /**
- * The `planwright` command line. Exit codes: 0 run completed (or command done), 1 run ended otherwise,
- * 2 usage error, 3 cannot reach Temporal or the model.
+ * The `planwright` command line. Exit codes: 0 run completed (or command done), 1 run ended otherwise (or the
+ * command failed: a refused decision, no worker to answer, a run terminated), 2 usage error, 3 cannot reach
+ * Temporal (or lost it) or the model, or provide a server.
  */
 import { parseArgs } from 'node:util';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, Runtime, type Logger } from '@temporalio/worker';
 import { isOutputRef } from '../contract/output.js';
 import type { Json } from '../contract/plan.js';
+import type { RunState } from '../contract/run-state.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, checkModel, modelCheckExitCode, renderModelCheck } from '../llm/check-model.js';
+import { createModel, modelConfigFromEnv } from '../llm/model.js';
 import { openOutputStore, outputStoreSettings } from '../outputs/config.js';
 import { createOutputKeeper } from '../outputs/keeper.js';
-import { InvalidRunInputError, parseRunInput, type RunInput } from '../contract/run-input.js';
-import type { RunState } from '../contract/run-state.js';
-import { createModel, modelConfigFromEnv } from '../llm/model.js';
-import { DEFAULT_PROBE_TIMEOUT_MS, checkModel, modelCheckExitCode, renderModelCheck } from '../llm/check-model.js';
-import { startLocalTemporal } from '../temporal/local-server.js';
-import { ProvisioningError, provisionServers } from '../temporal/provision.js';
-import {
-  connectClient,
-  connectWorker,
-  temporalConfigFromEnv,
-  TemporalUnreachableError,
-  type TemporalConfig,
-} from '../temporal/connection.js';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createPlanwrightWorker, loadTools, ToolModuleError } from '../worker.js';
+import { connectClient, connectWorker, temporalConfigFromEnv, type TemporalConfig } from '../temporal/connection.js';
+import { provisionServers } from '../temporal/provision.js';
+import { renderSetup, searchAttributeNotice, setupExitCode, setupNamespace } from '../temporal/setup.js';
 import { toolInfo } from '../tools/define.js';
+import { createPlanwrightWorker, loadTools, registeredSearchAttributes } from '../worker.js';
 import { runDemo } from './demo.js';
-import { followRun, renderPlan, renderSummary } from './render.js';
+import { runDev } from './dev.js';
+import { cliError, RefusedError, reportError, UsageError, type ErrorContext } from './errors.js';
+import { createCliLogger } from './logger.js';
+import { endedState, readRunState } from './read-state.js';
+import { followRun, renderPlan, renderSummary, renderWaiting, shellWord } from './render.js';
+import { runInputFromOptions, START_OPTIONS, withPlanCacheValue } from './start-options.js';
 import type { planAndExecute } from '../../workflows/index.js';
 import {
   WORKFLOW_TYPE,
@@ -33,13 +32,9 @@ import {
   changeGoalUpdate,
   rejectPlanUpdate,
   resolveEscalationUpdate,
-  stateQuery,
 } from '../../workflows/messages.js';
 
-/** Thrown when the run refuses a decision (stale plan version, no such escalation); exit code 1. */
-class RefusedError extends Error {
-  override readonly name = 'RefusedError';
-}
+export { reportError };
 
 /** Sends a decision as an update, so a refusal comes back at once with its reason. */
 async function decide(send: () => Promise<unknown>): Promise<void> {
@@ -52,20 +47,23 @@ async function decide(send: () => Promise<unknown>): Promise<void> {
   }
 }
 
-/** Thrown for a command line that cannot be run as given; exit code 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 const USAGE = `planwright — durable plan-and-execute agents on Temporal
 
 Usage: planwright <command> [options]
 
-  demo [--keep] [--ui-port N]      run the weekly support-report demo on the embedded dev server
-  dev [--port N] [--ui-port N]     start the embedded dev server (with Web UI) and a worker
+  demo [--keep] [--ui-port N] [--verbose]
+                                   run the weekly support-report demo on the embedded dev server; --keep
+                                   keeps the server, its Web UI and the worker up until Ctrl-C
+  dev [--port N] [--ui-port N] [--db FILE | --ephemeral] [--verbose]
+                                   start the embedded dev server (with Web UI) and a worker; runs are kept
+                                   in dev-server.db in the cache directory unless --ephemeral
   worker                           run a worker against TEMPORAL_ADDRESS
-  start <goal> [--approval none|plan|replans] [--context TEXT] [--max-parallel N]
-               [--max-steps N] [--step-timeout DUR] [--id ID] [--wait]
+  setup [--retention DAYS]         create the namespace if missing and register planwright's search
+                                   attributes (on Temporal Cloud: prints the tcld command instead)
+  start <goal> [--approval none|plan|replans] [--approval-timeout DUR] [--escalation replan|human]
+               [--max-replans N] [--review failures|every-step] [--budget-calls N] [--budget-tokens N]
+               [--plan-cache [TTL]] [--context TEXT] [--max-parallel N] [--max-steps N]
+               [--step-timeout DUR] [--id ID] [--wait]
   approve <id> [--version N]       approve the plan awaiting approval
   reject <id> --feedback TEXT [--version N]
   change-goal <id> <new goal> [--reason TEXT]
@@ -80,7 +78,7 @@ Usage: planwright <command> [options]
   provision                        fetch or build the Temporal servers into the cache
   check-model [--timeout SECONDS]  probe the model server (OPENAI_BASE_URL) and print the settings it needs
 
-Options: --json prints machine-readable output.
+Options: --json prints machine-readable output; --verbose prints the worker's full failure details.
 Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_CERT,
 TEMPORAL_TLS_KEY, PLANWRIGHT_TASK_QUEUE, OPENAI_API_KEY, OPENAI_BASE_URL, PLANWRIGHT_MODEL, PLANWRIGHT_TOOLS,
 PLANWRIGHT_WORKSPACE.`;
@@ -114,7 +112,7 @@ function integer(value: string | undefined, name: string): number | undefined {
 }
 
 /** Installs the SDK runtime with this logger, unless the process (a test, an embedding program) already has. */
-function installRuntime(logger: DefaultLogger): void {
+function installRuntime(logger: Logger): void {
   try {
     Runtime.install({ logger });
   } catch (err) {
@@ -122,37 +120,79 @@ function installRuntime(logger: DefaultLogger): void {
   }
 }
 
-/** Runs the command line; resolves to the process exit code. */
+/**
+ * The runtime's logger: commands that run a worker in this process for a person (`demo`, `dev`) print each
+ * failure on one line unless `--verbose`; `worker` logs as the SDK does.
+ */
+function loggerFor(command: 'demo' | 'dev' | 'worker', verbose: boolean): Logger {
+  if (command === 'demo') return createCliLogger({ level: 'WARN', verbose });
+  if (command === 'dev') return createCliLogger({ level: 'INFO', verbose });
+  return new DefaultLogger('INFO');
+}
+
+/** Where the command was talking to, for messages about its failure (read again: the environment may be wrong). */
+function errorContext(): ErrorContext {
+  try {
+    const { address, namespace } = withAddress(temporalConfigFromEnv());
+    return { address, namespace };
+  } catch {
+    return {
+      address: process.env.TEMPORAL_ADDRESS || 'localhost:7233',
+      namespace: process.env.TEMPORAL_NAMESPACE || 'default',
+    };
+  }
+}
+
+const OPTIONS = {
+  json: { type: 'boolean', default: false },
+  verbose: { type: 'boolean', default: false },
+  keep: { type: 'boolean', default: false },
+  wait: { type: 'boolean', default: false },
+  ephemeral: { type: 'boolean', default: false },
+  db: { type: 'string' },
+  'ui-port': { type: 'string' },
+  port: { type: 'string' },
+  ...START_OPTIONS,
+  id: { type: 'string' },
+  version: { type: 'string' },
+  feedback: { type: 'string' },
+  reason: { type: 'string' },
+  note: { type: 'string' },
+  output: { type: 'string' },
+  timeout: { type: 'string' },
+  retention: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+/**
+ * Runs the command line; resolves to the process exit code.
+ * @throws the error to give {@link reportError}: expected failures carry a message and an exit code.
+ * @example process.exitCode = await main(process.argv.slice(2)).catch(reportError);
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const { values, positionals } = parseArgs({
-    args: rest,
+    args: withPlanCacheValue(rest),
     allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      keep: { type: 'boolean', default: false },
-      wait: { type: 'boolean', default: false },
-      'ui-port': { type: 'string' },
-      port: { type: 'string' },
-      approval: { type: 'string' },
-      context: { type: 'string' },
-      'max-parallel': { type: 'string' },
-      'max-steps': { type: 'string' },
-      'step-timeout': { type: 'string' },
-      id: { type: 'string' },
-      version: { type: 'string' },
-      feedback: { type: 'string' },
-      reason: { type: 'string' },
-      note: { type: 'string' },
-      output: { type: 'string' },
-      timeout: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+    options: OPTIONS,
   });
+  // Only commands that run a worker install the SDK's runtime: it takes over Ctrl-C (to shut workers down
+  // gracefully), which would leave `watch` or `start --wait` running after Ctrl-C.
+  if (command === 'demo' || command === 'dev' || command === 'worker')
+    installRuntime(loggerFor(command, values.verbose));
+  try {
+    return await run(command, values, positionals);
+  } catch (err) {
+    throw cliError(err, errorContext());
+  }
+}
+
+async function run(command: string | undefined, values: Values, positionals: string[]): Promise<number> {
   const json = values.json;
-  // The demo and one-shot commands keep the terminal for the run itself; workers log what they do.
-  installRuntime(new DefaultLogger(command === 'worker' || command === 'dev' ? 'INFO' : 'WARN'));
   const out = (human: string, data: unknown) => print(json ? JSON.stringify(data, null, 2) : human);
+  const follow = json ? () => {} : print;
 
   switch (command) {
     case undefined:
@@ -164,7 +204,7 @@ export async function main(argv: string[]): Promise<number> {
 
     case 'demo': {
       const uiPort = integer(values['ui-port'], 'ui-port');
-      const state = await runDemo({ keep: values.keep, print: json ? () => {} : print, ...(uiPort ? { uiPort } : {}) });
+      const state = await runDemo({ keep: values.keep, print: follow, ...(uiPort ? { uiPort } : {}) });
       if (json) out('', state);
       return exitCodeOf(state);
     }
@@ -192,27 +232,23 @@ export async function main(argv: string[]): Promise<number> {
     case 'dev': {
       const port = integer(values.port, 'port') ?? 7233;
       const uiPort = integer(values['ui-port'], 'ui-port') ?? port + 1000;
-      const config = temporalConfigFromEnv();
-      const temporal = await startLocalTemporal({ port, uiPort });
-      print(`Temporal dev server: ${temporal.address} · Web UI: ${temporal.uiUrl}`);
-      const worker = await createPlanwrightWorker({
-        connection: temporal.env.nativeConnection,
-        namespace: 'default',
-        taskQueue: config.taskQueue,
-        model: createModel(modelConfigFromEnv()),
-        tools: await loadTools(),
+      if (values.ephemeral && values.db) throw new UsageError('--db and --ephemeral do not go together');
+      await runDev({
+        port,
+        uiPort,
+        print,
+        ephemeral: values.ephemeral,
+        ...(values.db ? { db: values.db } : {}),
       });
-      print(`Worker polling task queue "${config.taskQueue}". Press Ctrl-C to stop.`);
-      process.once('SIGINT', () => worker.shutdown());
-      await worker.run();
-      await temporal.stop();
       return 0;
     }
 
     case 'worker': {
       const config = withAddress(temporalConfigFromEnv());
+      const connection = await connectWorker(config);
+      print(searchAttributeNotice(await registeredSearchAttributes(connection, config.namespace), config.namespace));
       const worker = await createPlanwrightWorker({
-        connection: await connectWorker(config),
+        connection,
         namespace: config.namespace,
         taskQueue: config.taskQueue,
         model: createModel(modelConfigFromEnv()),
@@ -223,31 +259,41 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
 
-    case 'start': {
-      const goal = positionals.join(' ');
-      const input: RunInput = parseRunInput({
-        goal,
-        ...(values.approval ? { approval: values.approval } : {}),
-        ...(values.context ? { context: values.context } : {}),
-        ...(values['max-parallel'] ? { maxParallel: integer(values['max-parallel'], 'max-parallel') } : {}),
-        ...(values['max-steps'] ? { maxSteps: integer(values['max-steps'], 'max-steps') } : {}),
-        ...(values['step-timeout'] ? { stepTimeout: values['step-timeout'] } : {}),
+    case 'setup': {
+      const retentionDays = integer(values.retention, 'retention');
+      if (retentionDays !== undefined && retentionDays < 1)
+        throw new UsageError('--retention expects days, at least 1');
+      const { client: c, config } = await client();
+      const report = await setupNamespace(c.connection, config.namespace, {
+        ...(retentionDays ? { retentionDays } : {}),
       });
+      out(renderSetup(report), report);
+      return setupExitCode(report);
+    }
+
+    case 'start': {
+      const input = runInputFromOptions(positionals.join(' '), values);
       const { client: c, config } = await client();
       const workflowId = values.id ?? `run-${Date.now().toString(36)}`;
       const handle = await c.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
         taskQueue: config.taskQueue,
         workflowId,
+        // An id names one run: reusing the id of an ended run would make `status` and `result` ambiguous.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [input],
         staticSummary: input.goal.slice(0, 190),
         staticDetails: input.goal,
       });
       if (!values.wait) {
-        out(`started ${workflowId}`, { workflowId, runId: handle.firstExecutionRunId });
+        out(`started ${workflowId}; follow it with: planwright watch ${shellWord(workflowId)}`, {
+          workflowId,
+          runId: handle.firstExecutionRunId,
+        });
         return 0;
       }
-      const state = await followRun(handle, json ? () => {} : print);
-      out(`\n${state.answer ?? ''}\n\n${renderSummary(state)}`, state);
+      follow(`started ${workflowId} on task queue "${config.taskQueue}" (Ctrl-C stops watching; the run goes on)`);
+      const state = await followRun(handle, follow);
+      out(`${state.answer ? `\n${state.answer}\n` : ''}\n${renderSummary(state)}`, state);
       return exitCodeOf(state);
     }
 
@@ -256,9 +302,9 @@ export async function main(argv: string[]): Promise<number> {
       const id = one(positionals, 'workflow id');
       const { client: c } = await client();
       const handle = c.workflow.getHandle(id);
-      const state = await handle.query(stateQuery);
-      const version = integer(values.version, 'version') ?? state.plan?.version;
-      if (version === undefined) throw new UsageError(`run ${id} has no plan yet; try again in a moment`);
+      const version = integer(values.version, 'version') ?? (await readRunState(handle)).plan?.version;
+      if (version === undefined)
+        throw new UsageError(`run ${id} has no plan yet; try again in a moment`, { help: false });
       if (command === 'approve') await decide(() => handle.executeUpdate(approvePlanUpdate, { args: [{ version }] }));
       else {
         if (!values.feedback) throw new UsageError('reject needs --feedback saying what to change');
@@ -268,7 +314,6 @@ export async function main(argv: string[]): Promise<number> {
       out(`${command === 'approve' ? 'approved' : 'rejected'} plan v${version} of ${id}`, { workflowId: id, version });
       return 0;
     }
-
     case 'change-goal': {
       const [id, ...words] = positionals;
       if (!id || words.length === 0) throw new UsageError('change-goal needs a workflow id and the new goal');
@@ -305,8 +350,12 @@ export async function main(argv: string[]): Promise<number> {
     case 'status': {
       const id = one(positionals, 'workflow id');
       const { client: c } = await client();
-      const state = await c.workflow.getHandle(id).query(stateQuery);
-      out(`${state.plan ? `${renderPlan(state.plan)}\n` : ''}${renderSummary(state)}`, state);
+      const state = await readRunState(c.workflow.getHandle(id));
+      const waiting = renderWaiting(id, state);
+      out(
+        `${state.plan ? `${renderPlan(state.plan)}\n` : ''}${renderSummary(state)}${waiting ? `\n${waiting}` : ''}`,
+        state,
+      );
       return 0;
     }
 
@@ -320,8 +369,7 @@ export async function main(argv: string[]): Promise<number> {
         print(typeof output === 'string' && !json ? output : JSON.stringify(output, null, json ? 2 : undefined));
         return 0;
       }
-      const state =
-        command === 'watch' ? await followRun(handle, json ? () => {} : print) : ((await handle.result()) as RunState);
+      const state = command === 'watch' ? await followRun(handle, follow) : await endedState(handle);
       out(`${state.answer ?? '(no answer)'}\n\n${renderSummary(state)}`, state);
       return exitCodeOf(state);
     }
@@ -355,16 +403,17 @@ export async function main(argv: string[]): Promise<number> {
  * @throws {UsageError} when the run has no such step, or the step has no output.
  */
 async function stepOutput(handle: WorkflowHandle, stepId: string): Promise<Json> {
-  const description = await handle.describe();
-  const state =
-    description.status.name === 'RUNNING' ? await handle.query(stateQuery) : ((await handle.result()) as RunState);
+  const state = await readRunState(handle);
   const step = state.steps.find((s) => s.id === stepId);
   if (!step) {
     throw new UsageError(
       `run ${handle.workflowId} has no step "${stepId}"; its steps: ${state.steps.map((s) => s.id).join(', ')}`,
+      { help: false },
     );
   }
-  if (step.output === undefined) throw new UsageError(`step "${stepId}" has no output (it is ${step.status})`);
+  if (step.output === undefined) {
+    throw new UsageError(`step "${stepId}" has no output (it is ${step.status})`, { help: false });
+  }
   if (!isOutputRef(step.output)) return step.output;
   const store = await openOutputStore(outputStoreSettings());
   try {
@@ -372,31 +421,4 @@ async function stepOutput(handle: WorkflowHandle, stepId: string): Promise<Json>
   } finally {
     await store.close();
   }
-}
-
-/** Maps an error to a message and an exit code. */
-export function reportError(err: unknown): number {
-  const message = (err as Error)?.message ?? String(err);
-  if (
-    err instanceof UsageError ||
-    err instanceof InvalidRunInputError ||
-    ((err as Error)?.name === 'TypeError' && /parseArgs|option/i.test(message))
-  ) {
-    process.stderr.write(`planwright: ${message}\nRun "planwright help" for usage.\n`);
-    return 2;
-  }
-  if (err instanceof TemporalUnreachableError) {
-    process.stderr.write(`planwright: ${message}\n`);
-    return 3;
-  }
-  if (err instanceof WorkflowNotFoundError || err instanceof RefusedError) {
-    process.stderr.write(`planwright: ${message}\n`);
-    return 1;
-  }
-  if (err instanceof ProvisioningError || err instanceof ToolModuleError) {
-    process.stderr.write(`planwright: ${message}\n`);
-    return err instanceof ProvisioningError ? 3 : 2;
-  }
-  process.stderr.write(`planwright: ${(err as Error)?.stack ?? message}\n`);
-  return 1;
 }

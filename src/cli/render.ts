@@ -1,10 +1,12 @@
 /**
- * How runs look in a terminal: the plan, the trace as it happens, and the result.
+ * How runs look in a terminal: the plan, the trace as it happens, what a person is asked and how to answer,
+ * the model's retries, and the result.
  */
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
+import type { createActivities } from '../../activities/index.js';
 import type { VersionedPlan } from '../contract/plan.js';
 import type { RunEvent, RunState } from '../contract/run-state.js';
-import { stateQuery } from '../../workflows/messages.js';
+import { endedState, NoWorkerError, queryState } from './read-state.js';
 
 /** The plan as numbered lines: id, title, tool and dependencies. */
 export function renderPlan(plan: VersionedPlan): string {
@@ -44,40 +46,186 @@ export function renderSummary(state: RunState): string {
   return lines.join('\n');
 }
 
+/** Quotes a word for a POSIX shell when it needs quoting. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /**
- * Follows a run by querying its state, printing the plan when it changes and every new event,
- * until the run's result is available. Returns the result.
+ * What a run waiting for a person asks, with the exact commands that answer it; undefined when it waits for no one.
+ * @example renderWaiting('run-1', state) // "⏸ Plan v1 waits for your approval. Answer with:\n    planwright approve run-1 …"
+ */
+export function renderWaiting(workflowId: string, state: RunState): string | undefined {
+  const id = shellWord(workflowId);
+  if (state.status === 'awaiting-approval' && state.plan) {
+    return [
+      `⏸ Plan v${state.plan.version} waits for your approval. Answer with:`,
+      `    planwright approve ${id}`,
+      `    planwright reject ${id} --feedback "…"`,
+    ].join('\n');
+  }
+  if (state.status === 'awaiting-decision' && state.escalation) {
+    const { stepId, message } = state.escalation;
+    return [
+      `⏸ Step ${stepId} failed and waits for your decision: ${oneLine(message)}`,
+      `    planwright resolve ${id} ${shellWord(stepId)} retry|skip|replan|abort`,
+      '  (retry runs it again · skip goes on without it · replan asks for a new plan · abort ends the run)',
+    ].join('\n');
+  }
+  return undefined;
+}
+
+/** An activity Temporal is running or retrying for a run, as `describe()` lists it. */
+export interface PendingActivity {
+  activityId?: string;
+  activityType: string;
+  /** The attempt under way or scheduled (1 for the first). */
+  attempt: number;
+  /** Why the previous attempt failed. */
+  lastFailure?: string;
+}
+
+/** Activities that call the model (a type-checked list of activity names). */
+const MODEL_ACTIVITIES: ReadonlySet<string> = new Set<keyof ReturnType<typeof createActivities>>([
+  'createPlan',
+  'revisePlan',
+  'replan',
+  'executeStep',
+  'synthesize',
+]);
+
+/** One line saying that an activity is being retried, and why. */
+export function renderRetry(activity: PendingActivity): string {
+  const what = MODEL_ACTIVITIES.has(activity.activityType)
+    ? 'the model'
+    : activity.activityType === 'runTool'
+      ? 'a tool call'
+      : `activity ${activity.activityType}`;
+  const why = activity.lastFailure ? `: ${oneLine(activity.lastFailure)}` : '';
+  return `retrying ${what} (attempt ${activity.attempt})${why}`;
+}
+
+/** The activities a run has pending, from its description. */
+export function pendingActivities(description: WorkflowExecutionDescription): PendingActivity[] {
+  return (description.raw.pendingActivities ?? []).map((a) => ({
+    activityId: a.activityId ?? undefined,
+    activityType: a.activityType?.name ?? 'unknown',
+    attempt: a.attempt ?? 1,
+    ...(a.lastFailure?.message ? { lastFailure: a.lastFailure.message } : {}),
+  }));
+}
+
+/** A text on one line, cut at 300 characters. */
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
+}
+
+/** What a terminal has shown of one run, so that each thing is printed once, when it changes. */
+export interface RunView {
+  /** Prints new events, a newly adopted plan, and what the run asks of a person when it starts waiting. */
+  show(state: RunState): void;
+  /** Prints each retry of an activity once per attempt. */
+  activities(pending: readonly PendingActivity[]): void;
+  /** Says, once, that no worker polls the run's task queue. */
+  noWorker(taskQueue: string): void;
+}
+
+/** Creates the view of one run that prints through `print`. */
+export function createRunView(workflowId: string, print: (line: string) => void): RunView {
+  const seen = new Set<string>();
+  const retries = new Set<string>();
+  let shownPlan = 0;
+  let waiting: string | undefined;
+  let toldNoWorker = false;
+  return {
+    show(state) {
+      for (const event of state.events) {
+        const key = `${event.at}|${event.type}|${event.stepId ?? ''}|${event.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        print(renderEvent(event));
+        if (event.type === 'plan-adopted' && state.plan && state.plan.version > shownPlan) {
+          shownPlan = state.plan.version;
+          print(renderPlan(state.plan));
+        }
+      }
+      const hint = renderWaiting(workflowId, state);
+      if (hint !== waiting && hint !== undefined) print(hint);
+      waiting = hint;
+    },
+    activities(pending) {
+      for (const activity of pending) {
+        if (activity.attempt < 2) continue;
+        const key = `${activity.activityId ?? ''}|${activity.activityType}|${activity.attempt}`;
+        if (retries.has(key)) continue;
+        retries.add(key);
+        print(`[${new Date().toISOString().slice(11, 19)}] ↻ ${renderRetry(activity)}`);
+      }
+    },
+    noWorker(taskQueue) {
+      if (toldNoWorker) return;
+      toldNoWorker = true;
+      print(
+        `… no worker is polling task queue "${taskQueue}"; the run waits until one does. ` +
+          'Start one with `planwright worker` (or `planwright dev`).',
+      );
+    },
+  };
+}
+
+/** How often {@link followRun} looks. */
+export interface FollowOptions {
+  /** Between two state queries; default 250 ms. */
+  intervalMs?: number;
+  /** Between two looks at the run's pending activities (its retries); default 1 s. */
+  describeEveryMs?: number;
+  /** Longest wait for one state query; default 5 s. */
+  queryTimeoutMs?: number;
+}
+
+/**
+ * Follows a run until it ends: prints its events, each plan it adopts, what it asks of a person and the command
+ * that answers, and each retry of the model; says when no worker serves it. Returns the run's result.
+ * @throws {RunEndedError} when the run ended without a result (terminated, timed out).
+ * @example const state = await followRun(client.workflow.getHandle(workflowId), console.log);
  */
 export async function followRun(
   handle: WorkflowHandle,
   print: (line: string) => void,
-  options: { intervalMs?: number } = {},
+  options: FollowOptions = {},
 ): Promise<RunState> {
-  const seen = new Set<string>();
-  let shownPlan = 0;
+  const { intervalMs = 250, describeEveryMs = 1000, queryTimeoutMs = 5000 } = options;
+  const view = createRunView(handle.workflowId, print);
   let finished = false;
-  const result = handle.result().finally(() => (finished = true)) as Promise<RunState>;
-  const show = (state: RunState) => {
-    for (const event of state.events) {
-      const key = `${event.at}|${event.type}|${event.stepId ?? ''}|${event.message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      print(renderEvent(event));
-      if (event.type === 'plan-adopted' && state.plan && state.plan.version > shownPlan) {
-        shownPlan = state.plan.version;
-        print(renderPlan(state.plan));
+  const result = endedState(handle).finally(() => (finished = true));
+  const ended = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  let taskQueue: string | undefined;
+  let nextDescribe = 0;
+  while (!finished) {
+    if (Date.now() >= nextDescribe) {
+      nextDescribe = Date.now() + describeEveryMs;
+      const description = await handle.describe().catch(() => undefined);
+      if (description) {
+        taskQueue = description.taskQueue;
+        view.activities(pendingActivities(description));
       }
     }
-  };
-  while (!finished) {
-    try {
-      show(await handle.query(stateQuery));
-    } catch {
-      // The run may not have had its first workflow task yet, or has just closed.
+    if (taskQueue && !finished) {
+      const queue = taskQueue;
+      try {
+        view.show(await handle.client.withDeadline(Date.now() + queryTimeoutMs, () => queryState(handle, queue)));
+      } catch (err) {
+        // The run may not have had its first workflow task yet, may have just closed, or may wait for a worker.
+        if (err instanceof NoWorkerError && err.reason === 'not-polling' && !finished) view.noWorker(queue);
+      }
     }
-    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, options.intervalMs ?? 250))]);
+    await Promise.race([ended, new Promise((r) => setTimeout(r, intervalMs))]);
   }
   const state = await result;
-  show(state);
+  view.show(state);
   return state;
 }

@@ -51,15 +51,45 @@ export function temporalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Tem
   };
 }
 
-/** Thrown when Temporal cannot be reached; the CLI exits 3 on it. */
+/** The gRPC status code and details of an error from a client call, found on it or on one of its causes. */
+export function grpcStatus(err: unknown): { code: number; details: string } | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth++) {
+    const { code, details, message, cause } = e as {
+      code?: unknown;
+      details?: unknown;
+      message?: unknown;
+      cause?: unknown;
+    };
+    if (typeof code === 'number') return { code, details: String(details ?? message) };
+    e = cause;
+  }
+  return undefined;
+}
+
+/** gRPC status UNAVAILABLE: the server could not be reached (after the client's own retries). */
+const UNAVAILABLE = 14;
+
+/** Whether an error from a client call means that the server could not be reached, or went away. */
+export function isUnreachable(err: unknown): boolean {
+  return grpcStatus(err)?.code === UNAVAILABLE;
+}
+
+/** Thrown when Temporal cannot be reached, or went away during a call; the CLI exits 3 on it. */
 export class TemporalUnreachableError extends Error {
   override readonly name = 'TemporalUnreachableError';
   constructor(
     readonly address: string,
     options: { cause: unknown },
   ) {
+    const status = grpcStatus(options.cause);
+    const reason = status?.code === UNAVAILABLE ? status.details : ((options.cause as Error)?.message ?? options.cause);
+    // gRPC ends its details with an empty "Resolution note: ." more often than not.
+    const said = String(reason)
+      .replace(/\s*Resolution note:\s*\.?\s*$/, '')
+      .replace(/\.$/, '');
     super(
-      `cannot reach Temporal at ${address}: ${(options.cause as Error)?.message ?? options.cause}. ` +
+      `cannot reach Temporal at ${address}: ${said}. ` +
         'Start one with `planwright dev`, or set TEMPORAL_ADDRESS (and TEMPORAL_API_KEY / TLS for Temporal Cloud).',
       options,
     );

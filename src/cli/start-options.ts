@@ -1,0 +1,109 @@
+/**
+ * The options of `planwright start`, one per RunInput field, and how they become a RunInput: every value is
+ * checked by `parseRunInput`, whose problems are reported under the flag that carried the value.
+ */
+import { InvalidRunInputError, parseRunInput, type ResolvedRunInput } from '../contract/run-input.js';
+
+/** The RunInput field behind each flag of `start` (dotted for nested fields). */
+const FIELD_OF = {
+  approval: 'approval',
+  context: 'context',
+  'max-parallel': 'maxParallel',
+  'max-steps': 'maxSteps',
+  'step-timeout': 'stepTimeout',
+  escalation: 'escalation',
+  'max-replans': 'maxReplans',
+  review: 'review',
+  'budget-calls': 'budget.llmCalls',
+  'budget-tokens': 'budget.tokens',
+  'plan-cache': 'planCache',
+  'approval-timeout': 'approvalTimeout',
+} as const;
+
+/** A flag of `start` that sets a RunInput field. */
+export type StartFlag = keyof typeof FIELD_OF;
+
+/** The values `parseArgs` read for the flags of `start`. */
+export type StartValues = Partial<Record<StartFlag, string>>;
+
+/** `parseArgs` option declarations of the flags of `start`. */
+export const START_OPTIONS = Object.fromEntries(
+  Object.keys(FIELD_OF).map((flag) => [flag, { type: 'string' as const }]),
+) as Record<StartFlag, { type: 'string' }>;
+
+/** The flags that take whole numbers. */
+const NUMERIC = new Set<StartFlag>(['max-parallel', 'max-steps', 'max-replans', 'budget-calls', 'budget-tokens']);
+
+/** What the `ms` library (Temporal's durations) reads: a number, optionally with a unit. */
+const DURATION =
+  /^-?\d+(\.\d+)?\s*(ms|msecs?|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|yrs?|years?)?$/i;
+
+/** A number when the text is one, so the schema says what is wrong with the number, else the text itself. */
+function numberOrText(text: string): number | string {
+  return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
+}
+
+/**
+ * `--plan-cache` takes an optional TTL, which `parseArgs` cannot express: a bare `--plan-cache` becomes
+ * `--plan-cache=on`, and a duration right after it becomes its value (`--plan-cache 2h` → `--plan-cache=2h`).
+ */
+export function withPlanCacheValue(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return [...out, ...args.slice(i)];
+    if (arg !== '--plan-cache') {
+      out.push(arg);
+      continue;
+    }
+    const next = args[i + 1];
+    if (next !== undefined && DURATION.test(next.trim())) {
+      out.push(`--plan-cache=${next}`);
+      i++;
+    } else out.push('--plan-cache=on');
+  }
+  return out;
+}
+
+/** The value of `planCache` that `--plan-cache=VALUE` asks for. */
+function planCacheOf(value: string): boolean | { ttl: number | string } {
+  if (value === 'on' || value === 'true') return true;
+  if (value === 'off' || value === 'false') return false;
+  return { ttl: numberOrText(value) };
+}
+
+/**
+ * The RunInput of `planwright start`, with every default filled in.
+ * @throws {InvalidRunInputError} naming each wrong value by its flag (`--max-replans=99: …`).
+ * @example runInputFromOptions('Count the tickets', { approval: 'plan', 'max-replans': '5' })
+ */
+export function runInputFromOptions(goal: string, values: StartValues): ResolvedRunInput {
+  const input: Record<string, unknown> = { goal };
+  const budget: Record<string, unknown> = {};
+  for (const [flag, field] of Object.entries(FIELD_OF) as Array<[StartFlag, string]>) {
+    const value = values[flag];
+    if (value === undefined) continue;
+    if (flag === 'plan-cache') input.planCache = planCacheOf(value);
+    else if (field.startsWith('budget.')) budget[field.slice('budget.'.length)] = numberOrText(value);
+    else input[field] = NUMERIC.has(flag) ? numberOrText(value) : value;
+  }
+  if (Object.keys(budget).length > 0) input.budget = budget;
+  try {
+    return parseRunInput(input);
+  } catch (err) {
+    if (!(err instanceof InvalidRunInputError)) throw err;
+    throw new InvalidRunInputError(err.problems.map((problem) => underFlag(problem, values)));
+  }
+}
+
+/** A problem `parseRunInput` reported for a field, told in terms of the flag and the value given. */
+function underFlag(problem: string, values: StartValues): string {
+  const colon = problem.indexOf(': ');
+  const where = problem.slice(0, colon);
+  const entry = (Object.entries(FIELD_OF) as Array<[StartFlag, string]>).find(
+    ([, field]) => where === field || where.startsWith(`${field}.`),
+  );
+  if (!entry) return problem;
+  const [flag] = entry;
+  return `--${flag}=${values[flag] ?? ''}${problem.slice(colon)}`;
+}

@@ -1,0 +1,98 @@
+/**
+ * `planwright start` takes every RunInput option, and a wrong value is reported by parseRunInput under the
+ * name of the flag that carried it.
+ */
+import { describe, expect, it } from 'vitest';
+import { InvalidRunInputError } from '../../src/contract/run-input.js';
+import { main } from '../../src/cli/main.js';
+import { runInputFromOptions, withPlanCacheValue } from '../../src/cli/start-options.js';
+
+describe('runInputFromOptions', () => {
+  it('maps every option of start onto the RunInput', () => {
+    const input = runInputFromOptions('Count the tickets', {
+      approval: 'plan',
+      context: 'last week',
+      'max-parallel': '2',
+      'max-steps': '9',
+      'step-timeout': '2m',
+      escalation: 'human',
+      'max-replans': '5',
+      review: 'every-step',
+      'budget-calls': '10',
+      'budget-tokens': '5000',
+      'plan-cache': '2h',
+      'approval-timeout': '30m',
+    });
+    expect(input).toMatchObject({
+      goal: 'Count the tickets',
+      approval: 'plan',
+      context: 'last week',
+      maxParallel: 2,
+      maxSteps: 9,
+      stepTimeout: '2m',
+      escalation: 'human',
+      maxReplans: 5,
+      review: 'every-step',
+      budget: { llmCalls: 10, tokens: 5000 },
+      planCache: { ttl: '2h' },
+      approvalTimeout: '30m',
+    });
+  });
+
+  it('leaves the defaults to parseRunInput and takes a bare --plan-cache as "on"', () => {
+    expect(runInputFromOptions('Count', {})).toMatchObject({ escalation: 'replan', maxReplans: 3, planCache: false });
+    expect(runInputFromOptions('Count', { 'plan-cache': 'on' }).planCache).toBe(true);
+    expect(runInputFromOptions('Count', { 'budget-tokens': '100' }).budget).toEqual({ tokens: 100 });
+  });
+
+  it('reports wrong values from parseRunInput, each under its flag and with the value given', () => {
+    const wrong = () =>
+      runInputFromOptions('Count', {
+        escalation: 'sometimes',
+        'max-replans': '99',
+        'budget-calls': 'lots',
+        'plan-cache': 'soon',
+        'approval-timeout': '-5m',
+      });
+    expect(wrong).toThrow(InvalidRunInputError);
+    const message = (() => {
+      try {
+        wrong();
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    expect(message).toMatch(/^invalid run input: /);
+    for (const flag of [
+      '--escalation=sometimes',
+      '--max-replans=99',
+      '--budget-calls=lots',
+      '--plan-cache=soon',
+      '--approval-timeout=-5m',
+    ]) {
+      expect(message).toContain(flag);
+    }
+    expect(message).not.toContain('maxReplans');
+  });
+});
+
+describe('withPlanCacheValue', () => {
+  it('gives a bare --plan-cache the value "on" and takes a duration that follows it as its TTL', () => {
+    expect(withPlanCacheValue(['Count', '--plan-cache'])).toEqual(['Count', '--plan-cache=on']);
+    expect(withPlanCacheValue(['Count', '--plan-cache', '--wait'])).toEqual(['Count', '--plan-cache=on', '--wait']);
+    expect(withPlanCacheValue(['--plan-cache', 'Count tickets'])).toEqual(['--plan-cache=on', 'Count tickets']);
+    expect(withPlanCacheValue(['Count', '--plan-cache', '2h'])).toEqual(['Count', '--plan-cache=2h']);
+    expect(withPlanCacheValue(['Count', '--plan-cache', '1.5 days'])).toEqual(['Count', '--plan-cache=1.5 days']);
+    expect(withPlanCacheValue(['Count', '--plan-cache=7d'])).toEqual(['Count', '--plan-cache=7d']);
+    expect(withPlanCacheValue(['Count', '--', '--plan-cache'])).toEqual(['Count', '--', '--plan-cache']);
+  });
+});
+
+describe('planwright start, before it reaches Temporal', () => {
+  it('refuses a wrong option value with the message from parseRunInput (exit code 2)', async () => {
+    await expect(main(['start', 'Count', '--review', 'sometimes'])).rejects.toThrow(
+      /^invalid run input: --review=sometimes: /,
+    );
+    await expect(main(['start', 'Count', '--max-replans=-1'])).rejects.toBeInstanceOf(InvalidRunInputError);
+  });
+});
