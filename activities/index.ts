@@ -28,7 +28,8 @@ import { replanFromWire, WireReplanDecisionSchema, type ReplanDecision } from '.
 import { checkToolArgs } from '../src/tools/check-args.js';
 import type { PlanCache } from '../src/plan-cache.js';
 import type { PlanCacheQuery } from '../src/plan/cache-key.js';
-import { ToolError, toolInfo, type Tool, type ToolInfo } from '../src/tools/define.js';
+import { ToolError, toolInfo, type Tool } from '../src/tools/define.js';
+import { summarizeTool, type ToolSummary } from '../src/contract/tools.js';
 import { resolveReferences, UnresolvedReferenceError } from '../src/plan/references.js';
 import { INLINE_ONLY, type OutputKeeper, type OutputScope } from '../src/outputs/keeper.js';
 import { DEFAULT_CONTEXT_TOKENS } from '../src/llm/prompts.js';
@@ -50,27 +51,33 @@ export interface ActivityDependencies {
   contextTokens?: number;
 }
 
-/** Input of `lookupPlan` and part of `storePlan`'s: what a cached plan must match. */
-export type LookupPlanInput = PlanCacheQuery;
+/**
+ * A request as the workflow sends it: the worker's own tool catalog stands in for `tools` (runs started before
+ * that rule still send the tools they were told of; the catalog is used all the same).
+ */
+type WithWorkerTools<T extends { tools: unknown }> = Omit<T, 'tools'> & { tools?: readonly ToolSummary[] };
+
+/** Input of `lookupPlan` and part of `storePlan`'s: what a cached plan must match (the tools are this worker's). */
+export type LookupPlanInput = WithWorkerTools<PlanCacheQuery>;
 /** Output of `lookupPlan`. */
 export interface LookupPlanOutput {
   plan?: Plan;
 }
 /** Input of `storePlan`. */
 export interface StorePlanInput {
-  query: PlanCacheQuery;
+  query: LookupPlanInput;
   plan: Plan;
   ttlMs: number;
 }
 
 /** Output of `describeWorker`: what this worker offers a run. */
 export interface DescribeWorkerOutput {
-  tools: ToolInfo[];
+  tools: ToolSummary[];
   searchAttributes: string[];
 }
 
 /** Input of `createPlan` and `revisePlan`: the goal and, when revising, the previous plan with its problems. */
-export type CreatePlanInput = PlannerRequest;
+export type CreatePlanInput = WithWorkerTools<PlannerRequest>;
 /** Output of `createPlan`: a plan, or the problems that kept the model's answer from being one. */
 export interface CreatePlanOutput {
   plan?: Plan;
@@ -97,7 +104,7 @@ export interface RunToolOutput {
 }
 
 /** Input of `replan`. */
-export type ReplanInput = ReplannerRequest;
+export type ReplanInput = WithWorkerTools<ReplannerRequest>;
 /** Output of `replan`: a decision, or what kept the model's answer from being one. */
 export interface ReplanOutput {
   decision?: ReplanDecision;
@@ -110,8 +117,8 @@ export interface ExecuteStepInput {
   goal: string;
   step: { id: string; title: string; description?: string; successCriterion?: string };
   inputs: StepReport[];
-  /** Tools the executor may ask for; each call runs as its own `runTool` activity. */
-  tools?: ToolInfo[];
+  /** Tools the executor may ask for (by name; the worker describes them); each call runs as its own `runTool` activity. */
+  tools?: ToolSummary[];
   /** Earlier turns of this step's conversation (tool calls and their results). */
   turns?: ExecutorTurn[];
 }
@@ -146,6 +153,11 @@ export function createActivities({
   contextTokens = DEFAULT_CONTEXT_TOKENS,
 }: ActivityDependencies) {
   const byName = new Map(tools.map((t) => [t.name, t]));
+  // The catalog, and the answer formats built from it, are computed once per worker, not once per call.
+  const catalog = tools.map(toolInfo);
+  const infoByName = new Map(catalog.map((t) => [t.name, t]));
+  const planFormat = planResponseSchema(catalog);
+  const replanFormat = replanResponseSchema(catalog);
   /** Loads every stored output in a list of step reports. */
   const loadReports = <T extends { output?: Json }>(reports: readonly T[]): Promise<T[]> =>
     Promise.all(
@@ -180,8 +192,8 @@ export function createActivities({
         phase: 'plan',
         name: 'plan',
         schema: WirePlanSchema,
-        jsonSchema: planResponseSchema(input.tools),
-        messages: plannerMessages(input),
+        jsonSchema: planFormat,
+        messages: plannerMessages({ ...input, tools: catalog }),
         onUsage,
       }),
     );
@@ -203,9 +215,9 @@ export function createActivities({
   };
 
   return {
-    /** Describes what this worker offers a run: its tools and the search attributes it may set. */
+    /** Describes what this worker offers a run: what a run keeps of its tools, and the search attributes it may set. */
     async describeWorker(): Promise<DescribeWorkerOutput> {
-      return { tools: tools.map(toolInfo), searchAttributes: [...searchAttributes] };
+      return { tools: catalog.map(summarizeTool), searchAttributes: [...searchAttributes] };
     },
 
     /** Asks the planner for a plan for the goal. */
@@ -213,13 +225,13 @@ export function createActivities({
 
     /** Finds a cached plan for the same goal, context, tools and step limit, if one has not expired. */
     async lookupPlan(query: LookupPlanInput): Promise<LookupPlanOutput> {
-      const found = await cache?.get(query);
+      const found = await cache?.get({ ...query, tools: catalog });
       return found ? { plan: found } : {};
     },
 
     /** Keeps an accepted plan for later runs of the same goal. */
     async storePlan({ query, plan: accepted, ttlMs }: StorePlanInput): Promise<void> {
-      await cache?.set(query, accepted, ttlMs);
+      await cache?.set({ ...query, tools: catalog }, accepted, ttlMs);
     },
 
     /** Asks the planner to revise a plan, given its problems or a reviewer's feedback. */
@@ -234,8 +246,8 @@ export function createActivities({
           phase: 'replan',
           name: 'replan_decision',
           schema: WireReplanDecisionSchema,
-          jsonSchema: replanResponseSchema(input.tools),
-          messages: replannerMessages({ ...input, done }, contextTokens),
+          jsonSchema: replanFormat,
+          messages: replannerMessages({ ...input, tools: catalog, done }, contextTokens),
         }),
       );
       const { decision, issues } = replanFromWire(value);
@@ -285,7 +297,11 @@ export function createActivities({
           message: `${name} returned output that breaks its schema: ${output.error.issues.map((i) => i.message).join('; ')}`,
         });
       }
-      return { output: await outputs.keep(toJson(output.data), scopeOf(activity)), attempt: activity.info.attempt };
+      // No copy: the payload converter writes the output as JSON text, which is what the run receives.
+      return {
+        output: await outputs.keep((output.data ?? null) as Json, scopeOf(activity)),
+        attempt: activity.info.attempt,
+      };
     },
 
     /** One turn of an open step: the model answers, or asks for tool calls (which the workflow runs). */
@@ -303,10 +319,12 @@ export function createActivities({
           onUsage,
           phase: 'execute',
           messages: executorConversation({ ...input, inputs }, turns, contextTokens),
-          tools: (input.tools ?? []).map((t) => ({
-            type: 'function' as const,
-            function: { name: t.name, description: t.description, parameters: t.inputSchema },
-          })),
+          tools: (input.tools ?? [])
+            .flatMap((t) => infoByName.get(t.name) ?? [])
+            .map((t) => ({
+              type: 'function' as const,
+              function: { name: t.name, description: t.description, parameters: t.inputSchema },
+            })),
         }),
       );
       const activity = Context.current();
@@ -427,9 +445,4 @@ async function modelCall<T extends { usage: TokenUsage }>(work: (onUsage: UsageL
 function scopeOf(activity: Context): OutputScope {
   const { workflowNamespace, workflowExecution } = activity.info;
   return { namespace: workflowNamespace ?? 'default', workflowId: workflowExecution?.workflowId ?? 'standalone' };
-}
-
-/** Round-trips a value through JSON, so what crosses into the workflow is plain data. */
-function toJson(value: unknown): Json {
-  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Json);
 }

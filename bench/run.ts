@@ -2,6 +2,8 @@
  * Benchmarks: `npm run bench` runs them all; `npm run bench -- <name> [arg]` runs one.
  */
 import { benchFleet, benchWorkerKill } from './durability.js';
+import { benchE2e } from './e2e.js';
+import { benchPickups } from './pickups.js';
 import { benchDataQuery, benchReferences, benchValidate } from './pure.js';
 import { benchTestServerStartup } from './test-server-startup.js';
 
@@ -12,6 +14,8 @@ const benches: Record<string, (arg?: string) => unknown> = {
   'test-server': (n) => benchTestServerStartup(n ? Number(n) : 20),
   'worker-kill': (n) => benchWorkerKill(n ? Number(n) : 20),
   fleet: (n) => benchFleet(n ? Number(n) : 1),
+  e2e: (n) => benchE2e(n ? Number(n) : 5),
+  pickups: (n) => benchPickups(n ? Number(n) : 3),
 };
 
 const [only, arg] = process.argv.slice(2);

@@ -54,7 +54,7 @@ export async function executeUntilQuiet(run: Run): Promise<void> {
 async function runStep(run: Run, plan: VersionedPlan, step: Step): Promise<void> {
   const { state, memory } = run;
   const record = stepState(state, step.id);
-  const position = `step ${plan.steps.indexOf(step) + 1}/${plan.steps.length}`;
+  const position = run.position(step.id);
   record.status = 'running';
   run.note('step-started', `${position} ${step.title}`, step.id);
   let outcome: StepOutcome;

@@ -12,5 +12,11 @@ export const MODEL_ANSWERS_REVISED = 'model-answers-revised';
  */
 export const HONEST_TEMPORAL_STATUS = 'honest-temporal-status';
 
+/**
+ * The worker is described by a local activity (no round trip through the task queue), and the run keeps only a
+ * summary of each tool (name, output schema, call options); the worker gives the model the rest.
+ */
+export const WORKER_DESCRIBED_LOCALLY = 'worker-described-locally';
+
 /** Updates that decide (approve, reject, resolve) answer with the status after the decision took effect. */
 export const UPDATES_ANSWER_AFTER_DECISION = 'updates-answer-after-decision';

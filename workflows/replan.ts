@@ -152,7 +152,6 @@ function replanRequest(
       })),
     ...(failure ? { failure } : {}),
     remaining: (state.plan?.steps ?? []).filter((s) => !FINISHED.includes(status[s.id] ?? 'pending')),
-    tools: run.tools,
     maxSteps: run.input.maxSteps,
     ...(revise ? { revise } : {}),
   };

@@ -7,7 +7,7 @@ import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@tempor
 import type { Step, VersionedPlan } from '../src/contract/plan.js';
 import type { ResolvedRunInput, RunInput } from '../src/contract/run-input.js';
 import { addUsage, type RunEventType, type RunState, type RunStatus, type Usage } from '../src/contract/run-state.js';
-import type { ToolInfo } from '../src/contract/tools.js';
+import type { ToolSummary } from '../src/contract/tools.js';
 import { budgetSpent } from '../src/run/budget.js';
 import { renderDetails } from '../src/run/details.js';
 import { recordEvent, type RunMemory } from '../src/run/state.js';
@@ -33,6 +33,8 @@ export class Run {
   /** The final answer is being written: goal changes are refused from here on. */
   closing = false;
   private shown = { status: '', replans: -1 };
+  private detailsDue = false;
+  private indexed: { plan: VersionedPlan; byId: Map<string, Step>; position: Map<string, number> } | undefined;
 
   constructor(
     readonly input: ResolvedRunInput,
@@ -44,8 +46,8 @@ export class Run {
     this.state = memory.state;
   }
 
-  /** The tools the worker offered at the start. */
-  get tools(): ToolInfo[] {
+  /** What the run knows of the tools the worker offered at the start. */
+  get tools(): ToolSummary[] {
     return this.memory.worker?.tools ?? [];
   }
 
@@ -56,13 +58,40 @@ export class Run {
 
   /** The current plan's step with this id. */
   planStep(id: string): Step {
-    return this.plan.steps.find((s) => s.id === id) as Step;
+    return this.stepIndex().byId.get(id) as Step;
   }
 
-  /** Shows the state to people: current details in the Web UI, and search attributes when they changed. */
+  /** Where a step stands in the current plan, for people: "step 3/7". */
+  position(id: string): string {
+    return `step ${(this.stepIndex().position.get(id) ?? -1) + 1}/${this.plan.steps.length}`;
+  }
+
+  /** The current plan's steps by id, built once per plan (plans of a thousand steps are looked up often). */
+  private stepIndex() {
+    const plan = this.plan;
+    if (this.indexed?.plan !== plan) {
+      this.indexed = {
+        plan,
+        byId: new Map(plan.steps.map((s) => [s.id, s])),
+        position: new Map(plan.steps.map((s, i) => [s.id, i])),
+      };
+    }
+    return this.indexed;
+  }
+
+  /**
+   * Shows the state to people: current details in the Web UI, and search attributes when they changed. The
+   * details are rendered once for all the changes of one workflow activation, after its other code has run.
+   */
   publish(): void {
     const { state } = this;
-    setCurrentDetails(renderDetails(state, { workflowId: workflowInfo().workflowId }));
+    if (!this.detailsDue) {
+      this.detailsDue = true;
+      void Promise.resolve().then(() => {
+        this.detailsDue = false;
+        setCurrentDetails(renderDetails(this.state, { workflowId: workflowInfo().workflowId }));
+      });
+    }
     const registered = this.memory.worker?.searchAttributes ?? [];
     if (this.shown.status === state.status && this.shown.replans === state.replans) return;
     this.shown = { status: state.status, replans: state.replans };
@@ -108,17 +137,16 @@ export class Run {
   }
 
   /** The limits a plan is validated against. */
-  limits(): { tools: ToolInfo[]; maxSteps: number } {
+  limits(): { tools: ToolSummary[]; maxSteps: number } {
     return { tools: this.tools, maxSteps: this.input.maxSteps };
   }
 
-  /** What a plan is asked for with; the plan cache keys on the same. */
+  /** What a plan is asked for with; the plan cache keys on the same, with the worker's tools. */
   planningRequest() {
     const { input } = this;
     return {
       goal: this.state.goal,
       ...(input.context !== undefined ? { context: input.context } : {}),
-      tools: this.tools,
       maxSteps: input.maxSteps,
     };
   }

@@ -9,7 +9,7 @@ import type { ModelHeartbeat, ToolFailureDetails } from '../activities/index.js'
 import type { Json } from '../src/contract/plan.js';
 import type { Usage } from '../src/contract/run-state.js';
 import { clip } from '../src/run/state.js';
-import type { ToolCallOptions, ToolInfo } from '../src/contract/tools.js';
+import type { ToolCallOptions, ToolSummary } from '../src/contract/tools.js';
 import type { ExecutorTurn, StepReport } from '../src/llm/prompts.js';
 import { TOOL_MAX_ATTEMPTS, llmCall, toolCall } from './activity-profiles.js';
 import { llm, summarized, tools } from './activity-proxies.js';
@@ -55,7 +55,7 @@ export interface OpenStep {
   goal: string;
   step: { id: string; title: string; description?: string; successCriterion?: string };
   inputs: StepReport[];
-  tools: ToolInfo[];
+  tools: ToolSummary[];
   stepTimeout: Duration;
   position: string;
   /** Says why no further model call may be made (a spent budget), or undefined. */

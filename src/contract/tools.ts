@@ -34,3 +34,14 @@ export interface ToolInfo {
   /** The tool's own timeout and retry settings. */
   callOptions?: ToolCallOptions;
 }
+
+/**
+ * What a run keeps of a tool: its name, its output schema (to check references before a run) and its own call
+ * options. Descriptions and input schemas stay on the worker, which gives them to the model itself.
+ */
+export type ToolSummary = Pick<ToolInfo, 'name' | 'outputSchema' | 'callOptions'>;
+
+/** The summary of a tool a run keeps. */
+export function summarizeTool({ name, outputSchema, callOptions }: ToolSummary): ToolSummary {
+  return { name, ...(outputSchema ? { outputSchema } : {}), ...(callOptions ? { callOptions } : {}) };
+}

@@ -39,6 +39,7 @@ export interface OutputKeeper {
 export function createOutputKeeper(store: OutputStore, { inlineBytes = DEFAULT_INLINE_BYTES } = {}): OutputKeeper {
   return {
     async keep(value, scope) {
+      if (inlineBytes === Number.POSITIVE_INFINITY) return value;
       const text = JSON.stringify(value);
       const bytes = Buffer.byteLength(text);
       if (bytes <= inlineBytes) return value;

@@ -49,8 +49,9 @@ export const RunMemorySchema = z.object({
       tools: z.array(
         z.object({
           name: text,
-          description: text,
-          inputSchema: z.record(text, JsonSchema),
+          // Runs started before tools were summarized carry descriptions and input schemas too.
+          description: text.optional(),
+          inputSchema: z.record(text, JsonSchema).optional(),
           outputSchema: z.record(text, JsonSchema).optional(),
           callOptions: z.record(text, JsonSchema).optional(),
         }),

@@ -2,7 +2,7 @@
  * Pure updates of a run's state. The workflow owns one RunState and changes it only through these.
  */
 import type { Json, Plan, PlanIssue, VersionedPlan } from '../contract/plan.js';
-import type { ToolInfo } from '../contract/tools.js';
+import type { ToolSummary } from '../contract/tools.js';
 import {
   MAX_EVENTS,
   MAX_PLAN_HISTORY,
@@ -118,7 +118,7 @@ export function renderChecklist(state: RunState): string {
 export interface RunMemory {
   state: RunState;
   /** What the worker offered at the start (tools, registered search attributes). */
-  worker?: { tools: ToolInfo[]; searchAttributes: string[] };
+  worker?: { tools: ToolSummary[]; searchAttributes: string[] };
   /** Step failures since the last success. */
   failuresInARow: number;
   /** Steps a person has already decided about. */

@@ -23,6 +23,7 @@ import { STATUS_ATTRIBUTE } from '../../workflows/search-attributes.js';
 import { planReply, replanReply, runScenario, wireStep } from '../support/e2e.js';
 import { devServerEnv } from '../support/temporal.js';
 import type { RunResult } from '../../src/contract/run-state.js';
+import { renderDetails } from '../../src/run/details.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -49,6 +50,11 @@ async function until(
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('the run never reached the expected state');
+}
+
+/** The run's Current Details, read as the Web UI reads them (the SDK's built-in metadata query). */
+async function currentDetails(handle: { query: (name: string) => Promise<unknown> }): Promise<string | undefined> {
+  return ((await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string }).currentDetails;
 }
 
 describe('end to end on the dev server', () => {
@@ -182,6 +188,8 @@ describe('end to end on the dev server', () => {
       during: async (h) => {
         const waiting = await until(h, (s) => s.status === 'awaiting-approval');
         expect(waiting.steps.every((s) => s.status === 'pending')).toBe(true);
+        // The Web UI's Current Details, as the worker serves them, show the state the run is in.
+        expect(await currentDetails(h)).toBe(renderDetails(waiting, { workflowId: h.workflowId }));
         // The update answers once the approval took effect.
         expect(await h.executeUpdate(approvePlanUpdate, { args: [{ version: waiting.plan!.version }] })).toBe(
           'running',

@@ -270,9 +270,10 @@ describe('starting llama-server', () => {
   });
 
   it('gives up after the start timeout and kills the server', async () => {
+    // Long enough for a loaded machine to start the fake server and see its first line.
     const binary = await fakeServer(`console.log('loading'); setInterval(() => {}, 1000);`);
-    await expect(startLlamaServer({ binary, model: '/m.gguf', startTimeoutMs: 300 })).rejects.toThrow(
-      /\/health did not answer 200 within 300 ms \(last: no answer\)\):\n {2}loading/,
+    await expect(startLlamaServer({ binary, model: '/m.gguf', startTimeoutMs: 4000 })).rejects.toThrow(
+      /\/health did not answer 200 within 4000 ms \(last: no answer\)\):\n {2}loading/,
     );
   });
 });

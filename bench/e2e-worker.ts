@@ -1,0 +1,75 @@
+/**
+ * A worker process for `bench/e2e.ts`: `planwright` (the planwright worker with the scripted model) or `bare`
+ * (the baseline workflow of bench/bare/workflows.ts), with the same tools. It says `ready` over IPC once
+ * polling, and answers `measure` with its own CPU time and memory, so the benchmark sees the worker alone.
+ */
+import { Context } from '@temporalio/activity';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { createModel } from '../src/llm/model.js';
+import { builtinTools } from '../src/tools/builtin.js';
+import type { Tool, ToolContext } from '../src/tools/define.js';
+import { createPlanwrightWorker } from '../src/worker.js';
+import { DEMO_WORKSPACE } from '../src/demo/support-report.js';
+import { benchTools } from './e2e-tools.js';
+
+const [kind, address, taskQueue, bundlePath, modelUrl] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+];
+
+Runtime.install({
+  logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) },
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+});
+
+const tools: Tool[] = [...builtinTools, ...benchTools];
+const connection = await NativeConnection.connect({ address });
+const worker =
+  kind === 'bare'
+    ? await Worker.create({
+        connection,
+        taskQueue,
+        workflowBundle: { codePath: bundlePath },
+        activities: { callTool: (name: string, args: unknown) => callTool(name, args) },
+      })
+    : await createPlanwrightWorker({
+        connection,
+        namespace: 'default',
+        taskQueue,
+        model: createModel({ apiKey: 'scripted', baseURL: modelUrl, model: 'scripted', timeoutMs: 10_000 }),
+        tools,
+        workspace: DEMO_WORKSPACE,
+        planCache: { get: async () => undefined, set: async () => {} },
+        workflowBundle: { codePath: bundlePath },
+      });
+
+/** The baseline's activity: the tool itself, with the context a planwright tool gets. */
+async function callTool(name: string, args: unknown): Promise<unknown> {
+  const tool = tools.find((t) => t.name === name) as Tool;
+  const activity = Context.current();
+  const ctx: ToolContext = {
+    signal: activity.cancellationSignal,
+    heartbeat: (details) => activity.heartbeat(details),
+    log: activity.log,
+    workspace: DEMO_WORKSPACE,
+  };
+  return tool.run(tool.input.parse(args), ctx);
+}
+
+const stopped = new Promise<void>((resolve) => {
+  process.on('disconnect', resolve);
+  process.on('message', (message) => {
+    if (message === 'stop') return resolve();
+    if (message !== 'measure') return;
+    const cpu = process.cpuUsage();
+    const memory = process.memoryUsage();
+    process.send?.({ cpuMs: (cpu.user + cpu.system) / 1000, rss: memory.rss, heapUsed: memory.heapUsed });
+  });
+});
+process.send?.('ready');
+await worker.runUntil(stopped);
+await connection.close();
+process.disconnect?.();

@@ -1,0 +1,341 @@
+/**
+ * `npm run bench -- e2e [reps]`: planwright against a bare Temporal workflow running the same activities
+ * (bench/bare/workflows.ts), on one embedded dev server, with a zero-latency scripted model.
+ *
+ * - per step: a chain of 50 zero-latency tool steps (and of 5, for the marginal cost of a step);
+ * - makespan ÷ critical path: a fan-out (six 1 s steps side by side) and a diamond (0.5 s → 1 s ‖ 0.5 s → 0.5 s);
+ * - throughput: 100 runs of a 5-step plan started at once; steps per second; the worker's CPU and memory per run
+ *   (each worker is a process of its own, bench/e2e-worker.ts, so only the worker is measured);
+ * - the demo: the weekly report's 5-step plan, start to result;
+ * - a 24 h approval timeout on the time-skipping server, in wall time.
+ *
+ * Every figure is the median of `reps` repetitions (default 5; 3 for throughput) with its range; planwright and the
+ * baseline take turns. `PLANWRIGHT_BENCH_SERVER=default` runs the dev server without planwright's fast settings.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { WirePlan } from '../src/contract/plan.js';
+import type { RunInput } from '../src/contract/run-input.js';
+import { DEMO_GOAL, demoScript } from '../src/demo/support-report.js';
+import { createModel } from '../src/llm/model.js';
+import { runResult } from '../src/run-result.js';
+import { startLocalTemporal } from '../src/temporal/local-server.js';
+import { startTestServer } from '../src/temporal/provision.js';
+import { startScriptedModel, type ScriptedModel } from '../src/testing/scripted-model.js';
+import { createPlanwrightWorker, WORKFLOWS_PATH } from '../src/worker.js';
+import { WORKFLOW_TYPE } from '../workflows/messages.js';
+import type { planAndExecute } from '../workflows/index.js';
+import type { BareStep } from './bare/workflows.js';
+import { benchTools } from './e2e-tools.js';
+
+const BARE_WORKFLOWS = fileURLToPath(new URL('./bare/workflows.ts', import.meta.url));
+const WORKER = fileURLToPath(new URL('./e2e-worker.ts', import.meta.url));
+const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) };
+
+/** A step of a benchmark DAG: `ms` 0 is the zero-latency tool. */
+type Node = [id: string, ms: number, dependsOn: string[]];
+
+const chain = (n: number): Node[] => Array.from({ length: n }, (_, i) => [`s${i + 1}`, 0, i ? [`s${i}`] : []]);
+const FAN_OUT: Node[] = Array.from({ length: 6 }, (_, i) => [`f${i + 1}`, 1000, []]);
+const DIAMOND: Node[] = [
+  ['a', 500, []],
+  ['b', 1000, ['a']],
+  ['c', 500, ['a']],
+  ['d', 500, ['b', 'c']],
+];
+const FIVE: Node[] = [
+  ['q1', 0, []],
+  ['q2', 0, []],
+  ['q3', 0, []],
+  ['t1', 0, ['q1', 'q2']],
+  ['t2', 0, ['t1', 'q3']],
+];
+
+/** The longest path through a DAG, in ms. */
+function criticalPath(nodes: Node[]): number {
+  const finish = new Map<string, number>();
+  for (const [id, ms, deps] of nodes) finish.set(id, ms + Math.max(0, ...deps.map((d) => finish.get(d) ?? 0)));
+  return Math.max(...finish.values());
+}
+
+const toolOf = ([id, ms]: Node) =>
+  ms === 0 ? { tool: 'noop', args: { label: id } } : { tool: 'pause', args: { label: id, ms } };
+
+function wirePlan(nodes: Node[]): WirePlan {
+  const rest = { description: null, successCriterion: null, critical: null, fallback: null };
+  return {
+    rationale: null,
+    steps: nodes.map((node) => {
+      const { tool, args } = toolOf(node);
+      return { id: node[0], title: node[0], dependsOn: node[2], tool, args: JSON.stringify(args), ...rest };
+    }),
+  };
+}
+
+const bareSteps = (nodes: Node[]): BareStep[] =>
+  nodes.map((node) => ({ id: node[0], dependsOn: node[2], ...toolOf(node) }));
+
+/** A worker process (see bench/e2e-worker.ts). */
+interface WorkerProcess {
+  taskQueue: string;
+  measure(): Promise<{ cpuMs: number; rss: number; heapUsed: number }>;
+  stop(): Promise<void>;
+}
+
+async function startWorker(kind: 'planwright' | 'bare', address: string, bundle: string, modelUrl: string) {
+  const taskQueue = `bench-${kind}-${Date.now()}`;
+  const child: ChildProcess = fork(WORKER, [kind, address, taskQueue, bundle, modelUrl], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(String(m)))));
+    child.once('exit', (code) => reject(new Error(`the ${kind} worker exited (${code}) before it was ready`)));
+  });
+  const worker: WorkerProcess = {
+    taskQueue,
+    measure: () =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve(m as Awaited<ReturnType<WorkerProcess['measure']>>));
+        child.send('measure');
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.send('stop');
+      }),
+  };
+  return worker;
+}
+
+/** Size of a history as JSON (as `temporal workflow show --output json` and replay fixtures have it). */
+function historyJsonBytes(history: Parameters<typeof historyToJSON>[0]): number {
+  return Buffer.byteLength(historyToJSON(history));
+}
+
+/** Median and range of figures, rounded. */
+function summary(values: number[], digits = 1) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const round = (x: number) => Number(x.toFixed(digits));
+  return { median: round(median), min: round(sorted[0]!), max: round(sorted.at(-1)!) };
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - started, value };
+}
+
+/** The two contenders on one server: each runs a DAG and returns when its result is in. */
+function contenders(client: Client, model: ScriptedModel, pw: WorkerProcess, bare: WorkerProcess) {
+  let n = 0;
+  const id = (kind: string) => `bench-${kind}-${Date.now()}-${++n}`;
+  return {
+    async planwright(nodes: Node[], input: Partial<RunInput> = {}) {
+      model.enqueue({ plan: [{ content: wirePlan(nodes) }], synthesize: [{ content: 'Done.' }] });
+      const handle = await client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+        taskQueue: pw.taskQueue,
+        workflowId: id('planwright'),
+        args: [{ goal: 'benchmark', maxSteps: Math.max(25, nodes.length), maxParallel: 8, ...input }],
+      });
+      const result = await runResult(handle);
+      if (result.status !== 'completed')
+        throw new Error(`a benchmark run ended ${result.status}: ${result.failure?.message}`);
+      return handle;
+    },
+    async bare(nodes: Node[]) {
+      const handle = await client.workflow.start('bareDag', {
+        taskQueue: bare.taskQueue,
+        workflowId: id('bare'),
+        args: [bareSteps(nodes)],
+      });
+      await handle.result();
+      return handle;
+    },
+  };
+}
+
+export async function benchE2e(reps = 5) {
+  const fast = process.env.PLANWRIGHT_BENCH_SERVER !== 'default';
+  const temporal = await startLocalTemporal({ fast });
+  const model = await startScriptedModel();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'planwright-bench-'));
+  const bundles = { planwright: path.join(dir, 'planwright.js'), bare: path.join(dir, 'bare.js') };
+  await writeFile(
+    bundles.planwright,
+    (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet })).code,
+  );
+  await writeFile(bundles.bare, (await bundleWorkflowCode({ workflowsPath: BARE_WORKFLOWS, logger: quiet })).code);
+  const pw = await startWorker('planwright', temporal.address, bundles.planwright, model.url);
+  const bare = await startWorker('bare', temporal.address, bundles.bare, model.url);
+  const run = contenders(temporal.env.client, model, pw, bare);
+  const figures: Record<string, unknown> = { server: fast ? 'fast (planwright dev settings)' : 'default' };
+  try {
+    // Warm both up (the first tasks of a worker process are not typical).
+    for (let i = 0; i < 3; i++) await Promise.all([run.planwright(chain(5)), run.bare(chain(5))]);
+
+    // What one 5-step run leaves in its history.
+    const histories = {
+      planwright: await (await run.planwright(FIVE)).fetchHistory(),
+      bare: await (await run.bare(FIVE)).fetchHistory(),
+    };
+    figures.fiveStepRunHistory = Object.fromEntries(
+      Object.entries(histories).map(([kind, history]) => {
+        const events = history.events ?? [];
+        const workflowTasks = events.filter((e) => e.workflowTaskCompletedEventAttributes).length;
+        const bytes = historyJsonBytes(history);
+        return [kind, { events: events.length, workflowTasks, bytes }];
+      }),
+    );
+
+    const perStep = {
+      planwright: [] as number[],
+      bare: [] as number[],
+      pwMarginal: [] as number[],
+      bareMarginal: [] as number[],
+    };
+    for (let r = 0; r < reps; r++) {
+      const p50 = (await timed(() => run.planwright(chain(50)))).ms;
+      const b50 = (await timed(() => run.bare(chain(50)))).ms;
+      const p5 = (await timed(() => run.planwright(chain(5)))).ms;
+      const b5 = (await timed(() => run.bare(chain(5)))).ms;
+      perStep.planwright.push(p50 / 50);
+      perStep.bare.push(b50 / 50);
+      perStep.pwMarginal.push((p50 - p5) / 45);
+      perStep.bareMarginal.push((b50 - b5) / 45);
+    }
+    figures.perStepMs = {
+      planwright: summary(perStep.planwright),
+      bare: summary(perStep.bare),
+      ratio: summary(
+        perStep.planwright.map((p, i) => p / perStep.bare[i]!),
+        2,
+      ),
+      marginal: {
+        planwright: summary(perStep.pwMarginal),
+        bare: summary(perStep.bareMarginal),
+        ratio: summary(
+          perStep.pwMarginal.map((p, i) => p / perStep.bareMarginal[i]!),
+          2,
+        ),
+      },
+    };
+
+    for (const [name, nodes] of [
+      ['fanOut', FAN_OUT],
+      ['diamond', DIAMOND],
+    ] as const) {
+      const cp = criticalPath(nodes);
+      const p: number[] = [];
+      const b: number[] = [];
+      for (let r = 0; r < Math.max(3, Math.ceil(reps / 2)); r++) {
+        p.push((await timed(() => run.planwright(nodes))).ms / cp);
+        b.push((await timed(() => run.bare(nodes))).ms / cp);
+      }
+      figures[`${name}MakespanOverCriticalPath`] = {
+        criticalPathMs: cp,
+        planwright: summary(p, 3),
+        bare: summary(b, 3),
+      };
+    }
+
+    const demo: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      model.enqueue(demoScript());
+      demo.push(
+        (
+          await timed(async () => {
+            const handle = await temporal.env.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+              taskQueue: pw.taskQueue,
+              workflowId: `bench-demo-${Date.now()}-${r}`,
+              args: [{ goal: DEMO_GOAL }],
+            });
+            const result = await runResult(handle);
+            if (result.status !== 'completed') throw new Error(`the demo run ended ${result.status}`);
+          })
+        ).ms,
+      );
+    }
+    figures.demoStartToResultMs = summary(demo, 0);
+
+    const tput = { planwright: [] as number[], bare: [] as number[], pwCpu: [] as number[], bareCpu: [] as number[] };
+    const memory = { planwright: [] as number[], bare: [] as number[] };
+    const RUNS = 100;
+    for (let r = 0; r < Math.max(3, Math.ceil(reps / 2)); r++) {
+      for (const [kind, worker] of [
+        ['planwright', pw],
+        ['bare', bare],
+      ] as const) {
+        const before = await worker.measure();
+        const { ms } = await timed(() => Promise.all(Array.from({ length: RUNS }, () => run[kind](FIVE))));
+        const after = await worker.measure();
+        tput[kind].push((RUNS * FIVE.length) / (ms / 1000));
+        (kind === 'planwright' ? tput.pwCpu : tput.bareCpu).push((after.cpuMs - before.cpuMs) / RUNS);
+        memory[kind].push(after.rss / 2 ** 20);
+      }
+    }
+    figures.throughput100Runs = {
+      stepsPerSecond: { planwright: summary(tput.planwright), bare: summary(tput.bare) },
+      ratio: summary(
+        tput.planwright.map((p, i) => p / tput.bare[i]!),
+        2,
+      ),
+      workerCpuMsPerRun: { planwright: summary(tput.pwCpu), bare: summary(tput.bareCpu) },
+      workerRssMb: { planwright: summary(memory.planwright, 0), bare: summary(memory.bare, 0) },
+    };
+  } finally {
+    await Promise.all([pw.stop(), bare.stop()]);
+    await temporal.stop();
+  }
+  figures.approvalTimeout24hWallMs = await timeSkipped24h(model, bundles.planwright, reps);
+  await model.close();
+  return figures;
+}
+
+/** A run waiting 24 h for an approval nobody gives, on the time-skipping server: wall time to its end. */
+async function timeSkipped24h(model: ScriptedModel, bundle: string, reps: number) {
+  const env = await startTestServer((executable) =>
+    TestWorkflowEnvironment.createTimeSkipping({ server: { executable } }),
+  );
+  try {
+    const worker = await createPlanwrightWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue: 'bench-24h',
+      model: createModel({ apiKey: 'scripted', baseURL: model.url, model: 'scripted', timeoutMs: 10_000 }),
+      tools: benchTools,
+      planCache: { get: async () => undefined, set: async () => {} },
+      workflowBundle: { codePath: bundle },
+    });
+    const wall: number[] = [];
+    await worker.runUntil(async () => {
+      for (let r = 0; r < reps; r++) {
+        model.enqueue({ plan: [{ content: wirePlan(chain(1)) }] });
+        const { ms, value } = await timed(async () =>
+          runResult(
+            await env.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+              taskQueue: 'bench-24h',
+              workflowId: `bench-24h-${r}`,
+              args: [{ goal: 'benchmark', approval: 'plan' }],
+            }),
+          ),
+        );
+        if (value.status !== 'rejected') throw new Error(`the 24 h run ended ${value.status}`);
+        wall.push(ms);
+      }
+    });
+    return summary(wall, 0);
+  } finally {
+    await env.teardown();
+  }
+}
