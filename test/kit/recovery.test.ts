@@ -4,30 +4,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { answer, fault, plan, replan, startTestKit, step } from 'planwright/testing';
-import { stock, stockList } from './tools.js';
+import { INVENTORY, stock, stockList } from './tools.js';
 
 const tools = [stock, stockList];
 
 describe('recovery', () => {
   it('runs a failing step’s fallback tool', async () => {
-    await using kit = await startTestKit({
-      tools,
-      script: {
-        plan: [plan(step('plums', { tool: 'stock', args: { item: 'plums' }, fallback: { tool: 'stock_list' } }))],
-        synthesize: [answer('No plums; here is the list.')],
-      },
-    });
+    const plums = step('plums', { tool: 'stock', args: { item: 'plums' }, fallback: { tool: 'stock_list' } });
+    await using kit = await startTestKit({ tools, script: { plan: [plan(plums)], synthesize: [answer('No plums.')] } });
     const result = await (await kit.start({ goal: 'Count the plums' })).result();
     expect(result.status).toBe('completed');
-    expect(result.steps[0]).toMatchObject({
-      status: 'succeeded',
-      output: {
-        items: [
-          { item: 'apples', count: 12 },
-          { item: 'pears', count: 5 },
-        ],
-      },
-    });
+    expect(result.steps[0]).toMatchObject({ status: 'succeeded', output: { items: INVENTORY } });
     expect(kit.toolCalls.map((c) => c.tool)).toEqual(['stock', 'stock_list']);
   });
 

@@ -4,7 +4,11 @@
 import { z } from 'zod';
 import { defineTool, ToolError } from 'planwright';
 
-const STOCK: Record<string, number> = { apples: 12, pears: 5 };
+/** What is in stock. */
+export const INVENTORY = [
+  { item: 'apples', count: 12 },
+  { item: 'pears', count: 5 },
+];
 
 /** How many of an item are in stock; an unknown item is a failure no retry fixes. */
 export const stock = defineTool({
@@ -12,9 +16,9 @@ export const stock = defineTool({
   description: 'How many of an item are in stock.',
   input: z.object({ item: z.string() }),
   run: ({ item }) => {
-    const count = STOCK[item];
-    if (count === undefined) throw new ToolError(`no item "${item}" in the inventory`, false);
-    return { item, count };
+    const found = INVENTORY.find((entry) => entry.item === item);
+    if (!found) throw new ToolError(`no item "${item}" in the inventory`, false);
+    return found;
   },
 });
 
@@ -23,7 +27,7 @@ export const stockList = defineTool({
   name: 'stock_list',
   description: 'The stock of every item.',
   input: z.object({}),
-  run: () => ({ items: Object.entries(STOCK).map(([item, count]) => ({ item, count })) }),
+  run: () => ({ items: INVENTORY }),
 });
 
 /** A tool that runs until the test opens its gate, so a test can act while a step is running. */
