@@ -21,7 +21,8 @@ describe('the test kit', () => {
     });
     const result = await (await kit.start({ goal: 'How many pears?' })).result();
     expect(result.steps[0]).toMatchObject({ status: 'succeeded', output: '5 pears.' });
-    expect(kit.toolCalls).toEqual([
+    // The calls of one answer run side by side, in either order.
+    expect([...kit.toolCalls].sort((a, b) => a.tool.localeCompare(b.tool))).toEqual([
       { tool: 'stock', input: { item: 'pears' } },
       { tool: 'stock_list', input: {} },
     ]);
