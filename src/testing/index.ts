@@ -4,7 +4,7 @@
  * `answer`, `toolCalls`, `fault`) write the model's answers in the format the real prompts ask for.
  */
 export { startTestKit, TestKit, uniqueId, type TestKitOptions, type RecordedToolCall } from './kit.js';
-export { TestRun, DecisionRefusedError, WaitError, type Via, type Awaited } from './test-run.js';
+export { TestRun, DecisionRefusedError, WaitError, type Via, type WaitTarget } from './test-run.js';
 export { bundleWorkflows, type TestServer } from './environment.js';
 export {
   plan,

@@ -17,7 +17,7 @@ import * as messages from '../../workflows/messages.js';
 export type Via = 'update' | 'signal';
 
 /** A status to wait for, or a condition on the run's live state. */
-export type Awaited = RunStatus | ((state: RunState) => boolean);
+export type WaitTarget = RunStatus | ((state: RunState) => boolean);
 
 /** Thrown by a decision sent as an update that the run refused; the message is the run's reason. */
 export class DecisionRefusedError extends Error {
@@ -29,8 +29,8 @@ export class WaitError extends Error {
   override readonly name = 'WaitError';
   constructor(
     message: string,
-    /** The run's state when waiting stopped, if it could be read. */
-    readonly state: RunState | undefined,
+    /** The run's state when waiting stopped. */
+    readonly state: RunState,
   ) {
     super(message);
   }
@@ -67,7 +67,7 @@ export class TestRun {
    * const waiting = await run.waitFor('awaiting-approval');
    * await run.waitFor((s) => s.steps.some((step) => step.status === 'running'));
    */
-  async waitFor(awaited: Awaited, options: { timeoutMs?: number } = {}): Promise<RunState> {
+  async waitFor(awaited: WaitTarget, options: { timeoutMs?: number } = {}): Promise<RunState> {
     const reached = typeof awaited === 'function' ? awaited : (s: RunState) => s.status === awaited;
     const what = typeof awaited === 'function' ? 'the awaited condition' : `status "${awaited}"`;
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);

@@ -1,7 +1,7 @@
 /**
  * The published package as a user gets it: `npm run build && npm pack`, the tarball installed offline into a
  * project of its own, and there the README's guide test (vitest), its Node test runner twin, a type check of
- * code using the typed workflow, and the `planwright` command, all from compiled JavaScript.
+ * code using the typed workflow, and the `planwright` command with its demo, all from compiled JavaScript.
  *
  *   npm run test:package      (about 2-3 minutes: a build, an install, two test runs)
  */
@@ -97,9 +97,14 @@ describe('the packed package, installed offline in a project of its own', () => 
     expect(tsc.code, tsc.output).toBe(0);
   });
 
-  it('runs the planwright command from the compiled JavaScript', async () => {
-    const help = await run(path.join(dir, 'node_modules/.bin/planwright'), ['--help'], dir);
+  it('runs the planwright command from the compiled JavaScript, the demo included', async () => {
+    const planwright = path.join(dir, 'node_modules/.bin/planwright');
+    const help = await run(planwright, ['--help'], dir);
     expect(help.code, help.output).toBe(0);
     expect(help.output).toContain('Usage: planwright <command>');
+    // The demo reads its tickets from the package's own data, next to the compiled code.
+    const demo = await run(planwright, ['demo'], dir);
+    expect(demo.code, demo.output).toBe(0);
+    expect(demo.output).toContain('Status: completed · 5/5 steps succeeded');
   });
 });

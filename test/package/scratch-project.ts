@@ -27,11 +27,12 @@ interface Lockfile {
 
 /**
  * The environment for commands in the scratch project: this process's, without what the outer npm run and
- * vitest set (which would steer the inner npm and vitest), and without colors (the output is checked).
+ * vitest set (which would steer the inner npm and vitest), without a real model or tools of the caller's (the
+ * demo runs on its scripted model), and without colors (the output is checked).
  */
 function cleanEnv(): NodeJS.ProcessEnv {
   const kept = Object.entries(process.env).filter(
-    ([key]) => !/^(npm_|VITEST|NODE_OPTIONS$|TINYPOOL|FORCE_COLOR$)/i.test(key),
+    ([key]) => !/^(npm_|VITEST|NODE_OPTIONS$|TINYPOOL|FORCE_COLOR$|OPENAI_|PLANWRIGHT_(TOOLS|WORKSPACE)$)/i.test(key),
   );
   return { ...Object.fromEntries(kept), NO_COLOR: '1' };
 }
