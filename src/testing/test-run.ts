@@ -19,12 +19,22 @@ export type Via = 'update' | 'signal';
 /** A status to wait for, or a condition on the run's live state. */
 export type WaitTarget = RunStatus | ((state: RunState) => boolean);
 
-/** Thrown by a decision sent as an update that the run refused; the message is the run's reason. */
+/**
+ * Thrown by a decision sent as an update that the run refused; the message is the run's reason.
+ * @example
+ * await expect(run.approve({ version: 7 })).rejects.toThrow('plan v7 is not the plan awaiting approval');
+ */
 export class DecisionRefusedError extends Error {
   override readonly name = 'DecisionRefusedError';
 }
 
-/** Thrown by {@link TestRun.waitFor} when the run ends, or time runs out, before it reaches what was awaited. */
+/**
+ * Thrown by {@link TestRun.waitFor} when the run ends, or time runs out, before it reaches what was awaited;
+ * `state` is the run's state then.
+ * @example
+ * const err = await run.waitFor('awaiting-approval').catch((e: WaitError) => e);
+ * console.log(err.state.events.at(-1)?.message);
+ */
 export class WaitError extends Error {
   override readonly name = 'WaitError';
   constructor(
