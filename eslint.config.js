@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'url'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'test/histories/**', '.planwright/**'] },
+  { ignores: ['node_modules/**', 'test/histories/**', '.planwright/**', 'dist/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

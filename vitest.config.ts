@@ -1,10 +1,21 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const source = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
 export default defineConfig({
+  // Tests written as a user writes them import the package by name; here it stands for the sources.
+  resolve: {
+    alias: [
+      { find: /^planwright$/, replacement: source('./src/index.ts') },
+      { find: /^planwright\/testing$/, replacement: source('./src/testing/index.ts') },
+    ],
+  },
   test: {
-    include: ['test/**/*.test.ts'],
-    // The real-model conformance suite has its own command (npm run test:model) and setup.
-    exclude: ['test/model/**', 'node_modules/**'],
+    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
+    // The real-model conformance suite (npm run test:model) and the packed package's (npm run test:package)
+    // have their own commands.
+    exclude: ['test/model/**', 'test/package/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,

@@ -1,22 +1,58 @@
 /**
- * planwright's public API: the contract types, tools, the model client, and the worker.
+ * planwright's public API: the contract types, tools, the model client, the worker, the messages a run takes,
+ * the plan cache and the errors it throws. Tests of your own agent use `planwright/testing` besides.
  */
+import type { planAndExecute } from '../workflows/index.js';
+
 export { defineTool, ToolError, type Tool, type ToolContext, type ToolInfo } from './tools/define.js';
 export { builtinTools } from './tools/builtin.js';
 export { parseRunInput, InvalidRunInputError, type RunInput, type ResolvedRunInput } from './contract/run-input.js';
 export type { RunState, RunResult, RunStatus, StepState, StepStatus, Usage, RunEvent } from './contract/run-state.js';
 export type { Plan, Step, Json, VersionedPlan } from './contract/plan.js';
 export { ErrorType, NON_RETRYABLE_ERROR_TYPES } from './contract/errors.js';
-export { createModel, modelConfigFromEnv, type Model, type ModelConfig } from './llm/model.js';
-export { createPlanwrightWorker, loadTools, WORKFLOWS_PATH } from './worker.js';
+export { createModel, modelConfigFromEnv, ModelConfigError, type Model, type ModelConfig } from './llm/model.js';
+export { createPlanwrightWorker, loadTools, ToolModuleError, WORKFLOWS_PATH } from './worker.js';
 export { runResult, endedResult } from './run-result.js';
 export { isOutputRef, type OutputRef } from './contract/output.js';
-export { temporalConfigFromEnv, connectClient, connectWorker, DEFAULT_TASK_QUEUE } from './temporal/connection.js';
+export { OutputStoreConfigError } from './outputs/config.js';
+export type { OutputStore } from './outputs/store.js';
+export {
+  temporalConfigFromEnv,
+  connectClient,
+  connectWorker,
+  DEFAULT_TASK_QUEUE,
+  TemporalUnreachableError,
+} from './temporal/connection.js';
+export { ProvisioningError } from './temporal/provision.js';
+export { createFilePlanCache, type PlanCache } from './plan-cache.js';
+export type { PlanCacheQuery } from './plan/cache-key.js';
 export {
   WORKFLOW_TYPE,
   approvePlanSignal,
   rejectPlanSignal,
   changeGoalSignal,
   resolveEscalationSignal,
+  approvePlanUpdate,
+  rejectPlanUpdate,
+  changeGoalUpdate,
+  resolveEscalationUpdate,
   stateQuery,
+  type ApprovePlan,
+  type RejectPlan,
+  type ChangeGoal,
+  type ResolveEscalation,
 } from '../workflows/messages.js';
+// The workflow function, as a type only: workers run it from the workflow bundle, never from this import.
+export type { planAndExecute };
+/**
+ * The type of the `planAndExecute` workflow function: it types the arguments and the result of
+ * `client.workflow.start`/`execute` and of workflow handles (`import type { planAndExecute }` works the same).
+ * @example
+ * const result = await client.workflow.execute<PlanAndExecute>(WORKFLOW_TYPE, {
+ *   taskQueue: DEFAULT_TASK_QUEUE,
+ *   workflowId: 'tickets-week-47',
+ *   args: [{ goal: 'Summarize last week of tickets' }],
+ * }); // a RunResult
+ * const handle = client.workflow.getHandle<PlanAndExecute>('tickets-week-47');
+ */
+export type PlanAndExecute = typeof planAndExecute;

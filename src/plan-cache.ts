@@ -8,16 +8,32 @@ import path from 'node:path';
 import { PlanSchema, type Plan } from './contract/plan.js';
 import { planCacheText, type PlanCacheQuery } from './plan/cache-key.js';
 
-/** Where plans are kept. */
+/**
+ * Where plans are kept: any store with `get` and `set` will do (a worker takes it as `planCache`).
+ * @example
+ * const plans = new Map<string, { plan: Plan; expiresAt: number }>();
+ * const inMemory: PlanCache = {
+ *   async get(query) {
+ *     const entry = plans.get(JSON.stringify(query));
+ *     return entry && entry.expiresAt > Date.now() ? entry.plan : undefined;
+ *   },
+ *   async set(query, plan, ttlMs) {
+ *     plans.set(JSON.stringify(query), { plan, expiresAt: Date.now() + ttlMs });
+ *   },
+ * };
+ */
 export interface PlanCache {
+  /** The plan kept for this query, or undefined when there is none or it expired. */
   get(query: PlanCacheQuery): Promise<Plan | undefined>;
+  /** Keeps `plan` for this query for `ttlMs` milliseconds. */
   set(query: PlanCacheQuery, plan: Plan, ttlMs: number): Promise<void>;
 }
 
 /**
  * A plan cache in a folder of JSON files, one per query (named by its SHA-256). Entries that expired, do not
  * parse, or were written for another query are treated as missing.
- * @example createFilePlanCache(path.join(cacheDir(), 'plans'))
+ * @example
+ * const worker = await createPlanwrightWorker({ ...options, planCache: createFilePlanCache('/var/cache/plans') });
  */
 export function createFilePlanCache(dir: string, now: () => number = Date.now): PlanCache {
   const fileOf = (text: string) => path.join(dir, `${createHash('sha256').update(text).digest('hex')}.json`);

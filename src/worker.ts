@@ -16,8 +16,13 @@ import { describeOutputStore, openOutputStore, outputStoreSettings } from './out
 import type { OutputStore } from './outputs/store.js';
 import { DEFAULT_CONTEXT_TOKENS } from './llm/prompts.js';
 
-/** Path of the workflows entry point, for `workflowsPath` and `bundleWorkflowCode`. */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/**
+ * Path of the workflows entry point, for `workflowsPath` and `bundleWorkflowCode`: the TypeScript source in a
+ * clone, the compiled JavaScript next to this module in the installed package.
+ */
+export const WORKFLOWS_PATH = fileURLToPath(
+  new URL(`../workflows/index.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
+);
 
 /** Everything a worker is made of. */
 export interface PlanwrightWorkerOptions {
@@ -108,7 +113,11 @@ export function contextTokensFromEnv(env: NodeJS.ProcessEnv = process.env): numb
   return tokens;
 }
 
-/** Thrown when `PLANWRIGHT_TOOLS` names a module that cannot be loaded or exports no tools. */
+/**
+ * Thrown when `PLANWRIGHT_TOOLS` names a module that cannot be loaded or exports no tools.
+ * @example
+ * await loadTools({ PLANWRIGHT_TOOLS: './nowhere.js' }); // throws: cannot load PLANWRIGHT_TOOLS=./nowhere.js: …
+ */
 export class ToolModuleError extends Error {
   override readonly name = 'ToolModuleError';
 }

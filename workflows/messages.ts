@@ -39,13 +39,26 @@ export const changeGoalSignal = defineSignal<[ChangeGoal]>('changeGoal');
 /** A person's decision on a step that was escalated to them. */
 export const resolveEscalationSignal = defineSignal<[ResolveEscalation]>('resolveEscalation');
 
-/** {@link approvePlanSignal} as an update: fails at once when the version is not awaiting approval. */
+/**
+ * {@link approvePlanSignal} as an update: fails at once when the version is not awaiting approval, and
+ * answers with the run's status once the approval took effect.
+ * @example const status = await handle.executeUpdate(approvePlanUpdate, { args: [{ version: 1 }] }); // 'running'
+ */
 export const approvePlanUpdate = defineUpdate<RunState['status'], [ApprovePlan]>('approvePlan');
-/** {@link rejectPlanSignal} as an update. */
+/**
+ * {@link rejectPlanSignal} as an update: fails at once when the version is not awaiting approval.
+ * @example await handle.executeUpdate(rejectPlanUpdate, { args: [{ version: 1, feedback: 'Only urgent tickets.' }] });
+ */
 export const rejectPlanUpdate = defineUpdate<RunState['status'], [RejectPlan]>('rejectPlan');
-/** {@link changeGoalSignal} as an update: fails at once when the run has ended or the goal is empty. */
+/**
+ * {@link changeGoalSignal} as an update: fails at once when the run has ended or the goal is empty.
+ * @example await handle.executeUpdate(changeGoalUpdate, { args: [{ goal: 'Only enterprise customers' }] });
+ */
 export const changeGoalUpdate = defineUpdate<RunState['status'], [ChangeGoal]>('changeGoal');
-/** {@link resolveEscalationSignal} as an update: fails at once when that step is not awaiting a decision. */
+/**
+ * {@link resolveEscalationSignal} as an update: fails at once when that step is not awaiting a decision.
+ * @example await handle.executeUpdate(resolveEscalationUpdate, { args: [{ stepId: 'fetch', decision: 'skip' }] });
+ */
 export const resolveEscalationUpdate = defineUpdate<RunState['status'], [ResolveEscalation]>('resolveEscalation');
 
 /** The live state of the run. */

@@ -3,7 +3,11 @@
  * workflow's recovery and clients branch on these constants, never on string literals.
  */
 
-/** `ApplicationFailure` types raised by planwright. */
+/**
+ * `ApplicationFailure` types raised by planwright.
+ * @example
+ * if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.RunRejected) …
+ */
 export const ErrorType = {
   /** The run input is not valid; fix the named fields and start again. */
   InvalidRunInput: 'InvalidRunInput',

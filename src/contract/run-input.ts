@@ -54,7 +54,11 @@ export type RunInput = z.input<typeof RunInputSchema>;
 /** The input of a run with every default filled in. */
 export type ResolvedRunInput = z.output<typeof RunInputSchema>;
 
-/** Thrown by {@link parseRunInput} when the input is not a valid {@link RunInput}. */
+/**
+ * Thrown by {@link parseRunInput} when the input is not a valid {@link RunInput}; `problems` names each field.
+ * @example
+ * try { parseRunInput({ goal: '' }); } catch (err) { if (err instanceof InvalidRunInputError) console.error(err.problems); }
+ */
 export class InvalidRunInputError extends Error {
   override readonly name = 'InvalidRunInputError';
   /** One line per problem, each naming the field. */

@@ -64,7 +64,11 @@ export const DEFAULT_MAX_TOKENS: Readonly<Record<Phase, number>> = Object.freeze
 /** Temperature when none is configured: low, so plans are stable from one run to the next. */
 export const DEFAULT_TEMPERATURE = 0.2;
 
-/** Thrown when a model setting in the environment cannot be used; the message names it and what to write. */
+/**
+ * Thrown when a model setting in the environment cannot be used; the message names it and what to write.
+ * @example
+ * modelConfigFromEnv({ PLANWRIGHT_TEMPERATURE: 'hot' }); // throws: PLANWRIGHT_TEMPERATURE=hot cannot be used: …
+ */
 export class ModelConfigError extends Error {
   override readonly name = 'ModelConfigError';
 }

@@ -16,7 +16,11 @@ import type { OutputStore } from './store.js';
 /** How long stored outputs are kept when `PLANWRIGHT_OUTPUT_RETENTION` is not set. */
 export const DEFAULT_RETENTION = '30d';
 
-/** Thrown when an output store setting cannot be used; the message names the variable and what to write. */
+/**
+ * Thrown when an output store setting cannot be used; the message names the variable and what to write.
+ * @example
+ * outputStoreSettings({ PLANWRIGHT_OUTPUT_INLINE_BYTES: 'lots' }); // throws, naming the variable
+ */
 export class OutputStoreConfigError extends Error {
   override readonly name = 'OutputStoreConfigError';
 }

@@ -75,7 +75,11 @@ export function isUnreachable(err: unknown): boolean {
   return grpcStatus(err)?.code === UNAVAILABLE;
 }
 
-/** Thrown when Temporal cannot be reached, or went away during a call; the CLI exits 3 on it. */
+/**
+ * Thrown when Temporal cannot be reached, or went away during a call; the CLI exits 3 on it.
+ * @example
+ * try { await connectClient(config); } catch (err) { if (err instanceof TemporalUnreachableError) console.error(err.address); }
+ */
 export class TemporalUnreachableError extends Error {
   override readonly name = 'TemporalUnreachableError';
   constructor(

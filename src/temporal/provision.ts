@@ -21,7 +21,11 @@ export const TEST_SERVER_VERSION = '1.38.0';
 export type ProgressLog = (line: string) => void;
 export const stderrLog: ProgressLog = (line) => process.stderr.write(`[planwright] ${line}\n`);
 
-/** Thrown when no route produced a server; the message lists every route tried and what to install. */
+/**
+ * Thrown when no route produced a server; the message lists every route tried and what to install.
+ * @example
+ * try { await startTestKit(); } catch (err) { if (err instanceof ProvisioningError) console.error(err.attempts); }
+ */
 export class ProvisioningError extends Error {
   override readonly name = 'ProvisioningError';
   constructor(

@@ -1,6 +1,25 @@
 /**
- * `planwright/testing`: test your own agents offline against a scripted OpenAI-compatible model.
+ * `planwright/testing`: test your own agent offline. `startTestKit` gives a time-skipping Temporal server, a
+ * scripted OpenAI-compatible model and a worker with your tools; the builders (`plan`, `step`, `replan`,
+ * `answer`, `toolCalls`, `fault`) write the model's answers in the format the real prompts ask for.
  */
+export { startTestKit, TestKit, uniqueId, type TestKitOptions, type RecordedToolCall } from './kit.js';
+export { TestRun, DecisionRefusedError, WaitError, type Via, type WaitTarget } from './test-run.js';
+export { bundleWorkflows, type TestServer } from './environment.js';
+export {
+  plan,
+  step,
+  replan,
+  answer,
+  toolCalls,
+  call,
+  fault,
+  type WireStep,
+  type StepArgs,
+  type StepOptions,
+  type PlanOptions,
+  type ToolCallRequest,
+} from './answers.js';
 export {
   startScriptedModel,
   type ScriptedModel,
@@ -8,4 +27,5 @@ export {
   type ScriptEntry,
   type ScriptedReply,
   type RecordedRequest,
+  type Strictness,
 } from './scripted-model.js';

@@ -86,7 +86,13 @@ export function toolInfo(tool: Tool): ToolInfo {
   };
 }
 
-/** Thrown by a tool to say how its failure should be treated. */
+/**
+ * Thrown by a tool to say how its failure should be treated: retryable failures are retried by Temporal,
+ * the others fail the step at once (then its fallback, skip, escalation or replan take over).
+ * @example
+ * if (response.status === 503) throw new ToolError('the ticket service is busy', true);
+ * if (response.status === 404) throw new ToolError(`no ticket ${id}`, false);
+ */
 export class ToolError extends Error {
   override readonly name = 'ToolError';
   constructor(

@@ -4,11 +4,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startLocalTemporal, type LocalTemporal } from '../../src/temporal/local-server.js';
 import { provisionServers } from '../../src/temporal/provision.js';
-import { WORKFLOWS_PATH } from '../../src/worker.js';
+import { bundleWorkflows } from '../../src/testing/environment.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,7 +20,7 @@ let devServer: LocalTemporal | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   await provisionServers();
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const { code } = await bundleWorkflows();
   const dir = path.resolve('.planwright/test');
   await mkdir(dir, { recursive: true });
   const bundlePath = path.join(dir, 'workflow-bundle.js');
@@ -35,12 +34,3 @@ export async function setup(project: TestProject): Promise<void> {
 export async function teardown(): Promise<void> {
   await devServer?.stop();
 }
-
-const quietLogger = {
-  log: () => {},
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};

@@ -1,0 +1,200 @@
+/**
+ * A run under test: wait for a status, send people's decisions (as updates or signals), read the result.
+ */
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import type { RunInput } from '../contract/run-input.js';
+import type { RunResult, RunState, RunStatus } from '../contract/run-state.js';
+import { runResult } from '../run-result.js';
+import type { planAndExecute } from '../../workflows/index.js';
+import * as messages from '../../workflows/messages.js';
+
+/**
+ * How a decision is sent: as an update (the default: the call fails at once, with the run's reason, when the
+ * run cannot take the decision, and answers with the status after it took effect) or as a signal (fire and
+ * forget; a refused signal is recorded in the run's events).
+ */
+export type Via = 'update' | 'signal';
+
+/** A status to wait for, or a condition on the run's live state. */
+export type WaitTarget = RunStatus | ((state: RunState) => boolean);
+
+/**
+ * Thrown by a decision sent as an update that the run refused; the message is the run's reason.
+ * @example
+ * await expect(run.approve({ version: 7 })).rejects.toThrow('plan v7 is not the plan awaiting approval');
+ */
+export class DecisionRefusedError extends Error {
+  override readonly name = 'DecisionRefusedError';
+}
+
+/**
+ * Thrown by {@link TestRun.waitFor} when the run ends, or time runs out, before it reaches what was awaited;
+ * `state` is the run's state then.
+ * @example
+ * const err = await run.waitFor('awaiting-approval').catch((e: WaitError) => e);
+ * console.log(err.state.events.at(-1)?.message);
+ */
+export class WaitError extends Error {
+  override readonly name = 'WaitError';
+  constructor(
+    message: string,
+    /** The run's state when waiting stopped. */
+    readonly state: RunState,
+  ) {
+    super(message);
+  }
+}
+
+const ENDED: ReadonlySet<RunStatus> = new Set(['completed', 'partial', 'failed', 'rejected', 'cancelled']);
+
+/** A run started by a test kit. */
+export class TestRun {
+  constructor(
+    /** The Temporal handle, typed by the workflow function: `handle.query`, `handle.describe`, `handle.cancel`… */
+    readonly handle: WorkflowHandle<typeof planAndExecute>,
+    /** The input the run was started with. */
+    readonly input: RunInput,
+    /** Rejects when the kit's worker stopped, so that nothing waits for a run no worker runs. */
+    private readonly workerFailure: Promise<never>,
+  ) {}
+
+  /** The run's workflow id. */
+  get workflowId(): string {
+    return this.handle.workflowId;
+  }
+
+  /** The run's live state (the `state` query). */
+  state(): Promise<RunState> {
+    return this.guarded(this.handle.query(messages.stateQuery));
+  }
+
+  /**
+   * Waits until the run is in `status` (or `awaited(state)` holds), polling its state, and returns that state.
+   * On the time-skipping server, time does not skip while a test waits this way.
+   * @throws {WaitError} when the run ends in another status first, or after `timeoutMs` (default 30 s) of real time.
+   * @example
+   * const waiting = await run.waitFor('awaiting-approval');
+   * await run.waitFor((s) => s.steps.some((step) => step.status === 'running'));
+   */
+  async waitFor(awaited: WaitTarget, options: { timeoutMs?: number } = {}): Promise<RunState> {
+    const reached = typeof awaited === 'function' ? awaited : (s: RunState) => s.status === awaited;
+    const what = typeof awaited === 'function' ? 'the awaited condition' : `status "${awaited}"`;
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    let last: RunState | undefined;
+    for (;;) {
+      last = await this.state();
+      if (reached(last)) return last;
+      if (ENDED.has(last.status)) {
+        throw new WaitError(`the run ended ${last.status} before reaching ${what}${failureOf(last)}`, last);
+      }
+      if (Date.now() > deadline) {
+        throw new WaitError(
+          `the run did not reach ${what} within ${options.timeoutMs ?? 30_000} ms; it is ${last.status}` +
+            ` (last event: ${last.events.at(-1)?.message ?? 'none'})`,
+          last,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /**
+   * Approves the plan awaiting approval (by default the current plan's version).
+   * @returns the run's status once the approval took effect (updates); undefined for signals.
+   * @throws {DecisionRefusedError} when the run refuses the update (no plan awaits approval, stale version).
+   * @example await run.approve();
+   */
+  async approve(options: { version?: number; via?: Via } = {}): Promise<RunStatus | undefined> {
+    const version = options.version ?? (await this.planVersion());
+    return this.decide(options.via, messages.approvePlanUpdate, messages.approvePlanSignal, { version });
+  }
+
+  /**
+   * Rejects the plan awaiting approval; the feedback goes back to the planner, which revises the plan.
+   * @throws {DecisionRefusedError} when the run refuses the update.
+   * @example await run.reject('Count urgent tickets only.');
+   */
+  async reject(feedback: string, options: { version?: number; via?: Via } = {}): Promise<RunStatus | undefined> {
+    const version = options.version ?? (await this.planVersion());
+    return this.decide(options.via, messages.rejectPlanUpdate, messages.rejectPlanSignal, { version, feedback });
+  }
+
+  /**
+   * Changes the run's goal: finished work is kept and the run replans for the new goal.
+   * @throws {DecisionRefusedError} when the run refuses the update (it has ended, or the goal is empty).
+   * @example await run.changeGoal('Only enterprise customers', { reason: 'scope changed' });
+   */
+  changeGoal(goal: string, options: { reason?: string; via?: Via } = {}): Promise<RunStatus | undefined> {
+    const reason = options.reason === undefined ? {} : { reason: options.reason };
+    return this.decide(options.via, messages.changeGoalUpdate, messages.changeGoalSignal, { goal, ...reason });
+  }
+
+  /**
+   * Decides about a step that was escalated to a person (`escalation: 'human'`).
+   * @throws {DecisionRefusedError} when the run refuses the update (that step is not awaiting a decision).
+   * @example await run.resolve('fetch', 'skip', { note: 'the archive is gone' });
+   */
+  resolve(
+    stepId: string,
+    decision: messages.ResolveEscalation['decision'],
+    options: { note?: string; via?: Via } = {},
+  ): Promise<RunStatus | undefined> {
+    const note = options.note === undefined ? {} : { note: options.note };
+    return this.decide(options.via, messages.resolveEscalationUpdate, messages.resolveEscalationSignal, {
+      stepId,
+      decision,
+      ...note,
+    });
+  }
+
+  /**
+   * Waits for the run to end and returns its RunResult, whatever status it ended with (a failed or rejected
+   * run's result comes from its failure, a cancelled run's from its state). On the time-skipping server,
+   * time skips while this waits: a 24 h approval timeout passes at once.
+   * @throws {WorkflowFailedError} when the run ended otherwise (invalid input, terminated).
+   * @example expect((await run.result()).status).toBe('completed');
+   */
+  result(): Promise<RunResult> {
+    return this.guarded(runResult(this.handle));
+  }
+
+  /** Cancels the run; its result then has status `cancelled` and keeps what was done. */
+  cancel(): Promise<void> {
+    return this.guarded(this.handle.cancel().then(() => undefined));
+  }
+
+  private async planVersion(): Promise<number> {
+    const { plan, status } = await this.state();
+    if (!plan) throw new DecisionRefusedError(`the run has no plan yet (it is ${status}); wait for one first`);
+    return plan.version;
+  }
+
+  private async decide<A>(
+    via: Via = 'update',
+    update: UpdateDefinition<RunStatus, [A]>,
+    signal: SignalDefinition<[A]>,
+    arg: A,
+  ): Promise<RunStatus | undefined> {
+    if (via === 'signal') {
+      await this.guarded(this.handle.signal(signal, arg));
+      return undefined;
+    }
+    try {
+      return await this.guarded(this.handle.executeUpdate(update, { args: [arg] }));
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause) {
+        throw new DecisionRefusedError(err.cause.message, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  private guarded<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.workerFailure]);
+  }
+}
+
+function failureOf(state: RunState): string {
+  return state.failure ? `: ${state.failure.message}` : '';
+}
