@@ -15,10 +15,12 @@ import {
   type UsageListener,
 } from '../src/llm/model.js';
 import {
+  checkerMessages,
   executorConversation,
   plannerMessages,
   replannerMessages,
   synthesizerMessages,
+  type CheckerRequest,
   type ExecutorTurn,
   type PlannerRequest,
   type ReplannerRequest,
@@ -34,6 +36,11 @@ import { resolveReferences, UnresolvedReferenceError } from '../src/plan/referen
 import { INLINE_ONLY, type OutputKeeper, type OutputScope } from '../src/outputs/keeper.js';
 import { DEFAULT_CONTEXT_TOKENS } from '../src/llm/prompts.js';
 import { planResponseSchema, replanResponseSchema } from '../src/llm/plan-format.js';
+import { CheckVerdictSchema } from '../src/contract/check.js';
+import { checkOutput, parseCriterion } from '../src/plan/criterion.js';
+
+/** Usage of a check that needed no model. */
+const NO_USAGE: TokenUsage = Object.freeze({ llmCalls: 0, inputTokens: 0, outputTokens: 0 });
 
 /** What the activities are built from. */
 export interface ActivityDependencies {
@@ -126,6 +133,15 @@ export interface ExecuteStepInput {
 export type ExecuteStepOutput =
   | { kind: 'answer'; output: Json; attempt: number; usage: TokenUsage }
   | { kind: 'tool-calls'; calls: Array<{ id: string; tool: string; args: Json }>; attempt: number; usage: TokenUsage };
+
+/** Input of `checkOutput`: a step's output (or its reference) and the criterion it must meet. */
+export type CheckOutputInput = CheckerRequest;
+/** Output of `checkOutput`: whether the output passed, why, and what the check cost (nothing without a model). */
+export interface CheckOutputOutput {
+  passed: boolean;
+  reason: string;
+  usage: TokenUsage;
+}
 
 /** Input of `synthesize`: the goal and what every step came to. */
 export interface SynthesizeInput {
@@ -343,6 +359,29 @@ export function createActivities({
         return { id: call.id, tool: call.name, args };
       });
       return { kind: 'tool-calls', calls, attempt, usage };
+    },
+
+    /**
+     * Checks a step's output against its success criterion: a checkable criterion (`$.path op value`) without a
+     * model, a sentence by asking the model.
+     */
+    async checkOutput(input: CheckOutputInput): Promise<CheckOutputOutput> {
+      const output = await outputs.load(input.output);
+      const check = parseCriterion(input.criterion);
+      if (check) {
+        const problem = checkOutput(output, check);
+        return { passed: !problem, reason: problem ?? `${input.criterion} holds`, usage: NO_USAGE };
+      }
+      const { value, usage } = await modelCall((onUsage) =>
+        model.structured({
+          onUsage,
+          phase: 'check',
+          name: 'check_verdict',
+          schema: CheckVerdictSchema,
+          messages: checkerMessages({ ...input, output }, contextTokens),
+        }),
+      );
+      return { ...value, usage };
     },
 
     /** Writes the final answer from the steps' results. */

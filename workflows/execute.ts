@@ -1,7 +1,8 @@
 /**
  * Execution: the scheduler that starts every ready step (all its dependencies finished) up to
  * `maxParallel` at once, and the record of one step — its tool (then its fallback tool) or the executor
- * for an open step — as it runs, succeeds or fails. How a step runs as activities is in `steps.ts`.
+ * for an open step, each output checked against the step's success criterion (check.ts) — as it runs,
+ * succeeds or fails. How a step runs as activities is in `steps.ts`.
  */
 import { isCancellation, patched } from '@temporalio/workflow';
 import { HONEST_TEMPORAL_STATUS } from './patches.js';
@@ -12,6 +13,7 @@ import { isOutputRef } from '../src/contract/output.js';
 import { outputsById, statusById, stepState } from '../src/run/state.js';
 import type { Run } from './run.js';
 import { callTool, runOpenStep, type OpenStep, type StepOutcome } from './steps.js';
+import { checked } from './check.js';
 
 /**
  * Starts ready steps (up to the limit) until nothing runs. Stops starting new ones when something needs the
@@ -59,16 +61,22 @@ async function runStep(run: Run, plan: VersionedPlan, step: Step): Promise<void>
   run.note('step-started', `${position} ${step.title}`, step.id);
   let outcome: StepOutcome;
   if (step.tool === undefined) {
-    outcome = await runOpenStep(openStep(run, step, position));
+    outcome = await checked(run, step, await runOpenStep(openStep(run, step, position)), position);
   } else {
-    outcome = await callResolved(run, step.id, step.tool, step.args, `${position} · ${step.tool}`);
+    const called = await callResolved(run, step.id, step.tool, step.args, `${position} · ${step.tool}`);
+    outcome = await checked(run, step, called, position);
     // The fallback is always the first recovery (see decideRecovery), so it is tried right away.
     if (!outcome.ok && step.fallback) {
       run.spend(outcome.usage);
       record.attempts += outcome.attempts;
       run.note('fallback', `${step.id} failed (${outcome.error}); trying fallback tool ${step.fallback.tool}`, step.id);
       const { tool, args } = step.fallback;
-      outcome = await callResolved(run, step.id, tool, args, `${position} · fallback ${tool}`);
+      outcome = await checked(
+        run,
+        step,
+        await callResolved(run, step.id, tool, args, `${position} · fallback ${tool}`),
+        position,
+      );
     }
   }
   run.spend(outcome.usage);

@@ -18,5 +18,8 @@ export const HONEST_TEMPORAL_STATUS = 'honest-temporal-status';
  */
 export const WORKER_DESCRIBED_LOCALLY = 'worker-described-locally';
 
+/** Step outputs are checked against their success criteria (runs started before took every output as it came). */
+export const OUTPUT_CHECKS = 'output-checks';
+
 /** Updates that decide (approve, reject, resolve) answer with the status after the decision took effect. */
 export const UPDATES_ANSWER_AFTER_DECISION = 'updates-answer-after-decision';

@@ -37,6 +37,8 @@ export const RunInputSchema = z
       .strict()
       .optional(),
     planCache: z.union([z.boolean(), z.object({ ttl: DurationSchema }).strict()]).default(false),
+    /** Check each step's output against its success criterion (default true); false skips every check. */
+    checks: z.boolean().default(true),
     /** Continue as new once the history has this many events (default: when Temporal suggests it). */
     historyLimit: count(50, 50_000).optional(),
   })

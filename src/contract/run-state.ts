@@ -42,6 +42,7 @@ export type RunEventType =
   | 'step-succeeded'
   | 'step-failed'
   | 'step-skipped'
+  | 'step-checked'
   | 'fallback'
   | 'escalated'
   | 'escalation-resolved'

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { ErrorType } from '../contract/errors.js';
 
 /** Which part of a run a model call serves; sent as the `X-Planwright-Phase` header. */
-export type Phase = 'plan' | 'replan' | 'execute' | 'synthesize';
+export type Phase = 'plan' | 'replan' | 'execute' | 'check' | 'synthesize';
 
 /** Header that names the phase of a request, so scripted servers and proxies can route on it. */
 export const PHASE_HEADER = 'x-planwright-phase';
@@ -58,6 +58,7 @@ export const DEFAULT_MAX_TOKENS: Readonly<Record<Phase, number>> = Object.freeze
   plan: 4096,
   replan: 4096,
   execute: 2048,
+  check: 512,
   synthesize: 2048,
 });
 
@@ -362,7 +363,7 @@ export function createModel(config: ModelConfig): Model {
     async structured({ phase, name, schema, jsonSchema, messages, onUsage }) {
       const strict = jsonSchema
         ? { type: 'json_schema' as const, json_schema: { name, strict: true, schema: jsonSchema } }
-        : zodResponseFormat(schema as never, name);
+        : responseFormat(schema, name);
       const calls = session(onUsage);
       // JSON mode: the server promises JSON only, so the schema travels in the prompt.
       const ask = (extra: ChatCompletionMessageParam[] = []) =>
@@ -417,6 +418,20 @@ export function createModel(config: ModelConfig): Model {
       return { value: parseJsonToolAnswer(value.content), usage };
     },
   };
+}
+
+const responseFormats = new WeakMap<object, Map<string, ReturnType<typeof zodResponseFormat>>>();
+
+/** The response format of a zod schema, built once per schema and name (building one walks the whole schema). */
+function responseFormat(schema: object, name: string): ReturnType<typeof zodResponseFormat> {
+  const byName = responseFormats.get(schema) ?? new Map<string, ReturnType<typeof zodResponseFormat>>();
+  responseFormats.set(schema, byName);
+  let format = byName.get(name);
+  if (!format) {
+    format = zodResponseFormat(schema as never, name);
+    byName.set(name, format);
+  }
+  return format;
 }
 
 /** What a model is told after an answer that stopped at the output cap. */

@@ -5,6 +5,7 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import type { Json, Plan, PlanIssue } from '../contract/plan.js';
 import type { ToolInfo } from '../tools/define.js';
 import { formatIssues } from '../plan/validate.js';
+import { CHECKABLE_CRITERIA } from '../plan/criterion.js';
 
 /** What the planner is told. */
 export interface PlannerRequest {
@@ -25,7 +26,9 @@ const PLAN_RULES = `Write a plan as JSON: {"rationale": string|null, "steps": [.
   format asks for a string; null for open tasks). Leave optional fields null when you do not need them.
   To use an earlier step's result write "{{step_id}}" or "{{step_id.field.0.subfield}}" as a value; a string that is
   only a reference becomes that value, with its type. Only reference steps listed in dependsOn.
-- "successCriterion": how to tell the step worked (or null); "critical": false if the goal can be met without it;
+- "successCriterion": how to tell the step worked, checked after it runs (or null): either ${CHECKABLE_CRITERIA},
+  or a sentence that a model judges; prefer the first where it can say it; "critical": false if the goal can be met
+  without it;
 - "fallback": {"tool", "args"} to try if the tool fails for good, or null.
 Prefer tool steps with concrete arguments; steps that do not depend on each other run in parallel.
 Do not add a final step that writes the answer: the results are summarized for the user after the last step.`;
@@ -201,6 +204,44 @@ export function synthesizerMessages(
       ]
         .filter(Boolean)
         .join('\n\n'),
+    },
+  ]);
+}
+
+/** What the checker is told: one step, its output, and the criterion the output must meet. */
+export interface CheckerRequest {
+  goal: string;
+  step: { id: string; title: string; description?: string };
+  criterion: string;
+  output: Json;
+}
+
+/**
+ * Messages asking a model whether a step's output meets the step's success criterion; the output is fitted into
+ * `contextTokens`.
+ */
+export function checkerMessages(
+  request: CheckerRequest,
+  contextTokens = DEFAULT_CONTEXT_TOKENS,
+): ChatCompletionMessageParam[] {
+  const { step } = request;
+  const report: StepReport = { id: step.id, title: step.title, status: 'succeeded', output: request.output };
+  return fitted([report], contextTokens, stepOutputHint, ([fitted]) => [
+    {
+      role: 'system',
+      content:
+        'You check one step of an agent run: does its output meet the success criterion? Judge only by the output ' +
+        'given, strictly: an empty or partial output does not meet a criterion that asks for results. Answer as JSON: ' +
+        '{"passed": true|false, "reason": one sentence saying what in the output meets or misses the criterion}.',
+    },
+    {
+      role: 'user',
+      content: [
+        `Goal of the run: ${request.goal}`,
+        `Step: ${step.title}${step.description ? ` — ${step.description}` : ''}`,
+        `Success criterion: ${request.criterion}`,
+        `Output:\n${reportBlock(fitted ? [fitted] : [])}`,
+      ].join('\n\n'),
     },
   ]);
 }

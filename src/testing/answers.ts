@@ -11,6 +11,7 @@
 import { WirePlanSchema, type Json, type WirePlan } from '../contract/plan.js';
 import { WireReplanDecisionSchema, type WireReplanDecision } from '../contract/replan.js';
 import type { ScriptedReply } from './scripted-model.js';
+import { CheckVerdictSchema, type CheckVerdict } from '../contract/check.js';
 
 /** One step of a plan as a model writes it (every key present, nulls for unused ones). */
 export type WireStep = WirePlan['steps'][number];
@@ -176,8 +177,22 @@ export const fault = {
   },
 };
 
-// The model phase `check` (judging a step's success criterion) gets its builder here, `verdict(...)`, made
-// like `replan.*`: parsed with the check phase's own wire schema from `src/contract/`, once that phase exists.
+/**
+ * A verdict on a step's output against its success criterion (phase `check`; only criteria in words reach the
+ * model, checkable ones such as `$.rows.length >= 1` are checked without it).
+ * @example
+ * const script = { check: [verdict.fail('no ticket matched'), verdict.pass('two tickets matched')] };
+ */
+export const verdict = {
+  /** The output meets the criterion. */
+  pass: (reason = 'the output meets the criterion'): ScriptedReply => judged({ passed: true, reason }),
+  /** The output misses the criterion: the step fails, and recovery takes over. */
+  fail: (reason: string): ScriptedReply => judged({ passed: false, reason }),
+};
+
+function judged(value: CheckVerdict): ScriptedReply {
+  return { content: CheckVerdictSchema.parse(value) };
+}
 
 function jsonText(args: StepArgs | undefined): string | null {
   if (args === undefined) return null;

@@ -10,6 +10,7 @@ export {
   plan,
   step,
   replan,
+  verdict,
   answer,
   toolCalls,
   call,

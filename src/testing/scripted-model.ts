@@ -79,7 +79,7 @@ export interface ScriptedModel {
   close(): Promise<void>;
 }
 
-const PHASES = new Set<string>(['plan', 'replan', 'execute', 'synthesize']);
+const PHASES = new Set<string>(['plan', 'replan', 'execute', 'check', 'synthesize']);
 
 /**
  * Starts a scripted model on 127.0.0.1 (a free port unless `port` is given).

@@ -219,3 +219,46 @@ describe('synthesize and executeStep', () => {
     expect(model.requests[1]?.phase).toBe('execute');
   });
 });
+
+describe('checkOutput', () => {
+  const input = {
+    goal: 'Report on tickets',
+    step: { id: 'search', title: 'Find billing tickets' },
+    criterion: 'at least one ticket was found',
+    output: { matched: 0, groups: [] },
+  };
+
+  it('asks the model in the check phase with the criterion and the output, and returns its verdict with usage', async () => {
+    model.enqueue({
+      check: [
+        {
+          content: { passed: false, reason: 'no ticket matched' },
+          usage: { prompt_tokens: 300, completion_tokens: 12 },
+        },
+      ],
+    });
+    const out = await runActivity(activities().checkOutput, input);
+
+    expect(out).toEqual({
+      passed: false,
+      reason: 'no ticket matched',
+      usage: { llmCalls: 1, inputTokens: 300, outputTokens: 12 },
+    });
+    const [request] = model.requests;
+    expect(request?.phase).toBe('check');
+    expect(request?.responseFormat).toBe('check_verdict');
+    const asked = String(request?.messages.at(-1)?.content);
+    expect(asked).toContain('Success criterion: at least one ticket was found');
+    expect(asked).toContain('"matched": 0');
+  });
+
+  it('checks a checkable criterion without the model', async () => {
+    const out = await runActivity(activities().checkOutput, { ...input, criterion: '$.groups is not empty' });
+    expect(out).toEqual({
+      passed: false,
+      reason: '$.groups is [], expected something not empty',
+      usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0 },
+    });
+    expect(model.requests).toEqual([]);
+  });
+});

@@ -24,6 +24,7 @@ import { planReply, replanReply, runScenario, wireStep } from '../support/e2e.js
 import { devServerEnv } from '../support/temporal.js';
 import type { RunResult } from '../../src/contract/run-state.js';
 import { renderDetails } from '../../src/run/details.js';
+import { verdict } from '../../src/testing/answers.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -84,6 +85,46 @@ describe('end to end on the dev server', () => {
     expect(result.status).toBe('completed');
     expect(result.steps[0]).toMatchObject({ status: 'succeeded', output: { file: FILE, matched: 318, value: 318 } });
     expect(counts.byKey).toEqual({ 'this-week.csv': 1, [FILE]: 1 });
+  });
+
+  it('checks outputs against their criteria: a failed verdict falls back, a checkable criterion needs no model', async () => {
+    const { result, counts, model } = await runScenario(env, 'checked', {
+      script: {
+        plan: [
+          planReply(
+            wireStep(
+              'this_year',
+              'data_query',
+              { file: FILE, filter: [{ field: 'intent', op: 'eq', value: 'no such intent' }] },
+              { successCriterion: 'at least one ticket', fallback: { tool: 'data_query', args: { file: FILE } } },
+            ),
+            wireStep(
+              'share',
+              'calculator',
+              { expression: '{{this_year.value}} / 2' },
+              {
+                dependsOn: ['this_year'],
+                successCriterion: '$.value > 0',
+              },
+            ),
+          ),
+        ],
+        check: [verdict.fail('the count is 0'), verdict.pass('tickets were counted')],
+        ...done,
+      },
+      input: { goal: 'Count this year' },
+    });
+    expect(result.status).toBe('completed');
+    expect(counts.byKey).toEqual({ [FILE]: 2 }); // the query, then its fallback
+    expect(result.events.find((e) => e.type === 'fallback')?.message).toContain(
+      'failed the check "at least one ticket": the count is 0',
+    );
+    expect(result.events.filter((e) => e.type === 'step-checked').map((e) => e.message)).toEqual([
+      'this_year passed its check: tickets were counted',
+      'share passed its check: $.value > 0',
+    ]);
+    expect(model.requests.map((r) => r.phase)).toEqual(['plan', 'check', 'check', 'synthesize']);
+    expect(result.usage.llmCalls).toBe(4);
   });
 
   it('recovers a failing critical tool by replanning, keeping the finished step', async () => {

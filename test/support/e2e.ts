@@ -145,7 +145,13 @@ export function wireStep(
   id: string,
   tool: string | null,
   args: object | null,
-  options: { dependsOn?: string[]; title?: string; critical?: boolean; fallback?: { tool: string; args: object } } = {},
+  options: {
+    dependsOn?: string[];
+    title?: string;
+    critical?: boolean;
+    fallback?: { tool: string; args: object };
+    successCriterion?: string;
+  } = {},
 ) {
   return {
     id,
@@ -154,7 +160,7 @@ export function wireStep(
     dependsOn: options.dependsOn ?? [],
     tool,
     args: args === null ? null : JSON.stringify(args),
-    successCriterion: null,
+    successCriterion: options.successCriterion ?? null,
     critical: options.critical ?? null,
     fallback: options.fallback ? { tool: options.fallback.tool, args: JSON.stringify(options.fallback.args) } : null,
   };

@@ -22,6 +22,7 @@ export function mockActivities(overrides: Partial<Activities>): Activities {
     replan: unexpected('replan'),
     runTool: unexpected('runTool'),
     executeStep: unexpected('executeStep'),
+    checkOutput: unexpected('checkOutput'),
     synthesize: unexpected('synthesize'),
     ...overrides,
   };

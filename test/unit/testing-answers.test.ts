@@ -8,7 +8,7 @@ import { replanFromWire, WireReplanDecisionSchema } from '../../src/contract/rep
 import { planResponseSchema, replanResponseSchema } from '../../src/llm/plan-format.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { toolInfo } from '../../src/tools/define.js';
-import { answer, call, fault, plan, replan, step, toolCalls } from '../../src/testing/answers.js';
+import { answer, call, fault, plan, replan, step, toolCalls, verdict } from '../../src/testing/answers.js';
 
 type Node = { properties: Record<string, Node>; required: string[]; items: { anyOf: Node[] }; anyOf: Node[] };
 const catalog = builtinTools.map(toolInfo);
@@ -115,5 +115,12 @@ describe('executor and fault builders', () => {
     expect(() => toolCalls()).toThrow('toolCalls() needs at least one call(name, args)');
     expect(() => fault.truncated(fault.hang())).toThrow('fault.truncated() cuts an answer with content');
     expect(() => fault.delayed(10, fault.hang())).toThrow('a hang never answers; it cannot be delayed');
+  });
+});
+
+describe('verdict', () => {
+  it('writes the check phase answer the activity parses', () => {
+    expect(verdict.fail('no ticket matched')).toEqual({ content: { passed: false, reason: 'no ticket matched' } });
+    expect(verdict.pass()).toEqual({ content: { passed: true, reason: 'the output meets the criterion' } });
   });
 });
