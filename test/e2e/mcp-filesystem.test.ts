@@ -117,6 +117,8 @@ describe('tools of the MCP filesystem server', () => {
     }>;
     const info = offered.find((t) => t.function.name === 'fs__get_file_info');
     expect(info?.function.parameters).toMatchObject({ type: 'object', required: ['path'] });
+    // The worker stopped at the end of the run, and stopped the server with it.
+    await expect.poll(() => childPids(SERVER), { timeout: 5000 }).toEqual([]);
   });
 
   it('retries a call cut off by the server’s death: the next attempt starts the server again', async () => {
