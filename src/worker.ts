@@ -135,7 +135,10 @@ export async function loadTools(env: NodeJS.ProcessEnv = process.env): Promise<T
   const clash = names.find((name, i) => names.indexOf(name) !== i);
   if (clash) {
     await closeToolSources(tools);
-    const from = env.PLANWRIGHT_TOOLS ? `PLANWRIGHT_TOOLS=${env.PLANWRIGHT_TOOLS}` : 'PLANWRIGHT_MCP_CONFIG';
+    const fromMcp = mcp?.tools.some((t) => t.name === clash) ?? false;
+    const from = fromMcp
+      ? `PLANWRIGHT_MCP_CONFIG=${env.PLANWRIGHT_MCP_CONFIG}`
+      : `PLANWRIGHT_TOOLS=${env.PLANWRIGHT_TOOLS}`;
     throw new ToolModuleError(`${from}: more than one tool is named "${clash}"`);
   }
   return tools;
