@@ -50,8 +50,13 @@ const ConfigFile = z.object({ mcpServers: z.record(z.string(), ServerEntry) });
 const HTTP_TYPES = new Set(['http', 'streamable-http', 'streamableHttp']);
 
 /** Reads one entry, or says what is wrong with it. */
-function serverSettings(name: string, entry: z.output<typeof ServerEntry>, baseDir: string): McpServerSettings {
-  const where = `server "${name}"`;
+function serverSettings(
+  name: string,
+  entry: z.output<typeof ServerEntry>,
+  origin: string,
+  baseDir: string,
+): McpServerSettings {
+  const where = `${origin}: server "${name}"`;
   if (entry.type === 'sse') {
     throw new McpConfigError(
       `${where}: the SSE transport is not supported; give the server's streamable HTTP endpoint as "url"`,
@@ -110,8 +115,10 @@ export function parseMcpConfig(text: string, origin: string, baseDir = process.c
   return Object.entries(parsed.data.mcpServers)
     .filter(([, entry]) => entry.disabled !== true)
     .map(([name, entry]) => {
-      if (!/[a-z0-9]/i.test(name)) throw new McpConfigError(`server name "${name}" needs a letter or a digit`);
-      return serverSettings(name, entry, baseDir);
+      if (!/[a-z0-9]/i.test(name)) {
+        throw new McpConfigError(`${origin}: server name "${name}" needs a letter or a digit`);
+      }
+      return serverSettings(name, entry, origin, baseDir);
     });
 }
 
