@@ -4,6 +4,7 @@
 import { benchFleet, benchWorkerKill } from './durability.js';
 import { benchE2e } from './e2e.js';
 import { benchPickups } from './pickups.js';
+import { benchDataEngine } from './data-engine.js';
 import { benchDataQuery, benchReferences, benchValidate } from './pure.js';
 import { benchTestServerStartup } from './test-server-startup.js';
 
@@ -11,6 +12,7 @@ const benches: Record<string, (arg?: string) => unknown> = {
   'validate-plan': () => benchValidate(),
   references: () => benchReferences(),
   'data-query': () => benchDataQuery(),
+  'data-engine': (n) => benchDataEngine(n ? Number(n) : 3),
   'test-server': (n) => benchTestServerStartup(n ? Number(n) : 20),
   'worker-kill': (n) => benchWorkerKill(n ? Number(n) : 20),
   fleet: (n) => benchFleet(n ? Number(n) : 1),

@@ -4,8 +4,20 @@
  */
 import type { planAndExecute } from '../workflows/index.js';
 
-export { defineTool, ToolError, type Tool, type ToolContext, type ToolInfo } from './tools/define.js';
+export {
+  defineTool,
+  defineJsonSchemaTool,
+  ToolError,
+  type Tool,
+  type ToolContext,
+  type ToolInfo,
+  type ToolSource,
+} from './tools/define.js';
 export { builtinTools } from './tools/builtin.js';
+export { closeToolSources } from './tools/sources.js';
+export { createSqlQueryTool, type SqlLimits } from './tools/sql-query.js';
+export { loadMcpTools, mcpToolsFromConfig, McpToolsError, type McpTools } from './mcp/tools.js';
+export { McpConfigError, parseMcpConfig, type McpServerSettings } from './mcp/config.js';
 export { parseRunInput, InvalidRunInputError, type RunInput, type ResolvedRunInput } from './contract/run-input.js';
 export type { RunState, RunResult, RunStatus, StepState, StepStatus, Usage, RunEvent } from './contract/run-state.js';
 export type { Plan, Step, Json, VersionedPlan } from './contract/plan.js';

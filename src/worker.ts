@@ -8,6 +8,8 @@ import { createActivities } from '../activities/index.js';
 import type { Model } from './llm/model.js';
 import { builtinTools } from './tools/builtin.js';
 import type { Tool } from './tools/define.js';
+import { closeSourcesOnShutdown, closeToolSources } from './tools/sources.js';
+import { mcpToolsFromConfig } from './mcp/tools.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { createFilePlanCache, type PlanCache } from './plan-cache.js';
 import { cacheDir } from './temporal/provision.js';
@@ -59,6 +61,7 @@ export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): 
   outputStore.sweep(settings.retentionMs).catch((err: Error) => {
     Runtime.instance().logger.warn(`could not sweep old outputs from ${describeOutputStore(settings)}: ${err.message}`);
   });
+  const tools = options.tools ?? builtinTools;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -66,7 +69,7 @@ export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): 
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({
       model: options.model,
-      tools: options.tools ?? builtinTools,
+      tools,
       workspace,
       searchAttributes,
       cache:
@@ -81,6 +84,8 @@ export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): 
     // A workflow task bound for a worker that died waits this long before another worker takes it
     // (the SDK's default is 10 s): short, so a fleet goes on quickly after losing a worker.
     stickyQueueScheduleToStartTimeout: '3s',
+    // MCP servers behind the tools are closed (stdio servers stopped) when the worker stops.
+    plugins: [closeSourcesOnShutdown(tools)],
   });
 }
 
@@ -123,13 +128,34 @@ export class ToolModuleError extends Error {
 }
 
 /**
- * Loads the built-in tools plus those exported by the module named in `PLANWRIGHT_TOOLS`
- * (a default export that is a tool or a list of tools, or named exports that are tools).
+ * Loads the built-in tools, those exported by the module named in `PLANWRIGHT_TOOLS` (a default export that
+ * is a tool or a list of tools, or named exports that are tools), and those of the MCP servers in the
+ * configuration `PLANWRIGHT_MCP_CONFIG` names (connected now; closed when the worker stops).
  * @throws {ToolModuleError} when the module cannot be loaded, exports no tools, or reuses a tool name.
+ * @throws {McpConfigError} when the MCP configuration is unreadable or wrong.
+ * @throws {McpToolsError} when an MCP server cannot be reached.
  */
 export async function loadTools(env: NodeJS.ProcessEnv = process.env): Promise<Tool[]> {
-  const specifier = env.PLANWRIGHT_TOOLS;
-  if (!specifier) return [...builtinTools];
+  const local = [...builtinTools, ...(await moduleTools(env.PLANWRIGHT_TOOLS))];
+  const mcp = env.PLANWRIGHT_MCP_CONFIG ? await mcpToolsFromConfig(env.PLANWRIGHT_MCP_CONFIG) : undefined;
+  for (const warning of mcp?.warnings ?? []) console.warn(`PLANWRIGHT_MCP_CONFIG: ${warning}`);
+  const tools = [...local, ...(mcp?.tools ?? [])];
+  const names = tools.map((t) => t.name);
+  const clash = names.find((name, i) => names.indexOf(name) !== i);
+  if (clash) {
+    await closeToolSources(tools);
+    const fromMcp = mcp?.tools.some((t) => t.name === clash) ?? false;
+    const from = fromMcp
+      ? `PLANWRIGHT_MCP_CONFIG=${env.PLANWRIGHT_MCP_CONFIG}`
+      : `PLANWRIGHT_TOOLS=${env.PLANWRIGHT_TOOLS}`;
+    throw new ToolModuleError(`${from}: more than one tool is named "${clash}"`);
+  }
+  return tools;
+}
+
+/** The tools exported by the module `PLANWRIGHT_TOOLS` names, if any. */
+async function moduleTools(specifier: string | undefined): Promise<Tool[]> {
+  if (!specifier) return [];
   const url =
     specifier.startsWith('.') || path.isAbsolute(specifier) ? pathToFileURL(path.resolve(specifier)).href : specifier;
   let module: Record<string, unknown>;
@@ -149,9 +175,5 @@ export async function loadTools(env: NodeJS.ProcessEnv = process.env): Promise<T
   if (exported.length === 0) {
     throw new ToolModuleError(`PLANWRIGHT_TOOLS=${specifier} exports no tools; export values made with defineTool()`);
   }
-  const tools = [...builtinTools, ...new Set(exported)];
-  const names = tools.map((t) => t.name);
-  const clash = names.find((name, i) => names.indexOf(name) !== i);
-  if (clash) throw new ToolModuleError(`PLANWRIGHT_TOOLS=${specifier}: more than one tool is named "${clash}"`);
-  return tools;
+  return [...new Set(exported)];
 }

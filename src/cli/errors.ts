@@ -10,6 +10,8 @@ import { grpcStatus, isUnreachable, TemporalUnreachableError } from '../temporal
 import { ProvisioningError } from '../temporal/provision.js';
 import { SetupError } from '../temporal/setup.js';
 import { ToolModuleError } from '../worker.js';
+import { McpConfigError } from '../mcp/config.js';
+import { McpToolsError } from '../mcp/tools.js';
 import { NoWorkerError, QueryFailedError, RunEndedError } from './read-state.js';
 
 /** Thrown for a command line that cannot be run as given; exit code 2. */
@@ -67,9 +69,9 @@ export function cliError(err: unknown, context: ErrorContext): unknown {
 
 /** Errors whose message says all there is to say, by exit code. */
 const EXPECTED: ReadonlyArray<[number, ReadonlyArray<abstract new (...args: never[]) => Error>]> = [
-  [2, [UsageError, InvalidRunInputError, ToolModuleError]],
+  [2, [UsageError, InvalidRunInputError, ToolModuleError, McpConfigError]],
   [3, [TemporalUnreachableError, ProvisioningError]],
-  [1, [WorkflowNotFoundError, RefusedError, NoWorkerError, QueryFailedError, RunEndedError, SetupError]],
+  [1, [WorkflowNotFoundError, RefusedError, NoWorkerError, QueryFailedError, RunEndedError, SetupError, McpToolsError]],
 ];
 
 /**

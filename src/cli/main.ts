@@ -17,6 +17,7 @@ import { connectClient, connectWorker, temporalConfigFromEnv, type TemporalConfi
 import { provisionServers } from '../temporal/provision.js';
 import { renderSetup, searchAttributeNotice, setupExitCode, setupNamespace } from '../temporal/setup.js';
 import { toolInfo } from '../tools/define.js';
+import { closeToolSources } from '../tools/sources.js';
 import { createPlanwrightWorker, loadTools, registeredSearchAttributes } from '../worker.js';
 import { runDemo } from './demo.js';
 import { runDev } from './dev.js';
@@ -219,7 +220,9 @@ async function run(command: string | undefined, values: Values, positionals: str
       const timeoutMs = values.timeout === undefined ? DEFAULT_PROBE_TIMEOUT_MS : Number(values.timeout) * 1000;
       if (!(timeoutMs > 0)) throw new UsageError(`--timeout expects seconds, got "${values.timeout}"`);
       const progress = !json && process.stderr.isTTY;
-      const tools = (await loadTools()).map(toolInfo);
+      const loaded = await loadTools();
+      const tools = loaded.map(toolInfo);
+      await closeToolSources(loaded); // MCP servers were asked for their tools only
       const check = await checkModel(modelConfigFromEnv(), {
         timeoutMs,
         tools,

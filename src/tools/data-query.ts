@@ -1,10 +1,14 @@
 /**
- * `data_query`: filter, group, count, sum, average and top-k over a CSV or JSON file in the workspace.
+ * `data_query`: filter, group, count, sum, average and top-k over a CSV, JSON or Parquet file in the
+ * workspace. The tool runs on DuckDB (`data-query-sql.ts`); {@link queryRows} answers the same query over
+ * rows already in memory.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { queryFile } from './data-query-sql.js';
 import { defineTool, ToolError } from './define.js';
-import { parseCsv, parseJsonRows, type Cell, type Row } from './table.js';
+import { withConnection, workspaceRoot } from './duckdb.js';
+import { sqlLimitsFromEnv } from './sql-query.js';
+import type { Cell, Row } from './table.js';
 import { resolveInWorkspace } from './workspace.js';
 
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
@@ -17,7 +21,7 @@ const Filter = z.object({
 
 /** Input of `data_query`. */
 export const DataQueryInput = z.object({
-  file: z.string().min(1).describe('path of a .csv or .json file, relative to the workspace'),
+  file: z.string().min(1).describe('path of a .csv, .json or .parquet file, relative to the workspace'),
   filter: z.array(Filter).optional().describe('rows must match every filter'),
   groupBy: z.string().min(1).optional().describe('column to group by; omit for one value over all rows'),
   aggregate: z
@@ -39,19 +43,6 @@ export const DataQueryOutput = z.object({
 });
 
 type Input = z.output<typeof DataQueryInput>;
-
-/** Reads the rows of a CSV or JSON file in the workspace. */
-async function loadRows(workspace: string, file: string): Promise<Row[]> {
-  const location = await resolveInWorkspace(workspace, file);
-  const text = await readFile(location, 'utf8');
-  try {
-    if (file.toLowerCase().endsWith('.csv')) return parseCsv(text);
-    if (file.toLowerCase().endsWith('.json')) return parseJsonRows(text);
-  } catch (err) {
-    throw new ToolError(`cannot read ${file}: ${(err as Error).message}`, false, { cause: err });
-  }
-  throw new ToolError(`"${file}" is neither .csv nor .json`, false);
-}
 
 function matches(row: Row, filter: z.output<typeof Filter>): boolean {
   const cell = row[filter.field];
@@ -91,7 +82,7 @@ function aggregate(rows: Row[], spec: Input['aggregate']): number | null {
 
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
-/** Runs a query over rows already loaded. Pure; exported for tests and benchmarks. */
+/** Runs a query over rows already in memory (from `parseCsv`, say), as the tool does over a file. Pure. */
 export function queryRows(rows: Row[], input: Input): Omit<z.input<typeof DataQueryOutput>, 'file'> {
   const columns = new Set(rows.flatMap((r) => Object.keys(r)));
   const needed = [...(input.filter ?? []).map((f) => f.field), input.groupBy, input.aggregate.field];
@@ -126,12 +117,16 @@ export function queryRows(rows: Row[], input: Input): Omit<z.input<typeof DataQu
 export const dataQuery = defineTool({
   name: 'data_query',
   description:
-    'Queries a CSV or JSON table in the workspace: optional filters, then a count, sum, avg, min or max, ' +
+    'Queries a CSV, JSON or Parquet table in the workspace: optional filters, then a count, sum, avg, min or max, ' +
     'either overall or per group (groupBy), groups ordered by value, optionally only the top N (limit).',
   input: DataQueryInput,
   output: DataQueryOutput,
   async run(input, ctx) {
-    const rows = await loadRows(ctx.workspace, input.file);
-    return { file: input.file, ...queryRows(rows, input) };
+    const location = await resolveInWorkspace(ctx.workspace, input.file);
+    const limits = { timeoutMs: sqlLimitsFromEnv().timeoutMs, signal: ctx.signal };
+    const answer = await withConnection(await workspaceRoot(ctx.workspace), limits, (connection) =>
+      queryFile(connection, location, input),
+    );
+    return { file: input.file, ...answer };
   },
 });

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Json } from '../contract/plan.js';
 import type { JsonSchemaObject, ToolCallOptions, ToolInfo } from '../contract/tools.js';
+import { zodFromJsonSchema } from './json-schema.js';
 
 /** What a tool's `run` receives besides its input. */
 export interface ToolContext {
@@ -45,8 +46,36 @@ export interface Tool {
   description: string;
   input: z.ZodType;
   output?: z.ZodType;
+  /** The input's JSON Schema as declared, for tools declared with one; otherwise it is derived from `input`. */
+  inputSchema?: JsonSchemaObject;
+  /** The output's JSON Schema as declared, for tools declared with one; otherwise it is derived from `output`. */
+  outputSchema?: JsonSchemaObject;
   callOptions?: ToolCallOptions;
+  /** What serves the tool when it lives outside the worker (an MCP server): closed when the worker stops. */
+  source?: ToolSource;
   run(input: unknown, ctx: ToolContext): Promise<unknown> | unknown;
+}
+
+/** Something outside the worker that serves tools (an MCP server connection); one source may serve many tools. */
+export interface ToolSource {
+  /** For messages: `mcp server "fs"`. */
+  readonly name: string;
+  /** Lets go of the source (closes its connection, stops its process); it may be opened again by a later call. */
+  close(): Promise<void>;
+}
+
+/** A tool whose input is described by a JSON Schema rather than zod (a tool of an MCP server, say). */
+export interface JsonSchemaToolDefinition {
+  /** Name used in plans: lower-case letters, digits and `_`. */
+  name: string;
+  description: string;
+  /** JSON Schema of the input: shown to the planner as is, and checked (by Ajv) before `run`. */
+  inputSchema: JsonSchemaObject;
+  /** JSON Schema of the output, when known: checked after `run`, and used to check references to it. */
+  outputSchema?: JsonSchemaObject;
+  callOptions?: ToolCallOptions;
+  source?: ToolSource;
+  run(input: Json, ctx: ToolContext): Promise<unknown> | unknown;
 }
 
 export type { ToolInfo } from '../contract/tools.js';
@@ -67,10 +96,48 @@ const TOOL_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 export function defineTool<I extends z.ZodType, O extends z.ZodType = z.ZodType<Json>>(
   definition: ToolDefinition<I, O>,
 ): Tool {
-  if (!TOOL_NAME.test(definition.name)) {
-    throw new TypeError(`tool name "${definition.name}" must match ${TOOL_NAME} (lower-case letters, digits, "_")`);
-  }
+  checkToolName(definition.name);
   return definition as unknown as Tool;
+}
+
+function checkToolName(name: string): void {
+  if (!TOOL_NAME.test(name)) {
+    throw new TypeError(`tool name "${name}" must match ${TOOL_NAME} (lower-case letters, digits, "_")`);
+  }
+}
+
+/**
+ * Declares a tool whose input (and output) is described by a JSON Schema: the planner sees the schema as
+ * given, and plan arguments and step inputs are checked against it.
+ * @throws {TypeError} when the name is not lower-case letters, digits and `_`, or a schema is not valid JSON Schema.
+ * @example
+ * const echo = defineJsonSchemaTool({
+ *   name: 'echo',
+ *   description: 'Returns its text.',
+ *   inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+ *   run: (input) => input,
+ * });
+ */
+export function defineJsonSchemaTool(definition: JsonSchemaToolDefinition): Tool {
+  checkToolName(definition.name);
+  const check = (schema: JsonSchemaObject, what: string) => {
+    try {
+      return zodFromJsonSchema(schema);
+    } catch (err) {
+      throw new TypeError(`tool "${definition.name}": its ${what} ${(err as Error).message}`, { cause: err });
+    }
+  };
+  return {
+    ...definition,
+    input: check(definition.inputSchema, 'input schema is'),
+    ...(definition.outputSchema ? { output: check(definition.outputSchema, 'output schema is') } : {}),
+    run: definition.run as Tool['run'],
+  };
+}
+
+/** A declared schema as the planner sees it: without the `$schema` dialect marker. */
+function shown({ $schema: _dialect, ...schema }: JsonSchemaObject): JsonSchemaObject {
+  return schema;
 }
 
 /** Describes a tool for the planner and the workflow. */
@@ -80,8 +147,12 @@ export function toolInfo(tool: Tool): ToolInfo {
   return {
     name: tool.name,
     description: tool.description,
-    inputSchema: schema(tool.input, 'input'),
-    ...(tool.output ? { outputSchema: schema(tool.output, 'output') } : {}),
+    inputSchema: tool.inputSchema ? shown(tool.inputSchema) : schema(tool.input, 'input'),
+    ...(tool.outputSchema
+      ? { outputSchema: shown(tool.outputSchema) }
+      : tool.output
+        ? { outputSchema: schema(tool.output, 'output') }
+        : {}),
     ...(tool.callOptions ? { callOptions: JSON.parse(JSON.stringify(tool.callOptions)) as ToolCallOptions } : {}),
   };
 }

@@ -48,7 +48,7 @@ describe('runTool', () => {
     const unknown = await failureOf({ stepId: 's', tool: 'web_search', args: {} });
     expect([unknown.type, unknown.nonRetryable]).toEqual([ErrorType.UnknownTool, true]);
     expect(unknown.message).toContain(
-      'this worker has: data_query, calculator, read_file, write_file, list_files, http_get, flaky',
+      'this worker has: data_query, sql_query, calculator, read_file, write_file, list_files, http_get, flaky',
     );
 
     const invalid = await failureOf({ stepId: 's', tool: 'calculator', args: { expr: '1+1' } });

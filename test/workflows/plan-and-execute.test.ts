@@ -107,7 +107,7 @@ describe('planAndExecute', () => {
     expect(result.status).toBe('completed');
     expect(requests[1]?.revise?.issues.map((i) => i.message)).toEqual([
       'depends on "b", which is not a step of this plan',
-      'unknown tool "web_search"; available tools: data_query, calculator, read_file, write_file, list_files, http_get',
+      'unknown tool "web_search"; available tools: data_query, sql_query, calculator, read_file, write_file, list_files, http_get',
     ]);
     expect(result.events.find((e) => e.type === 'plan-invalid')?.message).toContain('unknown tool "web_search"');
   });

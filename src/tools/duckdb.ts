@@ -1,0 +1,187 @@
+/**
+ * The data engine behind `data_query` and `sql_query`: DuckDB in memory, one database per workspace, its
+ * configuration locked at creation so that queries can read files inside the workspace and nothing else
+ * (no other paths, no network, no extensions), each query on its own connection with a row and a time limit.
+ */
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  DuckDBInstance,
+  DuckDBTypeId,
+  JsonDuckDBValueConverter,
+  StatementType,
+  type DuckDBConnection,
+  type DuckDBDecimalValue,
+  type DuckDBValue,
+  type DuckDBValueConverter,
+} from '@duckdb/node-api';
+import type { Json } from '../contract/plan.js';
+import { ToolError } from './define.js';
+
+/** How much a query may read back and how long it may run. */
+export interface QueryLimits {
+  /** Rows read back at most; a result with more is cut and marked `truncated`. Unbounded when absent. */
+  maxRows?: number;
+  /** The query is interrupted after this long. */
+  timeoutMs: number;
+  /** Interrupts the query when aborted (the activity was cancelled or timed out). */
+  signal?: AbortSignal;
+}
+
+/** A query's result, as plain JSON. */
+export interface QueryResult {
+  columns: Array<{ name: string; type: string }>;
+  rows: Array<Record<string, Json>>;
+  truncated: boolean;
+}
+
+/** Memory one workspace's database may use (`PLANWRIGHT_SQL_MEMORY`, a DuckDB size such as `1GB`). */
+const DEFAULT_MEMORY = '1GB';
+
+const databases = new Map<string, Promise<DuckDBInstance>>();
+
+/** SQL text for a string literal. */
+export function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** SQL text for an identifier (a column name). */
+export function sqlIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The database of a workspace (its real path), created and locked on first use. */
+function databaseFor(root: string): Promise<DuckDBInstance> {
+  let database = databases.get(root);
+  if (!database) {
+    database = openDatabase(root);
+    database.catch(() => databases.delete(root));
+    databases.set(root, database);
+  }
+  return database;
+}
+
+async function openDatabase(root: string): Promise<DuckDBInstance> {
+  const instance = await DuckDBInstance.create(':memory:', {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    memory_limit: process.env.PLANWRIGHT_SQL_MEMORY || DEFAULT_MEMORY,
+  });
+  const setup = await instance.connect();
+  try {
+    // Order matters: the allowed directory first, then external access off, then no more changes (not even by SET).
+    await setup.run(`SET allowed_directories = [${sqlString(root + path.sep)}]`);
+    await setup.run('SET enable_external_access = false');
+    await setup.run('SET lock_configuration = true');
+  } finally {
+    setup.closeSync();
+  }
+  return instance;
+}
+
+/** The workspace's real path: what the database allows, and what relative paths are resolved against. */
+export function workspaceRoot(workspace: string): Promise<string> {
+  return realpath(workspace);
+}
+
+/**
+ * Opens a connection to the workspace's database, gives it to `work`, and closes it after; the query
+ * `work` runs is interrupted after `timeoutMs` or when the signal aborts.
+ * @throws {ToolError} (not retryable) when the time limit stopped the query; (retryable) when it was cancelled.
+ */
+export async function withConnection<T>(
+  root: string,
+  limits: QueryLimits,
+  work: (connection: DuckDBConnection) => Promise<T>,
+): Promise<T> {
+  const connection = await (await databaseFor(root)).connect();
+  let stopped: 'timeout' | 'cancelled' | undefined;
+  const stop = (why: 'timeout' | 'cancelled') => {
+    stopped ??= why;
+    connection.interrupt();
+  };
+  const timer = setTimeout(() => stop('timeout'), limits.timeoutMs);
+  const onAbort = () => stop('cancelled');
+  limits.signal?.addEventListener('abort', onAbort);
+  try {
+    if (limits.signal?.aborted) stop('cancelled');
+    return await work(connection);
+  } catch (err) {
+    if (stopped === 'timeout') {
+      throw new ToolError(
+        `the query ran longer than ${limits.timeoutMs / 1000} s and was stopped; narrow it (filter, aggregate, LIMIT)`,
+        false,
+        { cause: err },
+      );
+    }
+    if (stopped === 'cancelled') throw new ToolError('the query was cancelled', true, { cause: err });
+    throw engineError(err);
+  } finally {
+    clearTimeout(timer);
+    limits.signal?.removeEventListener('abort', onAbort);
+    connection.closeSync();
+  }
+}
+
+/**
+ * Runs one SELECT and reads back its rows as JSON, up to `maxRows`.
+ * @throws {ToolError} when the statement is not a SELECT, or the engine refused or failed it.
+ */
+export async function selectRows(
+  connection: DuckDBConnection,
+  sql: string,
+  values: DuckDBValue[] = [],
+  maxRows?: number,
+): Promise<QueryResult> {
+  const prepared = await connection.prepare(sql);
+  if (prepared.statementType !== StatementType.SELECT) {
+    throw new ToolError('only a SELECT may run here: nothing is written, attached, installed or set', false);
+  }
+  if (values.length > 0) prepared.bind(values);
+  const reader =
+    maxRows === undefined ? await prepared.runAndReadAll() : await prepared.streamAndReadUntil(maxRows + 1);
+  const rows = reader.convertRowObjects(toJson) as Array<Record<string, Json>>;
+  const names = reader.columnNames();
+  const columns = reader.columnTypes().map((type, i) => ({ name: names[i] ?? `column${i}`, type: type.toString() }));
+  const truncated = maxRows !== undefined && (rows.length > maxRows || !reader.done);
+  return { columns, rows: maxRows === undefined ? rows : rows.slice(0, maxRows), truncated };
+}
+
+/** DuckDB values as JSON: whole numbers as numbers when exact (else strings), decimals as numbers. */
+const toJson: DuckDBValueConverter<Json> = (value, type, converter) => {
+  if (value === null) return null;
+  switch (type.typeId) {
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.UBIGINT:
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT: {
+      const big = value as bigint;
+      return big <= BigInt(Number.MAX_SAFE_INTEGER) && big >= BigInt(Number.MIN_SAFE_INTEGER)
+        ? Number(big)
+        : big.toString();
+    }
+    case DuckDBTypeId.DECIMAL:
+      return (value as DuckDBDecimalValue).toDouble();
+    default:
+      return JsonDuckDBValueConverter(value, type, converter) as Json;
+  }
+};
+
+/** A DuckDB error as a permanent `ToolError` whose message says what to change. */
+function engineError(err: unknown): ToolError {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  if (err instanceof ToolError) return err;
+  const denied = /^Permission Error: Cannot access (?:file|directory) "([^"]*)"/.exec(message);
+  if (denied) {
+    return new ToolError(
+      `"${denied[1]}" cannot be read: queries read files inside the workspace only (paths relative to it), ` +
+        'and never URLs or extensions',
+      false,
+      { cause: err },
+    );
+  }
+  if (/^Permission Error/.test(message)) {
+    return new ToolError(`refused: ${message}; queries may only read the workspace's files`, false, { cause: err });
+  }
+  return new ToolError(message, false, { cause: err });
+}
