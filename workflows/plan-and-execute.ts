@@ -10,6 +10,7 @@
  *           │                                  │ quiet
  *           │              next move (src/run/next-move.ts)
  *           ├── goal change / review ── replan (replan.ts: continue | revise | finish)
+ *           ├── horizon reached ─────── extend (replan.ts: the next steps, or finish)
  *           ├── failed step ─────────── recover (recover.ts: skip | ask a person | replan | give up)
  *           └── history too long ────── continue as new, carrying `memory` (src/run/state.ts)
  *                                              │ all finished, or nothing can run
@@ -37,7 +38,7 @@ import { executeUntilQuiet } from './execute.js';
 import { approveInitialPlan, wireMessages } from './people.js';
 import { describeWorker, planFromCache, planUntilValid, rememberPlan } from './plan.js';
 import { recover } from './recover.js';
-import { replanForNewGoal, reviewAfterStep } from './replan.js';
+import { extendPlan, replanForNewGoal, reviewAfterStep } from './replan.js';
 import { HONEST_TEMPORAL_STATUS } from './patches.js';
 import { closeWithAnswer, finish, stalled } from './report.js';
 import { Run } from './run.js';
@@ -68,6 +69,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
         goalChanged: run.memory.goalChange !== undefined,
         needsAttention: run.needsAttention.length > 0,
         reviewDue: run.memory.reviewAfter !== undefined,
+        mayExtend: run.mayExtend(),
         continueAsNewDue: run.continueAsNewDue(),
         steps: run.state.steps.map((s) => s.status),
       });
@@ -110,6 +112,8 @@ async function act(run: Run, move: Exclude<NextMove, 'continue-as-new'>): Promis
       return recover(run, run.needsAttention.shift() as string);
     case 'review':
       return reviewAfterStep(run);
+    case 'extend':
+      return extendPlan(run);
     case 'report':
       return closeWithAnswer(run);
     case 'stalled':

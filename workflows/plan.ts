@@ -71,7 +71,7 @@ export async function planUntilValid(run: Run, reason: string, revise?: CreatePl
       return false;
     }
     run.spend(out.usage);
-    issues = out.plan ? [...out.issues, ...validatePlan(out.plan, run.limits())] : out.issues;
+    issues = out.plan ? [...out.issues, ...validatePlan(out.plan, run.firstPlanLimits())] : out.issues;
     if (out.plan && issues.length === 0) {
       const version = (state.plan?.version ?? 0) + 1;
       adoptPlan(state, { ...out.plan, version }, reason);
@@ -120,7 +120,7 @@ export async function planFromCache(run: Run): Promise<boolean> {
     return false;
   }
   if (!found.plan) return false;
-  const issues = validatePlan(found.plan, run.limits());
+  const issues = validatePlan(found.plan, run.firstPlanLimits());
   if (issues.length > 0) {
     run.note('plan-invalid', `the cached plan no longer fits:\n${formatIssues(issues)}`);
     return false;

@@ -32,18 +32,19 @@ type Revise = NonNullable<ReplanInput['revise']>;
 /**
  * Asks the replanner until it gives a usable answer (bounded), adopting a valid revision and, under
  * `approval: 'replans'`, waiting for a person to approve it.
- * @param counts `always`: this consultation counts as a replan; `revisions`: only if it revises the plan.
+ * @param counts `always`: this consultation counts as a replan; `revisions`: only if it revises the plan;
+ * `never`: extending a rolling-horizon plan is not a replan.
  */
 export async function consultReplanner(
   run: Run,
   why: string,
-  options: { failure?: Failure; counts: 'always' | 'revisions' },
+  options: { failure?: Failure; counts: 'always' | 'revisions' | 'never' },
 ): Promise<Replanned> {
   const { state } = run;
   let reason = why;
   let revise: Revise | undefined;
-  let counted = options.counts === 'always';
-  if (counted) state.replans++;
+  let counted = options.counts !== 'revisions';
+  if (options.counts === 'always') state.replans++;
   for (let attempt = 0; attempt <= MAX_PLAN_REVISIONS; attempt++) {
     const refused = run.modelRefused();
     if (refused) return (await endForBudget(run, refused)) as 'partial';
@@ -70,7 +71,12 @@ export async function consultReplanner(
       return 'finished';
     }
     const revision = revisedPlan(state, decision.steps);
-    const issues: PlanIssue[] = [...revision.issues, ...out.issues, ...validatePlan(revision.plan, run.limits())];
+    const issues: PlanIssue[] = [
+      ...revision.issues,
+      ...out.issues,
+      ...validatePlan(revision.plan, run.limits()),
+      ...beyondHorizon(run, decision.steps.length),
+    ];
     if (issues.length > 0) {
       revise = { issues };
       run.note('plan-invalid', `the replanner's revision is invalid:\n${formatIssues(issues)}`);
@@ -153,6 +159,7 @@ function replanRequest(
     ...(failure ? { failure } : {}),
     remaining: (state.plan?.steps ?? []).filter((s) => !FINISHED.includes(status[s.id] ?? 'pending')),
     maxSteps: run.input.maxSteps,
+    ...(run.input.horizon !== undefined ? { horizon: run.input.horizon } : {}),
     ...(revise ? { revise } : {}),
   };
 }
@@ -169,6 +176,31 @@ export async function afterReplanner(run: Run, outcome: Replanned, failure: Fail
 export async function replanForNewGoal(run: Run): Promise<RunStatus | undefined> {
   const reason = applyGoalChange(run);
   return afterReplanner(run, await consultReplanner(run, reason, { counts: 'revisions' }), { message: reason });
+}
+
+/**
+ * With a rolling horizon, once the planned steps are done: asks the replanner for the next ones (at most
+ * `horizon`), or to finish. It does not count as a replan; `maxSteps` and the budget bound the whole run.
+ */
+export async function extendPlan(run: Run): Promise<RunStatus | undefined> {
+  const { plan } = run;
+  const reason = `the planned steps are done: plan the next ones (at most ${run.input.horizon}), or finish`;
+  const outcome = await consultReplanner(run, reason, { counts: 'never' });
+  // Nothing more to do after this plan: report on it (an empty revision says the same).
+  if (outcome === 'continue' || (outcome === 'revised' && !run.state.steps.some((s) => s.status === 'pending'))) {
+    run.memory.horizonReached = run.plan.version;
+    if (outcome === 'continue') run.note('replanned', `no steps after plan v${plan.version}: the run reports`);
+    return undefined;
+  }
+  return afterReplanner(run, outcome, { message: reason });
+}
+
+/** With a rolling horizon: a revision that plans further ahead than it may. */
+function beyondHorizon(run: Run, newSteps: number): PlanIssue[] {
+  const { horizon } = run.input;
+  return horizon !== undefined && newSteps > horizon
+    ? [{ message: `${newSteps} new steps go beyond the horizon of ${horizon}: plan only the next ${horizon}` }]
+    : [];
 }
 
 /** Under `review: 'every-step'`: asks the replanner about the rest of the plan after a step succeeded. */

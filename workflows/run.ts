@@ -136,9 +136,25 @@ export class Run {
     return info.continueAsNewSuggested || (limit !== undefined && info.historyLength >= limit);
   }
 
-  /** The limits a plan is validated against. */
+  /** The limits a plan is validated against (a revision's finished steps count toward `maxSteps`). */
   limits(): { tools: ToolSummary[]; maxSteps: number } {
     return { tools: this.tools, maxSteps: this.input.maxSteps };
+  }
+
+  /** The limits of a first plan: with a rolling horizon, at most `horizon` steps. */
+  firstPlanLimits(): { tools: ToolSummary[]; maxSteps: number } {
+    return { tools: this.tools, maxSteps: Math.min(this.input.maxSteps, this.input.horizon ?? Infinity) };
+  }
+
+  /**
+   * With a rolling horizon: whether the replanner may be asked for more steps once the planned ones are done
+   * (it has not declined for this plan, the run may take more steps, and the budget allows a model call).
+   */
+  mayExtend(): boolean {
+    const { horizon, maxSteps } = this.input;
+    const plan = this.state.plan;
+    if (horizon === undefined || !plan || this.memory.horizonReached === plan.version) return false;
+    return plan.steps.length < maxSteps && !this.modelRefused();
   }
 
   /** What a plan is asked for with; the plan cache keys on the same, with the worker's tools. */
@@ -147,7 +163,8 @@ export class Run {
     return {
       goal: this.state.goal,
       ...(input.context !== undefined ? { context: input.context } : {}),
-      maxSteps: input.maxSteps,
+      maxSteps: this.firstPlanLimits().maxSteps,
+      ...(input.horizon !== undefined ? { horizon: input.horizon } : {}),
     };
   }
 }

@@ -37,6 +37,11 @@ export const RunInputSchema = z
       .strict()
       .optional(),
     planCache: z.union([z.boolean(), z.object({ ttl: DurationSchema }).strict()]).default(false),
+    /**
+     * Rolling horizon: the planner plans at most this many steps ahead, and the replanner is asked for the next
+     * ones when they are done, until it finishes; `maxSteps` and the budget bound the whole run.
+     */
+    horizon: count(1, 100).optional(),
     /** Check each step's output against its success criterion (default true); false skips every check. */
     checks: z.boolean().default(true),
     /** Continue as new once the history has this many events (default: when Temporal suggests it). */

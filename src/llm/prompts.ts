@@ -13,6 +13,8 @@ export interface PlannerRequest {
   context?: string | { [key: string]: Json };
   tools: readonly ToolInfo[];
   maxSteps: number;
+  /** Rolling horizon: the plan covers only the next steps; more are asked for when they are done. */
+  horizon?: number;
   /** A previous plan being revised, with what is wrong with it. */
   revise?: { plan?: Plan; issues: readonly PlanIssue[]; feedback?: string };
 }
@@ -45,7 +47,7 @@ export function plannerMessages(request: PlannerRequest): ChatCompletionMessageP
   const messages: ChatCompletionMessageParam[] = [
     {
       role: 'system',
-      content: `You are the planner of an agent. Break the user's goal into at most ${request.maxSteps} concrete, executable steps.\n\n${PLAN_RULES}\n\nTools:\n${catalog || '(none)'}`,
+      content: `You are the planner of an agent. Break the user's goal into at most ${request.maxSteps} concrete, executable steps.${request.horizon !== undefined ? ` Plan only the next steps toward the goal: when they are done you will be asked for the ones after them.` : ''}\n\n${PLAN_RULES}\n\nTools:\n${catalog || '(none)'}`,
     },
     { role: 'user', content: `Goal: ${request.goal}${context}` },
   ];
@@ -258,6 +260,8 @@ export interface ReplannerRequest {
   remaining: readonly Plan['steps'][number][];
   tools: readonly ToolInfo[];
   maxSteps: number;
+  /** Rolling horizon: at most this many new steps at a time. */
+  horizon?: number;
   /** Problems with the replanner's previous answer, or a reviewer's feedback on a revised plan. */
   revise?: { issues: readonly PlanIssue[]; feedback?: string };
 }
@@ -299,7 +303,11 @@ function replannerPrompt(request: ReplannerRequest, done: readonly StepReport[])
         'You are the replanner of an agent. Decide how the run goes on:\n' +
         '- "continue": the remaining steps are fine as they are (after a failure, the failed step is tried again);\n' +
         '- "revise": replace the remaining steps with new ones ("steps"), in the plan format below. Never repeat a ' +
-        `finished step and never reuse a finished step's id; at most ${request.maxSteps} steps in all;\n` +
+        `finished step and never reuse a finished step's id; at most ${request.maxSteps} steps in all` +
+        (request.horizon !== undefined
+          ? `, and at most ${request.horizon} new ones at a time (you are asked again when they are done)`
+          : '') +
+        ';\n' +
         '- "finish": the finished steps already answer the goal; write the final answer ("answer").\n' +
         `Always give a short "reason".\n\n${PLAN_RULES}\n\nTools:\n${catalog.join('\n') || '(none)'}`,
     },

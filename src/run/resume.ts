@@ -63,6 +63,7 @@ export const RunMemorySchema = z.object({
   escalated: z.array(text),
   goalChange: z.object({ goal: text, reason: text.optional() }).optional(),
   reviewAfter: text.optional(),
+  horizonReached: count.optional(),
 });
 
 /** Thrown by {@link parseRunMemory} when carried-over state does not have the expected shape. */

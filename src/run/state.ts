@@ -127,6 +127,8 @@ export interface RunMemory {
   goalChange?: { goal: string; reason?: string };
   /** With `review: 'every-step'`: the step after which the replanner is due. */
   reviewAfter?: string;
+  /** With a `horizon`: the plan version after whose steps the replanner chose to add none. */
+  horizonReached?: number;
 }
 
 /** The memory of a run that has just started. */

@@ -5,6 +5,7 @@ const facts = (over: Partial<QuietFacts> = {}): QuietFacts => ({
   goalChanged: false,
   needsAttention: false,
   reviewDue: false,
+  mayExtend: false,
   continueAsNewDue: false,
   steps: ['succeeded', 'pending'],
   ...over,
@@ -23,6 +24,12 @@ describe('nextMove', () => {
   it('continues as new only while steps remain to run', () => {
     expect(nextMove(facts({ continueAsNewDue: true }))).toBe('continue-as-new');
     expect(nextMove(facts({ continueAsNewDue: true, steps: ['succeeded', 'skipped'] }))).toBe('report');
+  });
+
+  it('extends a rolling-horizon plan once its steps have finished, instead of reporting', () => {
+    expect(nextMove(facts({ mayExtend: true, steps: ['succeeded', 'skipped'] }))).toBe('extend');
+    expect(nextMove(facts({ mayExtend: true, steps: ['succeeded', 'pending'] }))).toBe('stalled');
+    expect(nextMove(facts({ mayExtend: true, needsAttention: true, steps: ['failed'] }))).toBe('recover');
   });
 
   it('reports once every step has finished, and has stalled when steps remain that cannot start', () => {

@@ -14,6 +14,7 @@ describe('parseRunInput', () => {
       stepTimeout: '5m',
       review: 'failures',
       planCache: false,
+      checks: true,
     });
   });
 
