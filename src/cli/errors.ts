@@ -6,6 +6,7 @@
 import { ServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import { NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { InvalidRunInputError } from '../contract/run-input.js';
+import { PriceConfigError } from '../llm/prices.js';
 import { grpcStatus, isUnreachable, TemporalUnreachableError } from '../temporal/connection.js';
 import { ProvisioningError } from '../temporal/provision.js';
 import { SetupError } from '../temporal/setup.js';
@@ -67,7 +68,7 @@ export function cliError(err: unknown, context: ErrorContext): unknown {
 
 /** Errors whose message says all there is to say, by exit code. */
 const EXPECTED: ReadonlyArray<[number, ReadonlyArray<abstract new (...args: never[]) => Error>]> = [
-  [2, [UsageError, InvalidRunInputError, ToolModuleError]],
+  [2, [UsageError, InvalidRunInputError, ToolModuleError, PriceConfigError]],
   [3, [TemporalUnreachableError, ProvisioningError]],
   [1, [WorkflowNotFoundError, RefusedError, NoWorkerError, QueryFailedError, RunEndedError, SetupError]],
 ];

@@ -11,6 +11,7 @@ import type { Json } from '../contract/plan.js';
 import type { RunState } from '../contract/run-state.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, checkModel, modelCheckExitCode, renderModelCheck } from '../llm/check-model.js';
 import { createModel, modelConfigFromEnv } from '../llm/model.js';
+import { describePrice } from '../llm/prices.js';
 import { openOutputStore, outputStoreSettings } from '../outputs/config.js';
 import { createOutputKeeper } from '../outputs/keeper.js';
 import { connectClient, connectWorker, temporalConfigFromEnv, type TemporalConfig } from '../temporal/connection.js';
@@ -62,7 +63,7 @@ Usage: planwright <command> [options]
                                    attributes (on Temporal Cloud: prints the tcld command instead)
   start <goal> [--approval none|plan|replans] [--approval-timeout DUR] [--escalation replan|human]
                [--max-replans N] [--review failures|every-step] [--budget-calls N] [--budget-tokens N]
-               [--plan-cache [TTL]] [--context TEXT] [--max-parallel N] [--max-steps N]
+               [--budget-cost USD] [--plan-cache [TTL]] [--context TEXT] [--max-parallel N] [--max-steps N]
                [--step-timeout DUR] [--id ID] [--wait]
   approve <id> [--version N]       approve the plan awaiting approval
   reject <id> --feedback TEXT [--version N]
@@ -81,7 +82,7 @@ Usage: planwright <command> [options]
 Options: --json prints machine-readable output; --verbose prints the worker's full failure details.
 Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_CERT,
 TEMPORAL_TLS_KEY, PLANWRIGHT_TASK_QUEUE, OPENAI_API_KEY, OPENAI_BASE_URL, PLANWRIGHT_MODEL, PLANWRIGHT_TOOLS,
-PLANWRIGHT_WORKSPACE.`;
+PLANWRIGHT_WORKSPACE, PLANWRIGHT_PRICES.`;
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -247,13 +248,15 @@ async function run(command: string | undefined, values: Values, positionals: str
       const config = withAddress(temporalConfigFromEnv());
       const connection = await connectWorker(config);
       print(searchAttributeNotice(await registeredSearchAttributes(connection, config.namespace), config.namespace));
+      const modelConfig = modelConfigFromEnv();
       const worker = await createPlanwrightWorker({
         connection,
         namespace: config.namespace,
         taskQueue: config.taskQueue,
-        model: createModel(modelConfigFromEnv()),
+        model: createModel(modelConfig),
         tools: await loadTools(),
       });
+      print(`Cost: ${describePrice(modelConfig.model, modelConfig.prices)}.`);
       print(`Worker polling task queue "${config.taskQueue}" on ${config.address} (namespace ${config.namespace}).`);
       await worker.run(); // The SDK shuts down gracefully on SIGINT and SIGTERM.
       return 0;

@@ -16,6 +16,7 @@ const FIELD_OF = {
   review: 'review',
   'budget-calls': 'budget.llmCalls',
   'budget-tokens': 'budget.tokens',
+  'budget-cost': 'budget.cost',
   'plan-cache': 'planCache',
   'approval-timeout': 'approvalTimeout',
 } as const;
