@@ -25,6 +25,7 @@ import { cliError, RefusedError, reportError, UsageError, type ErrorContext } fr
 import { createCliLogger } from './logger.js';
 import { endedState, readRunState } from './read-state.js';
 import { followRun, renderPlan, renderSummary, renderWaiting, shellWord } from './render.js';
+import { SCHEDULE_OPTIONS, scheduleCommand } from './schedule.js';
 import { runInputFromOptions, START_OPTIONS, withPlanCacheValue } from './start-options.js';
 import type { planAndExecute } from '../../workflows/index.js';
 import {
@@ -76,6 +77,15 @@ Usage: planwright <command> [options]
                                    that step's whole output (from the output store when it is large)
   list                             recent runs
   cancel <id>                      cancel a run
+  schedule create <schedule-id> <goal> (--every DUR [--offset DUR] | --cron EXPR [--timezone TZ])
+               [--overlap skip|buffer-one|buffer-all|cancel-other|terminate-other|allow-all]
+               [--jitter DUR] [--paused] [--note TEXT] and every option of start
+                                   start a run of the goal on a schedule; the plan cache is on unless
+                                   --plan-cache off, so later runs reuse the first run's plan
+  schedule list | describe <schedule-id> | delete <schedule-id>
+  schedule pause|unpause <schedule-id> [--note TEXT]
+  schedule trigger <schedule-id> [--overlap POLICY]
+                                   start one of its runs now
   provision                        fetch or build the Temporal servers into the cache
   check-model [--timeout SECONDS]  probe the model server (OPENAI_BASE_URL) and print the settings it needs
 
@@ -154,6 +164,7 @@ const OPTIONS = {
   'ui-port': { type: 'string' },
   port: { type: 'string' },
   ...START_OPTIONS,
+  ...SCHEDULE_OPTIONS,
   id: { type: 'string' },
   version: { type: 'string' },
   feedback: { type: 'string' },
@@ -387,6 +398,9 @@ async function run(command: string | undefined, values: Values, positionals: str
       out(runs.map((r) => `${r.startTime}  ${r.status.padEnd(11)} ${r.workflowId}`).join('\n') || '(no runs)', runs);
       return 0;
     }
+
+    case 'schedule':
+      return scheduleCommand(positionals, values, { connect: client, out });
 
     case 'cancel': {
       const id = one(positionals, 'workflow id');
