@@ -40,7 +40,7 @@ export function renderSummary(state: RunState): string {
   const u = state.usage;
   const lines = [
     `Status: ${state.status} · ${state.steps.filter((s) => s.status === 'succeeded').length}/${state.steps.length} steps succeeded · ` +
-      `${u.llmCalls} LLM calls (${u.inputTokens} in / ${u.outputTokens} out tokens, ${costText(u)}) · ${u.toolCalls} tool calls`,
+      `${u.llmCalls} LLM calls (${u.inputTokens} in / ${u.outputTokens} out tokens) · ${costText(u)} · ${u.toolCalls} tool calls`,
   ];
   if (state.failure)
     lines.push(`Failure: ${state.failure.stepId ? `step ${state.failure.stepId}: ` : ''}${state.failure.message}`);

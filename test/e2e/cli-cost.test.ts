@@ -36,10 +36,10 @@ describe('the estimated cost on the command line', () => {
     const { inputTokens, outputTokens, cost } = result.usage;
     expect(cost).toBeCloseTo((inputTokens * 2.5 + outputTokens * 10) / 1_000_000, 10);
     expect(human.shown).toMatch(
-      /Status: completed · 1\/1 steps succeeded · 2 LLM calls \(\d+ in \/ \d+ out tokens, ≈ \$0\.\d+\)/,
+      /Status: completed · 1\/1 steps succeeded · 2 LLM calls \(\d+ in \/ \d+ out tokens\) · ≈ \$0\.\d+ · 1 tool calls/,
     );
     // Both runs asked the same, so the text shows the cost the JSON carries.
-    expect(human.shown).toContain(`, ≈ ${usd(cost!)})`);
+    expect(human.shown).toContain(`out tokens) · ≈ ${usd(cost!)} · `);
   });
 
   it('says plainly that the cost is not estimated for a model without a price', async () => {
