@@ -53,9 +53,10 @@ const USAGE = `planwright — durable plan-and-execute agents on Temporal
 
 Usage: planwright <command> [options]
 
-  demo [--keep] [--ui-port N] [--verbose]
-                                   run the weekly support-report demo on the embedded dev server; --keep
-                                   keeps the server, its Web UI and the worker up until Ctrl-C
+  demo [support-report|getaway|research] [--escalation human] [--max-replans N] [--keep] [--ui-port N]
+       [--verbose]                 run a demo agent offline on the embedded dev server (default: the weekly
+                                   support report); --keep keeps the server, its Web UI and the worker up
+                                   until Ctrl-C
   dev [--port N] [--ui-port N] [--db FILE | --ephemeral] [--verbose]
                                    start the embedded dev server (with Web UI) and a worker; runs are kept
                                    in dev-server.db in the cache directory unless --ephemeral
@@ -216,7 +217,17 @@ async function run(command: string | undefined, values: Values, positionals: str
 
     case 'demo': {
       const uiPort = integer(values['ui-port'], 'ui-port');
-      const state = await runDemo({ keep: values.keep, print: follow, ...(uiPort ? { uiPort } : {}) });
+      const maxReplans = integer(values['max-replans'], 'max-replans');
+      const state = await runDemo({
+        agent: positionals[0] ?? 'support-report',
+        overrides: {
+          ...(values.escalation ? { escalation: values.escalation as 'replan' | 'human' } : {}),
+          ...(maxReplans !== undefined ? { maxReplans } : {}),
+        },
+        keep: values.keep,
+        print: follow,
+        ...(uiPort ? { uiPort } : {}),
+      });
       if (json) out('', state);
       return exitCodeOf(state);
     }
