@@ -17,6 +17,7 @@ import {
   type RunScheduleDescription,
 } from '../schedules.js';
 import type { TemporalConfig } from '../temporal/connection.js';
+import { usd } from '../run/budget.js';
 import { UsageError } from './errors.js';
 import { shellWord } from './render.js';
 import { runInputFromOptions, START_OPTIONS, type StartValues } from './start-options.js';
@@ -200,7 +201,8 @@ export function renderSchedule(s: RunScheduleDescription): string {
     `Schedule ${s.scheduleId} · ${s.paused ? 'paused' : 'active'}${s.note ? ` · note: ${s.note}` : ''}`,
     `  Goal: ${clip(s.goal, 200)}`,
     `  When: ${whenText(s)} · overlap ${s.overlap}${s.spec.jitterMs ? ` · jitter ${durationText(s.spec.jitterMs)}` : ''}`,
-    `  Runs: task queue "${s.taskQueue}" · plan cache ${cache} · approval ${input.approval} · escalation ${input.escalation}`,
+    `  Runs: task queue "${s.taskQueue}" · plan cache ${cache} · approval ${input.approval} · escalation ` +
+      `${input.escalation} · max replans ${input.maxReplans}${budgetText(input.budget)}`,
     `  Next: ${s.paused ? '(paused)' : s.nextRuns.slice(0, 3).join(', ') || '(none due)'}`,
     `  Started ${s.runsStarted} run${s.runsStarted === 1 ? '' : 's'}` +
       (s.skippedByOverlap ? ` (${s.skippedByOverlap} skipped while one was running)` : '') +
@@ -208,6 +210,16 @@ export function renderSchedule(s: RunScheduleDescription): string {
   ];
   for (const run of s.recentRuns.slice(-5)) lines.push(`    ${run.startedAt ?? ''}  ${run.workflowId}`);
   return lines.join('\n');
+}
+
+/** A run input's budget, as ` · budget …` when it has one. */
+function budgetText(budget: RunScheduleDescription['runInput']['budget']): string {
+  const parts = [
+    ...(budget?.llmCalls !== undefined ? [`${budget.llmCalls} LLM calls`] : []),
+    ...(budget?.tokens !== undefined ? [`${budget.tokens} tokens`] : []),
+    ...(budget?.cost !== undefined ? [usd(budget.cost)] : []),
+  ];
+  return parts.length > 0 ? ` · budget ${parts.join(', ')}` : '';
 }
 
 /** When a schedule's runs start, in a few words. */

@@ -89,7 +89,8 @@ describe('planwright schedule', () => {
     const describedAt = t.stdout().length;
     expect(await t.cli('schedule', 'describe', id)).toBe(0);
     expect(t.stdout().slice(describedAt)).toContain(
-      `When: every 1d offset 9h · overlap buffer-one · jitter 5m\n  Runs: task queue "${taskQueue}" · plan cache on (7 days)`,
+      `When: every 1d offset 9h · overlap buffer-one · jitter 5m\n  Runs: task queue "${taskQueue}" · plan cache on (7 days) · ` +
+        'approval none · escalation replan · max replans 2 · budget $0.50',
     );
 
     // Listing is eventually consistent: wait for both to show.
