@@ -59,20 +59,29 @@ export interface ActivityDependencies {
 }
 
 /**
+/**
  * A request as the workflow sends it: the worker's own tool catalog stands in for `tools` (runs started before
  * that rule still send the tools they were told of; the catalog is used all the same).
  */
 type WithWorkerTools<T extends { tools: unknown }> = Omit<T, 'tools'> & { tools?: readonly ToolSummary[] };
 
-/** Input of `lookupPlan` and part of `storePlan`'s: what a cached plan must match (the tools are this worker's). */
-export type LookupPlanInput = WithWorkerTools<PlanCacheQuery>;
+/**
+ * The run's workflow time (milliseconds since the epoch) that plan-cache expiry is measured in. Runs started
+ * before it was sent leave it out; the cache then uses the worker's clock.
+ */
+export interface WorkflowTime {
+  now?: number;
+}
+
+/** Input of `lookupPlan`: what a cached plan must match (the tools are this worker's), and the run's time. */
+export type LookupPlanInput = WithWorkerTools<PlanCacheQuery> & WorkflowTime;
 /** Output of `lookupPlan`. */
 export interface LookupPlanOutput {
   plan?: Plan;
 }
-/** Input of `storePlan`. */
-export interface StorePlanInput {
-  query: LookupPlanInput;
+/** Input of `storePlan`: the plan expires `ttlMs` after the run's time. */
+export interface StorePlanInput extends WorkflowTime {
+  query: WithWorkerTools<PlanCacheQuery>;
   plan: Plan;
   ttlMs: number;
 }
@@ -239,15 +248,15 @@ export function createActivities({
     /** Asks the planner for a plan for the goal. */
     createPlan: plan,
 
-    /** Finds a cached plan for the same goal, context, tools and step limit, if one has not expired. */
-    async lookupPlan(query: LookupPlanInput): Promise<LookupPlanOutput> {
-      const found = await cache?.get({ ...query, tools: catalog });
+    /** Finds a cached plan for the same goal, context, tools and step limit, if one has not expired by the run's time. */
+    async lookupPlan({ now, ...query }: LookupPlanInput): Promise<LookupPlanOutput> {
+      const found = await cache?.get({ ...query, tools: catalog }, now);
       return found ? { plan: found } : {};
     },
 
-    /** Keeps an accepted plan for later runs of the same goal. */
-    async storePlan({ query, plan: accepted, ttlMs }: StorePlanInput): Promise<void> {
-      await cache?.set({ ...query, tools: catalog }, accepted, ttlMs);
+    /** Keeps an accepted plan for later runs of the same goal, until `ttlMs` after the run's time. */
+    async storePlan({ query, plan: accepted, ttlMs, now }: StorePlanInput): Promise<void> {
+      await cache?.set({ ...query, tools: catalog }, accepted, ttlMs, now);
     },
 
     /** Asks the planner to revise a plan, given its problems or a reviewer's feedback. */

@@ -1,6 +1,7 @@
 /**
- * planwright's public API: the contract types, tools, the model client, the worker, the messages a run takes,
- * the plan cache and the errors it throws. Tests of your own agent use `planwright/testing` besides.
+ * planwright's public API: the contract types, tools, the model client and its prices, schedules of runs, the
+ * worker, the messages a run takes, the plan cache and the errors it throws. Tests of your own agent use
+ * `planwright/testing` besides.
  */
 import type { planAndExecute } from '../workflows/index.js';
 
@@ -19,10 +20,46 @@ export { createSqlQueryTool, type SqlLimits } from './tools/sql-query.js';
 export { loadMcpTools, mcpToolsFromConfig, McpToolsError, type McpTools } from './mcp/tools.js';
 export { McpConfigError, parseMcpConfig, type McpServerSettings } from './mcp/config.js';
 export { parseRunInput, InvalidRunInputError, type RunInput, type ResolvedRunInput } from './contract/run-input.js';
-export type { RunState, RunResult, RunStatus, StepState, StepStatus, Usage, RunEvent } from './contract/run-state.js';
+export type {
+  RunState,
+  RunResult,
+  RunStatus,
+  StepState,
+  StepStatus,
+  Usage,
+  CostFields,
+  RunEvent,
+} from './contract/run-state.js';
 export type { Plan, Step, Json, VersionedPlan } from './contract/plan.js';
 export { ErrorType, NON_RETRYABLE_ERROR_TYPES } from './contract/errors.js';
 export { createModel, modelConfigFromEnv, ModelConfigError, type Model, type ModelConfig } from './llm/model.js';
+export {
+  DEFAULT_PRICES,
+  PriceConfigError,
+  costOf,
+  priceOf,
+  priceTableFromEnv,
+  type ModelPrice,
+  type PriceTable,
+} from './llm/prices.js';
+export {
+  OVERLAP_POLICIES,
+  InvalidScheduleError,
+  NotARunScheduleError,
+  createRunSchedule,
+  deleteRunSchedule,
+  describeRunSchedule,
+  listRunSchedules,
+  pauseRunSchedule,
+  scheduledRunInput,
+  triggerRunSchedule,
+  unpauseRunSchedule,
+  type OverlapPolicy,
+  type RunScheduleDescription,
+  type RunScheduleOptions,
+  type RunScheduleSpec,
+  type ScheduledRun,
+} from './schedules.js';
 export { createPlanwrightWorker, loadTools, ToolModuleError, WORKFLOWS_PATH } from './worker.js';
 export { runResult, endedResult } from './run-result.js';
 export { isOutputRef, type OutputRef } from './contract/output.js';

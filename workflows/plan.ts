@@ -112,8 +112,9 @@ export async function planFromCache(run: Run): Promise<boolean> {
   if (planCacheTtlMs(run) === 0) return false;
   let found;
   try {
+    // Expiry is judged by workflow time (Date.now() in a workflow), not by the worker's clock.
     found = await local.lookupPlan.executeWithOptions(summarized(localCall, 'plan cache lookup'), [
-      run.planningRequest(),
+      { ...run.planningRequest(), now: Date.now() },
     ]);
   } catch (err) {
     if (isCancellation(err)) throw err;
@@ -136,7 +137,7 @@ export async function rememberPlan(run: Run, fromCache: boolean): Promise<void> 
   if (ttlMs === 0 || (fromCache && run.plan.version === 1)) return;
   try {
     await local.storePlan.executeWithOptions(summarized(localCall, 'plan cache store'), [
-      { query: run.planningRequest(), plan: withoutVersion(run.plan), ttlMs },
+      { query: run.planningRequest(), plan: withoutVersion(run.plan), ttlMs, now: Date.now() },
     ]);
   } catch (err) {
     if (isCancellation(err)) throw err; // otherwise the run goes on without caching

@@ -3,9 +3,11 @@
  * stack trace (0 run completed or command done, 1 run ended otherwise or command failed, 2 usage error,
  * 3 cannot reach Temporal or the model, or provide a server).
  */
-import { ServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { ScheduleNotFoundError, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import { NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { InvalidRunInputError } from '../contract/run-input.js';
+import { PriceConfigError } from '../llm/prices.js';
+import { InvalidScheduleError, NotARunScheduleError } from '../schedules.js';
 import { grpcStatus, isUnreachable, TemporalUnreachableError } from '../temporal/connection.js';
 import { ProvisioningError } from '../temporal/provision.js';
 import { SetupError } from '../temporal/setup.js';
@@ -69,9 +71,22 @@ export function cliError(err: unknown, context: ErrorContext): unknown {
 
 /** Errors whose message says all there is to say, by exit code. */
 const EXPECTED: ReadonlyArray<[number, ReadonlyArray<abstract new (...args: never[]) => Error>]> = [
-  [2, [UsageError, InvalidRunInputError, ToolModuleError, McpConfigError]],
+  [2, [UsageError, InvalidRunInputError, ToolModuleError, McpConfigError, PriceConfigError, InvalidScheduleError]],
   [3, [TemporalUnreachableError, ProvisioningError]],
-  [1, [WorkflowNotFoundError, RefusedError, NoWorkerError, QueryFailedError, RunEndedError, SetupError, McpToolsError]],
+  [
+    1,
+    [
+      WorkflowNotFoundError,
+      RefusedError,
+      NoWorkerError,
+      QueryFailedError,
+      RunEndedError,
+      SetupError,
+      McpToolsError,
+      ScheduleNotFoundError,
+      NotARunScheduleError,
+    ],
+  ],
 ];
 
 /**

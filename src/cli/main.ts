@@ -11,6 +11,7 @@ import type { Json } from '../contract/plan.js';
 import type { RunState } from '../contract/run-state.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, checkModel, modelCheckExitCode, renderModelCheck } from '../llm/check-model.js';
 import { createModel, modelConfigFromEnv } from '../llm/model.js';
+import { describePrice } from '../llm/prices.js';
 import { openOutputStore, outputStoreSettings } from '../outputs/config.js';
 import { createOutputKeeper } from '../outputs/keeper.js';
 import { connectClient, connectWorker, temporalConfigFromEnv, type TemporalConfig } from '../temporal/connection.js';
@@ -25,6 +26,7 @@ import { cliError, RefusedError, reportError, UsageError, type ErrorContext } fr
 import { createCliLogger } from './logger.js';
 import { endedState, readRunState } from './read-state.js';
 import { followRun, renderPlan, renderSummary, renderWaiting, shellWord } from './render.js';
+import { SCHEDULE_OPTIONS, scheduleCommand } from './schedule.js';
 import { runInputFromOptions, START_OPTIONS, withPlanCacheValue } from './start-options.js';
 import type { planAndExecute } from '../../workflows/index.js';
 import {
@@ -52,9 +54,10 @@ const USAGE = `planwright — durable plan-and-execute agents on Temporal
 
 Usage: planwright <command> [options]
 
-  demo [--keep] [--ui-port N] [--verbose]
-                                   run the weekly support-report demo on the embedded dev server; --keep
-                                   keeps the server, its Web UI and the worker up until Ctrl-C
+  demo [support-report|getaway|research] [--escalation human] [--max-replans N] [--keep] [--ui-port N]
+       [--verbose]                 run a demo agent offline on the embedded dev server (default: the weekly
+                                   support report); --keep keeps the server, its Web UI and the worker up
+                                   until Ctrl-C
   dev [--port N] [--ui-port N] [--db FILE | --ephemeral] [--verbose]
                                    start the embedded dev server (with Web UI) and a worker; runs are kept
                                    in dev-server.db in the cache directory unless --ephemeral
@@ -63,7 +66,7 @@ Usage: planwright <command> [options]
                                    attributes (on Temporal Cloud: prints the tcld command instead)
   start <goal> [--approval none|plan|replans] [--approval-timeout DUR] [--escalation replan|human]
                [--max-replans N] [--review failures|every-step] [--budget-calls N] [--budget-tokens N]
-               [--plan-cache [TTL]] [--context TEXT] [--max-parallel N] [--max-steps N]
+               [--budget-cost USD] [--plan-cache [TTL]] [--context TEXT] [--max-parallel N] [--max-steps N]
                [--step-timeout DUR] [--id ID] [--wait]
   approve <id> [--version N]       approve the plan awaiting approval
   reject <id> --feedback TEXT [--version N]
@@ -76,13 +79,22 @@ Usage: planwright <command> [options]
                                    that step's whole output (from the output store when it is large)
   list                             recent runs
   cancel <id>                      cancel a run
+  schedule create <schedule-id> <goal> (--every DUR [--offset DUR] | --cron EXPR [--timezone TZ])
+               [--overlap skip|buffer-one|buffer-all|cancel-other|terminate-other|allow-all]
+               [--jitter DUR] [--paused] [--note TEXT] and every option of start
+                                   start a run of the goal on a schedule; the plan cache is on unless
+                                   --plan-cache off, so later runs reuse the first run's plan
+  schedule list | describe <schedule-id> | delete <schedule-id>
+  schedule pause|unpause <schedule-id> [--note TEXT]
+  schedule trigger <schedule-id> [--overlap POLICY]
+                                   start one of its runs now
   provision                        fetch or build the Temporal servers into the cache
   check-model [--timeout SECONDS]  probe the model server (OPENAI_BASE_URL) and print the settings it needs
 
 Options: --json prints machine-readable output; --verbose prints the worker's full failure details.
 Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_CERT,
 TEMPORAL_TLS_KEY, PLANWRIGHT_TASK_QUEUE, OPENAI_API_KEY, OPENAI_BASE_URL, PLANWRIGHT_MODEL, PLANWRIGHT_TOOLS,
-PLANWRIGHT_WORKSPACE.`;
+PLANWRIGHT_WORKSPACE, PLANWRIGHT_PRICES.`;
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -154,6 +166,7 @@ const OPTIONS = {
   'ui-port': { type: 'string' },
   port: { type: 'string' },
   ...START_OPTIONS,
+  ...SCHEDULE_OPTIONS,
   id: { type: 'string' },
   version: { type: 'string' },
   feedback: { type: 'string' },
@@ -205,7 +218,17 @@ async function run(command: string | undefined, values: Values, positionals: str
 
     case 'demo': {
       const uiPort = integer(values['ui-port'], 'ui-port');
-      const state = await runDemo({ keep: values.keep, print: follow, ...(uiPort ? { uiPort } : {}) });
+      const maxReplans = integer(values['max-replans'], 'max-replans');
+      const state = await runDemo({
+        agent: positionals[0] ?? 'support-report',
+        overrides: {
+          ...(values.escalation ? { escalation: values.escalation as 'replan' | 'human' } : {}),
+          ...(maxReplans !== undefined ? { maxReplans } : {}),
+        },
+        keep: values.keep,
+        print: follow,
+        ...(uiPort ? { uiPort } : {}),
+      });
       if (json) out('', state);
       return exitCodeOf(state);
     }
@@ -250,13 +273,15 @@ async function run(command: string | undefined, values: Values, positionals: str
       const config = withAddress(temporalConfigFromEnv());
       const connection = await connectWorker(config);
       print(searchAttributeNotice(await registeredSearchAttributes(connection, config.namespace), config.namespace));
+      const modelConfig = modelConfigFromEnv();
       const worker = await createPlanwrightWorker({
         connection,
         namespace: config.namespace,
         taskQueue: config.taskQueue,
-        model: createModel(modelConfigFromEnv()),
+        model: createModel(modelConfig),
         tools: await loadTools(),
       });
+      print(`Cost: ${describePrice(modelConfig.model, modelConfig.prices)}.`);
       print(`Worker polling task queue "${config.taskQueue}" on ${config.address} (namespace ${config.namespace}).`);
       await worker.run(); // The SDK shuts down gracefully on SIGINT and SIGTERM.
       return 0;
@@ -387,6 +412,9 @@ async function run(command: string | undefined, values: Values, positionals: str
       out(runs.map((r) => `${r.startTime}  ${r.status.padEnd(11)} ${r.workflowId}`).join('\n') || '(no runs)', runs);
       return 0;
     }
+
+    case 'schedule':
+      return scheduleCommand(positionals, values, { connect: client, out });
 
     case 'cancel': {
       const id = one(positionals, 'workflow id');

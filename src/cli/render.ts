@@ -6,6 +6,7 @@ import type { WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/c
 import type { createActivities } from '../../activities/index.js';
 import type { VersionedPlan } from '../contract/plan.js';
 import type { RunEvent, RunState } from '../contract/run-state.js';
+import { costText } from '../run/budget.js';
 import { endedState, NoWorkerError, queryState } from './read-state.js';
 
 /** The plan as numbered lines: id, title, tool and dependencies. */
@@ -39,7 +40,7 @@ export function renderSummary(state: RunState): string {
   const u = state.usage;
   const lines = [
     `Status: ${state.status} · ${state.steps.filter((s) => s.status === 'succeeded').length}/${state.steps.length} steps succeeded · ` +
-      `${u.llmCalls} LLM calls (${u.inputTokens} in / ${u.outputTokens} out tokens) · ${u.toolCalls} tool calls`,
+      `${u.llmCalls} LLM calls (${u.inputTokens} in / ${u.outputTokens} out tokens) · ${costText(u)} · ${u.toolCalls} tool calls`,
   ];
   if (state.failure)
     lines.push(`Failure: ${state.failure.stepId ? `step ${state.failure.stepId}: ` : ''}${state.failure.message}`);

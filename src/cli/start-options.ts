@@ -16,6 +16,7 @@ const FIELD_OF = {
   review: 'review',
   'budget-calls': 'budget.llmCalls',
   'budget-tokens': 'budget.tokens',
+  'budget-cost': 'budget.cost',
   'plan-cache': 'planCache',
   'approval-timeout': 'approvalTimeout',
 } as const;
@@ -45,7 +46,8 @@ function numberOrText(text: string): number | string {
 
 /**
  * `--plan-cache` takes an optional TTL, which `parseArgs` cannot express: a bare `--plan-cache` becomes
- * `--plan-cache=on`, and a duration right after it becomes its value (`--plan-cache 2h` → `--plan-cache=2h`).
+ * `--plan-cache=on`, and a duration, `on` or `off` right after it becomes its value (`--plan-cache 2h` →
+ * `--plan-cache=2h`).
  */
 export function withPlanCacheValue(args: readonly string[]): string[] {
   const out: string[] = [];
@@ -57,7 +59,7 @@ export function withPlanCacheValue(args: readonly string[]): string[] {
       continue;
     }
     const next = args[i + 1];
-    if (next !== undefined && DURATION.test(next.trim())) {
+    if (next !== undefined && (DURATION.test(next.trim()) || next === 'on' || next === 'off')) {
       out.push(`--plan-cache=${next}`);
       i++;
     } else out.push('--plan-cache=on');

@@ -33,7 +33,12 @@ export const RunInputSchema = z
     stepTimeout: DurationSchema.default('5m'),
     review: z.enum(['failures', 'every-step']).default('failures'),
     budget: z
-      .object({ llmCalls: count(1, 1_000_000).optional(), tokens: count(1, 1_000_000_000).optional() })
+      .object({
+        llmCalls: count(1, 1_000_000).optional(),
+        tokens: count(1, 1_000_000_000).optional(),
+        /** US dollars of estimated model cost (see `usage.cost`); a model without a price cannot be kept to it. */
+        cost: z.number().positive('expected a positive number of US dollars').max(1_000_000).optional(),
+      })
       .strict()
       .optional(),
     planCache: z.union([z.boolean(), z.object({ ttl: DurationSchema }).strict()]).default(false),
@@ -52,7 +57,7 @@ export const RunInputSchema = z
 /** The fields of RunInput and of its nested objects, by path, for messages about unknown fields. */
 const FIELDS: Record<string, readonly string[]> = {
   '': Object.keys(RunInputSchema.shape),
-  budget: ['llmCalls', 'tokens'],
+  budget: ['llmCalls', 'tokens', 'cost'],
   planCache: ['ttl'],
 };
 

@@ -21,8 +21,19 @@ export interface StepState {
   error?: string;
 }
 
-/** Tokens and calls spent by a run so far. */
-export interface Usage {
+/**
+ * What model calls are estimated to cost: set by the model activities, which know the model and its price, and
+ * only added up by the workflow. Usage recorded before costs were estimated has neither field.
+ */
+export interface CostFields {
+  /** Estimated cost in US dollars of the calls whose model has a price (see `PLANWRIGHT_PRICES`). */
+  cost?: number;
+  /** Calls to a model without a price: their cost is not estimated, and not in `cost`. */
+  unpricedCalls?: number;
+}
+
+/** Tokens and calls spent by a run so far, and their estimated cost. */
+export interface Usage extends CostFields {
   llmCalls: number;
   inputTokens: number;
   outputTokens: number;
@@ -108,5 +119,20 @@ export function addUsage(a: Usage, b: Partial<Usage>): Usage {
     inputTokens: a.inputTokens + (b.inputTokens ?? 0),
     outputTokens: a.outputTokens + (b.outputTokens ?? 0),
     toolCalls: a.toolCalls + (b.toolCalls ?? 0),
+    ...addCost(a, b),
+  };
+}
+
+/**
+ * The cost fields of a sum: `cost` when either side has one (rounded to 1e-10 dollars, so sums stay tidy), and
+ * `unpricedCalls` when either side has some; absent otherwise, as in usage recorded before costs were estimated.
+ */
+export function addCost(a: CostFields, b: CostFields): CostFields {
+  const unpriced = (a.unpricedCalls ?? 0) + (b.unpricedCalls ?? 0);
+  return {
+    ...(a.cost !== undefined || b.cost !== undefined
+      ? { cost: Math.round(((a.cost ?? 0) + (b.cost ?? 0)) * 1e10) / 1e10 }
+      : {}),
+    ...(unpriced > 0 ? { unpricedCalls: unpriced } : {}),
   };
 }

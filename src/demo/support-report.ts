@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import type { WirePlan } from '../contract/plan.js';
 import type { RecordedRequest, Script } from '../testing/scripted-model.js';
+import { stepRows, wireStep, type StepRow as Row } from './requests.js';
 
 /** Directory the demo's tools work in. */
 export const DEMO_WORKSPACE = fileURLToPath(new URL('../../examples/support-report/', import.meta.url));
@@ -16,19 +17,18 @@ export const DEMO_GOAL =
   'intent and how satisfied its customers were compared with everyone, and recommend one thing to do next week.';
 
 const FILE = 'support-tickets.csv';
-const args = (value: object) => JSON.stringify(value);
 
 /** The plan the scripted planner proposes: three independent queries, then two that use their results. */
 export const DEMO_PLAN: WirePlan = {
   rationale: 'Count all tickets and tickets per intent in parallel, then size the top intent and compare satisfaction.',
   steps: [
-    step('week_total', 'Count this week’s tickets', [], 'data_query', { file: FILE }),
-    step('tickets_per_intent', 'Count tickets per intent', [], 'data_query', { file: FILE, groupBy: 'intent' }),
-    step('overall_csat', 'Average satisfaction over all tickets', [], 'data_query', {
+    wireStep('week_total', 'Count this week’s tickets', [], 'data_query', { file: FILE }),
+    wireStep('tickets_per_intent', 'Count tickets per intent', [], 'data_query', { file: FILE, groupBy: 'intent' }),
+    wireStep('overall_csat', 'Average satisfaction over all tickets', [], 'data_query', {
       file: FILE,
       aggregate: { op: 'avg', field: 'csat' },
     }),
-    step(
+    wireStep(
       'top_intent_share',
       'Share of tickets for the top intent (%)',
       ['week_total', 'tickets_per_intent'],
@@ -37,27 +37,13 @@ export const DEMO_PLAN: WirePlan = {
         expression: 'round({{tickets_per_intent.groups.0.value}} / {{week_total.value}} * 100, 1)',
       },
     ),
-    step('top_intent_csat', 'Average satisfaction for the top intent', ['tickets_per_intent'], 'data_query', {
+    wireStep('top_intent_csat', 'Average satisfaction for the top intent', ['tickets_per_intent'], 'data_query', {
       file: FILE,
       filter: [{ field: 'intent', op: 'eq', value: '{{tickets_per_intent.groups.0.key}}' }],
       aggregate: { op: 'avg', field: 'csat' },
     }),
   ],
 };
-
-function step(id: string, title: string, dependsOn: string[], tool: string, input: object): WirePlan['steps'][number] {
-  return {
-    id,
-    title,
-    description: null,
-    dependsOn,
-    tool,
-    args: args(input),
-    successCriterion: null,
-    critical: null,
-    fallback: null,
-  };
-}
 
 const ADVICE: Record<string, string> = {
   billing_refund:
@@ -68,18 +54,13 @@ const ADVICE: Record<string, string> = {
   bug_report: 'triage the most-reported bug with engineering and post a status note for affected customers',
 };
 
-interface StepRow {
-  id: string;
-  status: string;
+interface StepRow extends Row {
   output?: { value?: number | null; groups?: Array<{ key: string; value: number }> };
 }
 
 /** Writes the demo report from the step results quoted in a synthesis request. */
 export function writeDemoReport(request: RecordedRequest): string {
-  const prompt = request.messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
-  const block = /```json\n([\s\S]*?)\n```/.exec(prompt)?.[1];
-  if (!block) throw new Error('the synthesis request carries no step results');
-  const rows = JSON.parse(block) as StepRow[];
+  const rows = stepRows(request) as StepRow[];
   const out = (id: string) => rows.find((r) => r.id === id && r.status === 'succeeded')?.output;
   const total = out('week_total')?.value;
   const groups = out('tickets_per_intent')?.groups ?? [];

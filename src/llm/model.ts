@@ -8,6 +8,8 @@ import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/reso
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import { ErrorType } from '../contract/errors.js';
+import { addCost, type CostFields } from '../contract/run-state.js';
+import { costOf, priceOf, priceTableFromEnv, DEFAULT_PRICES, PRICES_VARIABLE, type PriceTable } from './prices.js';
 
 /** Which part of a run a model call serves; sent as the `X-Planwright-Phase` header. */
 export type Phase = 'plan' | 'replan' | 'execute' | 'check' | 'synthesize';
@@ -15,8 +17,8 @@ export type Phase = 'plan' | 'replan' | 'execute' | 'check' | 'synthesize';
 /** Header that names the phase of a request, so scripted servers and proxies can route on it. */
 export const PHASE_HEADER = 'x-planwright-phase';
 
-/** What model calls cost: how many were made and their tokens. Adds into a run's `usage`. */
-export interface TokenUsage {
+/** What model calls cost: how many were made, their tokens and estimated cost. Adds into a run's `usage`. */
+export interface TokenUsage extends CostFields {
   llmCalls: number;
   inputTokens: number;
   outputTokens: number;
@@ -51,6 +53,8 @@ export interface ModelConfig {
    * prompt and calls written as JSON, for servers and chat templates without tool support.
    */
   toolCalls?: 'native' | 'json';
+  /** Prices that turn usage into an estimated cost (default {@link DEFAULT_PRICES}); see `PLANWRIGHT_PRICES`. */
+  prices?: PriceTable;
 }
 
 /** Output caps when none are configured: plans and replans can be long, answers less so. */
@@ -82,8 +86,9 @@ export const DEFAULT_MODEL = 'gpt-4o-mini';
  * `PLANWRIGHT_STRUCTURED_OUTPUT` (json_schema | json_object), `PLANWRIGHT_MAX_TOKENS` (`2048`, or per phase:
  * `plan=4096,execute=1024`), `PLANWRIGHT_MAX_TOKENS_FIELD` (max_tokens | max_completion_tokens),
  * `PLANWRIGHT_TEMPERATURE` (a number, or `default` to send none), `PLANWRIGHT_FREQUENCY_PENALTY` and
- * `PLANWRIGHT_TOOL_CALLS` (native | json).
+ * `PLANWRIGHT_TOOL_CALLS` (native | json), and `PLANWRIGHT_PRICES` (prices per model, see `priceTableFromEnv`).
  * @throws {ModelConfigError} naming a variable that holds something else.
+ * @throws {PriceConfigError} when `PLANWRIGHT_PRICES` is not a price table.
  */
 export function modelConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ModelConfig {
   const choice = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
@@ -107,6 +112,7 @@ export function modelConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ModelC
     ...(env.PLANWRIGHT_MAX_TOKENS ? { maxTokens: parseMaxTokens(env.PLANWRIGHT_MAX_TOKENS) } : {}),
     ...(env.PLANWRIGHT_TEMPERATURE ? { temperature: parseTemperature(env.PLANWRIGHT_TEMPERATURE) } : {}),
     ...(env.PLANWRIGHT_FREQUENCY_PENALTY ? { frequencyPenalty: parsePenalty(env.PLANWRIGHT_FREQUENCY_PENALTY) } : {}),
+    ...(env[PRICES_VARIABLE] ? { prices: priceTableFromEnv(env) } : {}),
   };
 }
 
@@ -209,7 +215,15 @@ export function addTokenUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
     llmCalls: a.llmCalls + b.llmCalls,
     inputTokens: a.inputTokens + b.inputTokens,
     outputTokens: a.outputTokens + b.outputTokens,
+    ...addCost(a, b),
   };
+}
+
+/** Usage of `model`'s calls with their estimated cost, or counted as unpriced when the table has no price for it. */
+export function pricedUsage(usage: TokenUsage, model: string, prices: PriceTable = DEFAULT_PRICES): TokenUsage {
+  if (usage.llmCalls === 0) return usage;
+  const price = priceOf(model, prices);
+  return price ? { ...usage, cost: costOf(usage, price) } : { ...usage, unpricedCalls: usage.llmCalls };
 }
 
 /** The usage a model failure reports in its details (calls that reached the server count, failed or not). */
@@ -272,6 +286,8 @@ export function createModel(config: ModelConfig): Model {
   const capField = config.capField ?? defaultCapField(config);
   const temperature = config.temperature === undefined ? DEFAULT_TEMPERATURE : config.temperature;
   let mode = config.structuredOutput ?? 'json_schema';
+  /** The usage of calls to the configured model, with their estimated cost when it has a price. */
+  const priced = (usage: TokenUsage) => pricedUsage(usage, config.model, config.prices);
 
   /** One request: roles made to alternate, the phase's output cap and the temperature added. */
   const complete = async (
@@ -295,14 +311,14 @@ export function createModel(config: ModelConfig): Model {
     } catch (err) {
       // A call the server answered, even with an error, counts; one that never reached it does not.
       const reached = err instanceof APIError && err.status !== undefined;
-      throw withUsage(classifyModelError(err, config), reached ? { ...NO_CALLS, llmCalls: 1 } : NO_CALLS);
+      throw withUsage(classifyModelError(err, config), reached ? priced({ ...NO_CALLS, llmCalls: 1 }) : NO_CALLS);
     }
     const choice = completion.choices[0];
-    const usage = {
+    const usage = priced({
       llmCalls: 1,
       inputTokens: completion.usage?.prompt_tokens ?? 0,
       outputTokens: completion.usage?.completion_tokens ?? 0,
-    };
+    });
     if (choice?.finish_reason === 'content_filter' || choice?.message.refusal) {
       const refused = ApplicationFailure.create({
         type: ErrorType.ModelRequestRejected,

@@ -13,6 +13,7 @@
 import type { Json, Step } from '../contract/plan.js';
 import { isOutputRef } from '../contract/output.js';
 import type { RunState, RunStatus, StepState, StepStatus } from '../contract/run-state.js';
+import { costText } from './budget.js';
 
 /** How a run's status is shown: one marker and a few words. */
 const STATUS: Record<RunStatus, string> = {
@@ -276,11 +277,12 @@ function brief(value: Json, nested = false): string {
     .join(', ');
 }
 
-/** Model calls, tokens and tool calls so far. */
+/** Model calls, tokens, their estimated cost and tool calls so far. */
 function usage(state: RunState): string {
   const { llmCalls, inputTokens, outputTokens, toolCalls } = state.usage;
   const tokens = `${thousands(inputTokens + outputTokens)} tokens (${thousands(inputTokens)} in, ${thousands(outputTokens)} out)`;
-  return `${llmCalls} LLM call${llmCalls === 1 ? '' : 's'} · ${tokens} · ${toolCalls} tool call${toolCalls === 1 ? '' : 's'}`;
+  const cost = text(costText(state.usage), 120);
+  return `${llmCalls} LLM call${llmCalls === 1 ? '' : 's'} · ${tokens} · ${cost} · ${toolCalls} tool call${toolCalls === 1 ? '' : 's'}`;
 }
 
 /** Cuts a text to `max` characters on one line, with an ellipsis when cut. */

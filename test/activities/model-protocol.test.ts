@@ -156,7 +156,7 @@ describe('answers cut off at the output cap', () => {
     });
     const out = await runActivity(activities().createPlan, planInput);
     expect(out.plan?.steps).toHaveLength(5);
-    expect(out.usage).toEqual({ llmCalls: 2, inputTokens: 1700, outputTokens: 4396 });
+    expect(out.usage).toEqual({ llmCalls: 2, inputTokens: 1700, outputTokens: 4396, unpricedCalls: 2 });
     expect(String(model.requests[1]?.messages.at(-1)?.content)).toMatch(/cut off at the output limit/);
   });
 
@@ -188,7 +188,7 @@ describe('usage on every path', () => {
     });
     const failure = await failureOf(runActivity(activities().createPlan, planInput));
     expect(failure.type).toBe(ErrorType.ModelUnavailable);
-    expect(usageOfFailure(failure)).toEqual({ llmCalls: 2, inputTokens: 500, outputTokens: 7 });
+    expect(usageOfFailure(failure)).toEqual({ llmCalls: 2, inputTokens: 500, outputTokens: 7, unpricedCalls: 2 });
   });
 
   it('counts an answer that stayed invalid after its repair', async () => {
@@ -200,7 +200,7 @@ describe('usage on every path', () => {
     });
     const failure = await failureOf(runActivity(activities().createPlan, planInput));
     expect(failure.type).toBe(ErrorType.InvalidModelOutput);
-    expect(usageOfFailure(failure)).toEqual({ llmCalls: 2, inputTokens: 300, outputTokens: 11 });
+    expect(usageOfFailure(failure)).toEqual({ llmCalls: 2, inputTokens: 300, outputTokens: 11, unpricedCalls: 2 });
   });
 });
 
@@ -259,13 +259,15 @@ describe('tool calls', () => {
 describe('usage across Temporal retries', () => {
   it('adds the usage of earlier attempts, read back from the heartbeat details, and heartbeats the total', async () => {
     model.enqueue({ synthesize: [{ content: 'done', usage: { prompt_tokens: 10, completion_tokens: 5 } }] });
-    const earlier = { usage: { llmCalls: 3, inputTokens: 300, outputTokens: 0 } };
+    const earlier = { usage: { llmCalls: 3, inputTokens: 300, outputTokens: 0, cost: 0.0003 } };
     const env = new MockActivityEnvironment({ heartbeatDetails: earlier, attempt: 4 });
     const beats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => beats.push(d));
-    const out = (await env.run(activities().synthesize, { goal: 'g', steps: [] })) as { usage: unknown };
-    expect(out.usage).toEqual({ llmCalls: 4, inputTokens: 310, outputTokens: 5 });
-    expect(beats.at(-1)).toEqual({ usage: { llmCalls: 4, inputTokens: 310, outputTokens: 5 } });
+    const priced = activities({ prices: { scripted: { input: 1, output: 2 } } });
+    const out = (await env.run(priced.synthesize, { goal: 'g', steps: [] })) as { usage: unknown };
+    // This attempt's call costs 10 × $1 + 5 × $2 per million tokens, added to what earlier attempts cost.
+    expect(out.usage).toEqual({ llmCalls: 4, inputTokens: 310, outputTokens: 5, cost: 0.00032 });
+    expect(beats.at(-1)).toEqual({ usage: { llmCalls: 4, inputTokens: 310, outputTokens: 5, cost: 0.00032 } });
   });
 
   it('reports earlier attempts in the failure of the last one', async () => {

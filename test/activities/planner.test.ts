@@ -24,9 +24,12 @@ afterEach(async () => {
   await model.close();
 });
 
+const prices = { scripted: { input: 0.15, output: 0.6 } };
+
 function activities(timeoutMs = 10_000) {
   return createActivities({
-    model: createModel({ apiKey: 'test-key', baseURL: model.url, model: 'scripted', timeoutMs }),
+    // Priced as gpt-4o-mini, so usage carries its estimated cost.
+    model: createModel({ apiKey: 'test-key', baseURL: model.url, model: 'scripted', timeoutMs, prices }),
     tools: builtinTools,
     workspace: '.',
   });
@@ -46,7 +49,8 @@ describe('createPlan', () => {
     expect(out.plan?.steps[3]?.args).toEqual({
       expression: 'round({{tickets_per_intent.groups.0.value}} / {{week_total.value}} * 100, 1)',
     });
-    expect(out.usage).toEqual({ llmCalls: 1, inputTokens: 900, outputTokens: 300 });
+    // 900 input tokens at $0.15 and 300 output tokens at $0.60 per million.
+    expect(out.usage).toEqual({ llmCalls: 1, inputTokens: 900, outputTokens: 300, cost: 0.000315 });
 
     const [request] = model.requests;
     expect(request?.phase).toBe('plan');
@@ -67,7 +71,7 @@ describe('createPlan', () => {
     const out = await runActivity(activities().createPlan, planInput);
 
     expect(out.plan?.steps).toHaveLength(5);
-    expect(out.usage).toEqual({ llmCalls: 2, inputTokens: 1200, outputTokens: 310 });
+    expect(out.usage).toEqual({ llmCalls: 2, inputTokens: 1200, outputTokens: 310, cost: 0.000366 });
     const repair = model.requests[1]?.messages.at(-1)?.content;
     expect(repair).toMatch(/^That answer is not valid: .*steps/);
   });

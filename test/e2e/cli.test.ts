@@ -4,87 +4,17 @@
  * the model's retries, and `setup`.
  */
 import type { Connection } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { main, reportError } from '../../src/cli/main.js';
-import { DEMO_WORKSPACE } from '../../src/demo/support-report.js';
-import { createModel } from '../../src/llm/model.js';
+import { describe, expect, it, vi } from 'vitest';
 import { startLocalTemporal } from '../../src/temporal/local-server.js';
-import { startScriptedModel, type Script, type ScriptedModel } from '../../src/testing/scripted-model.js';
-import { builtinTools } from '../../src/tools/builtin.js';
-import { createPlanwrightWorker } from '../../src/worker.js';
+import type { Script } from '../../src/testing/scripted-model.js';
+import { devServerSuite, scriptedWorker as scriptedWorkerOn, terminal, until, useDevServer } from '../support/cli.js';
 import { planReply, wireStep } from '../support/e2e.js';
-import { devServerEnv, timeSkippingEnv, unique } from '../support/temporal.js';
+import { timeSkippingEnv, unique } from '../support/temporal.js';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await devServerEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
-
-/** Captures what the CLI writes; `cli` runs it as bin/planwright.js does and resolves to the exit code. */
-function terminal() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  return {
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-    async cli(...argv: string[]): Promise<number> {
-      try {
-        return await main(argv);
-      } catch (error) {
-        return reportError(error);
-      }
-    },
-  };
-}
-
-/** Points the CLI at the shared dev server and a task queue of its own. */
-function useDevServer(taskQueue = unique('cli')): string {
-  vi.stubEnv('TEMPORAL_ADDRESS', inject('devServerAddress'));
-  vi.stubEnv('TEMPORAL_NAMESPACE', 'default');
-  vi.stubEnv('PLANWRIGHT_TASK_QUEUE', taskQueue);
-  return taskQueue;
-}
+const env = devServerSuite();
 
 /** A planwright worker on `taskQueue` with the scripted model. */
-async function scriptedWorker(taskQueue: string, script: Script): Promise<{ worker: Worker; model: ScriptedModel }> {
-  const model = await startScriptedModel({ script });
-  const worker = await createPlanwrightWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    model: createModel({ apiKey: 'scripted', baseURL: model.url, model: 'scripted', timeoutMs: 10_000 }),
-    tools: builtinTools,
-    workspace: DEMO_WORKSPACE,
-    planCache: { get: async () => undefined, set: async () => {} },
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  return { worker, model };
-}
-
-async function until(predicate: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const scriptedWorker = (taskQueue: string, script: Script) => scriptedWorkerOn(env(), taskQueue, script);
 
 const count = (id: string, file = 'support-tickets.csv') => wireStep(id, 'data_query', { file });
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at /);
@@ -120,7 +50,7 @@ describe('planwright start', () => {
     expect(t.stderr()).toBe('');
     expect(code).toBe(0);
     expect(JSON.parse(t.stdout())).toMatchObject({ workflowId: id });
-    const history = await env.client.workflow.getHandle(id).fetchHistory();
+    const history = await env().client.workflow.getHandle(id).fetchHistory();
     const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
     expect(JSON.parse(Buffer.from(payload!).toString())).toMatchObject({
       goal: 'Count the tickets',
@@ -132,7 +62,7 @@ describe('planwright start', () => {
       planCache: { ttl: '2h' },
       approvalTimeout: '30m',
     });
-    await env.client.workflow.getHandle(id).terminate('test over');
+    await env().client.workflow.getHandle(id).terminate('test over');
   });
 
   it('refuses an id that is taken with a message and exit code 2, not a stack trace', async () => {
@@ -142,7 +72,7 @@ describe('planwright start', () => {
     expect(await t.cli('start', 'Count', '--id', id)).toBe(0);
     expect(await t.cli('start', 'Count again', '--id', id)).toBe(2);
     // An id names one run, even once that run has ended.
-    await env.client.workflow.getHandle(id).terminate('test over');
+    await env().client.workflow.getHandle(id).terminate('test over');
     expect(await t.cli('start', 'Count once more', '--id', id)).toBe(2);
     const message = `planwright: a run with id ${id} already exists; pick another --id or see \`planwright status ${id}\`\n`;
     expect(t.stderr()).toBe(message.repeat(2));
@@ -221,7 +151,7 @@ describe('expected failures', () => {
     expect(t.stderr()).toContain('no worker is polling task queue');
     expect(t.stderr()).toContain('planwright worker');
     noStack(t.stderr());
-    await env.client.workflow.getHandle(id).terminate('test over');
+    await env().client.workflow.getHandle(id).terminate('test over');
   });
 
   it('result and watch of a terminated run say so (exit 1), with no stack trace', async () => {
@@ -229,7 +159,7 @@ describe('expected failures', () => {
     const t = terminal();
     const id = unique('cli-terminated');
     expect(await t.cli('start', 'Count', '--id', id)).toBe(0);
-    await env.client.workflow.getHandle(id).terminate('stopped by hand');
+    await env().client.workflow.getHandle(id).terminate('stopped by hand');
     expect(await t.cli('result', id)).toBe(1);
     expect(await t.cli('watch', id)).toBe(1);
     expect(await t.cli('status', id)).toBe(1);
@@ -285,7 +215,7 @@ describe('planwright setup', () => {
     expect(t.stdout()).toContain('Search attributes: registered PlanwrightStatus (Keyword), PlanwrightReplans (Int)');
     expect(await t.cli('setup', '--json')).toBe(0);
     expect(t.stdout()).toContain('"state": "present"');
-    const connection = env.connection as Connection;
+    const connection = env().connection as Connection;
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     expect(customAttributes).toMatchObject({ PlanwrightStatus: 2, PlanwrightReplans: 3 });
   });

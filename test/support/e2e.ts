@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { z } from 'zod';
 import type { RunInput } from '../../src/contract/run-input.js';
@@ -95,28 +96,14 @@ export async function runScenario(
     record?: boolean;
     /** Model settings beyond the scripted model's address (output caps, say). */
     model?: Partial<ModelConfig>;
+    /** The directory the tools work in; default the support report's. */
+    workspace?: string;
   },
 ): Promise<Scenario> {
   const model = await startScriptedModel({ script: options.script });
   const { tools, counts } = counting(options.tools ?? [...builtinTools, waitTool]);
   const taskQueue = unique('e2e');
-  const worker = await createPlanwrightWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    model: createModel({
-      apiKey: 'scripted',
-      baseURL: model.url,
-      model: 'scripted',
-      timeoutMs: 10_000,
-      ...options.model,
-    }),
-    tools,
-    workspace: DEMO_WORKSPACE,
-    planCache: options.planCache ?? { get: async () => undefined, set: async () => {} },
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    ...(options.outputStore ? { outputStore: options.outputStore } : {}),
-  });
+  const worker = await scriptedModelWorker(env, { ...options, taskQueue, url: model.url, tools });
   try {
     const { result, handle } = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
@@ -138,6 +125,41 @@ export async function runScenario(
   } finally {
     await model.close();
   }
+}
+
+/**
+ * A planwright worker on the prebuilt workflow bundle whose model is the scripted one at `url`; by default with
+ * the built-in tools, the support report's workspace, and no plan cache.
+ */
+export function scriptedModelWorker(
+  env: TestWorkflowEnvironment,
+  options: {
+    taskQueue: string;
+    url: string;
+    model?: Partial<ModelConfig>;
+    tools?: readonly Tool[];
+    workspace?: string;
+    planCache?: PlanCache;
+    outputStore?: OutputStore;
+  },
+): Promise<Worker> {
+  return createPlanwrightWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue: options.taskQueue,
+    model: createModel({
+      apiKey: 'scripted',
+      baseURL: options.url,
+      model: 'scripted',
+      timeoutMs: 10_000,
+      ...options.model,
+    }),
+    tools: options.tools ?? builtinTools,
+    workspace: options.workspace ?? DEMO_WORKSPACE,
+    planCache: options.planCache ?? { get: async () => undefined, set: async () => {} },
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    ...(options.outputStore ? { outputStore: options.outputStore } : {}),
+  });
 }
 
 /** A wire-format step (what the scripted planner writes). */

@@ -86,6 +86,11 @@ describe('withPlanCacheValue', () => {
     expect(withPlanCacheValue(['Count', '--plan-cache=7d'])).toEqual(['Count', '--plan-cache=7d']);
     expect(withPlanCacheValue(['Count', '--', '--plan-cache'])).toEqual(['Count', '--', '--plan-cache']);
   });
+
+  it('takes on or off right after it as its value (a schedule turns the cache off so)', () => {
+    expect(withPlanCacheValue(['Count', '--plan-cache', 'off'])).toEqual(['Count', '--plan-cache=off']);
+    expect(withPlanCacheValue(['--plan-cache', 'on', 'Count'])).toEqual(['--plan-cache=on', 'Count']);
+  });
 });
 
 describe('planwright start, before it reaches Temporal', () => {

@@ -32,7 +32,7 @@ function state(over: Partial<RunState> & { steps: StepState[]; planSteps?: Step[
     plan: { version: reasons.length, steps },
     planHistory: reasons.map((reason, i) => ({ version: i + 1, reason, steps })),
     replans: reasons.length - 1,
-    usage: { llmCalls: 2, inputTokens: 1200, outputTokens: 345, toolCalls: 3 },
+    usage: { llmCalls: 2, inputTokens: 1200, outputTokens: 345, toolCalls: 3, cost: 0.000387 },
     events: [],
     ...rest,
   };
@@ -72,7 +72,7 @@ describe('renderDetails', () => {
     );
     expect(md).toContain('- ✔ `top_intent` Find the top intent → `"billing"`');
     expect(md.indexOf('`total`')).toBeLessThan(md.indexOf('`top_intent`'));
-    expect(md).toContain('2 LLM calls · 1,545 tokens (1,200 in, 345 out) · 3 tool calls');
+    expect(md).toContain('2 LLM calls · 1,545 tokens (1,200 in, 345 out) · ≈ $0.00039 · 3 tool calls');
     expect(md).not.toMatch(/\[[x!~ -]\]/);
     expect(md).not.toContain('Why plan');
     expect(md.length).toBeLessThan(2048);

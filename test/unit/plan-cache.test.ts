@@ -32,6 +32,18 @@ describe('the plan cache', () => {
     expect(await cache.get(query)).toBeUndefined();
   });
 
+  it('measures expiry by the time the caller gives (a run’s workflow time), else by its own clock', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pw-plans-'));
+    const cache = createFilePlanCache(dir, () => 1_000);
+    await cache.set(query, plan, 500, 10_000);
+    expect(await cache.get(query, 10_499)).toEqual(plan);
+    expect(await cache.get(query, 10_500)).toBeUndefined();
+    expect(await cache.get(query)).toEqual(plan); // its own clock says 1,000
+    await cache.set(query, plan, 500);
+    expect(await cache.get(query, 1_499)).toEqual(plan);
+    expect(await cache.get(query, 1_500)).toBeUndefined();
+  });
+
   it('treats a damaged entry as missing', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'pw-plans-'));
     const cache = createFilePlanCache(dir);

@@ -147,7 +147,12 @@ describe('the plan cache', () => {
     );
     expect(miss.status).toBe('completed');
     expect(stored).toEqual([
-      { query: expect.objectContaining({ goal: 'Cached', maxSteps: 25 }), plan, ttlMs: 3_600_000 },
+      {
+        query: expect.objectContaining({ goal: 'Cached', maxSteps: 25 }),
+        plan,
+        ttlMs: 3_600_000,
+        now: expect.any(Number),
+      },
     ]);
 
     const hit = await run(

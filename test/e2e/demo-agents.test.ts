@@ -1,0 +1,172 @@
+/**
+ * The two seed agents end to end on the dev server (real worker, activities and tools reading the example data,
+ * the real `openai` client over HTTP to the scripted model), and their demo commands as a user runs them.
+ * Tools count their own calls, so the tests show that no finished step ran twice.
+ */
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import getawayTools from '../../examples/getaway/tools.js';
+import researchTools from '../../examples/research/tools.js';
+import type { RunResult } from '../../src/contract/run-state.js';
+import { GETAWAY_GOAL, GETAWAY_WORKSPACE, getawayScript } from '../../src/demo/getaway.js';
+import { RESEARCH_GOAL, RESEARCH_WORKSPACE, researchScript } from '../../src/demo/research.js';
+import { builtinTools } from '../../src/tools/builtin.js';
+import { resolveEscalationUpdate } from '../../workflows/messages.js';
+import { runScenario } from '../support/e2e.js';
+import { until } from '../support/run-workflow.js';
+import { devServerSuite } from '../support/cli.js';
+
+const env = devServerSuite();
+
+describe('the weekend-getaway agent', () => {
+  it('falls back to trains when flights are down, replans to the next city when the first is full, keeping what was done', async () => {
+    const { result, model, counts } = await runScenario(env(), 'getaway', {
+      script: getawayScript(),
+      input: { goal: GETAWAY_GOAL },
+      tools: [...builtinTools, ...getawayTools],
+      workspace: GETAWAY_WORKSPACE,
+    });
+
+    expect(result.status).toBe('completed');
+    // Flights: three attempts (retryable), then the fallback; Prague full: one call; nothing finished ran again.
+    expect(counts.byTool).toEqual({
+      find_destinations: 1,
+      search_flights: 3,
+      search_trains: 2,
+      check_hotels: 2,
+      calculator: 1,
+    });
+    expect(result.steps.map((s) => [s.id, s.status, s.attempts])).toEqual([
+      ['destinations', 'succeeded', 1],
+      ['outbound', 'succeeded', 4],
+      ['outbound_2', 'succeeded', 1],
+      ['stay_2', 'succeeded', 1],
+      ['budget_2', 'succeeded', 1],
+    ]);
+    expect(result.steps[1]?.output).toMatchObject({ mode: 'train', to: 'Prague' });
+    expect(result.events.find((e) => e.type === 'fallback')?.message).toMatch(
+      /^outbound failed \(search_flights failed: the flight search API is unavailable: 503 .*\); trying fallback tool search_trains$/,
+    );
+    expect(result.replans).toBe(1);
+    expect(result.planHistory[1]?.reason).toBe(
+      'step "stay" failed: check_hotels failed: every hotel in Prague is full for 2 nights from 2026-12-11 (3 checked): ' +
+        'every hotel in Prague is full that weekend; Amsterdam is the next destination within reach, and the journey ' +
+        'goes by train (flights could not be searched)',
+    );
+    expect(model.requests.map((r) => r.phase)).toEqual(['plan', 'replan', 'synthesize']);
+    model.assertDone({ all: false });
+    expect(result.answer).toContain('# A weekend in Amsterdam, 11–13 December 2026');
+    expect(result.answer).toContain(
+      'train from Berlin at 07:52, arriving 14:05 (6.2 h); €54.90 a person, €109.80 for two',
+    );
+    expect(result.answer).toContain('Canal House Jordaan, 2 nights from 2026-12-11 at €176 a night: €352.');
+    expect(result.answer).toContain('**Estimated total:** €571.60 for two');
+    expect(result.answer).toContain('Prague came first (4.3 h by train) but could not be booked for these nights.');
+  });
+});
+
+describe('the research-report agent', () => {
+  it('replans for each source it cannot read until replans run out, then ends with an honest partial brief', async () => {
+    const { result, model, counts } = await runScenario(env(), 'research-replans-run-out', {
+      script: researchScript(2),
+      input: { goal: RESEARCH_GOAL, maxReplans: 2 },
+      tools: [...builtinTools, ...researchTools],
+      workspace: RESEARCH_WORKSPACE,
+    });
+
+    expect(result.status).toBe('partial');
+    expect(result.replans).toBe(2);
+    expect(result.failure?.stepId).toBe('read_5');
+    expect(result.failure?.message).toMatch(/behind a paywall.*; no replans left$/);
+    // Every source was read once: the search and the two that could be read were kept across both replans.
+    expect(counts.byTool).toEqual({ search_sources: 1, read_source: 5 });
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['search', 'succeeded'],
+      ['read_1', 'succeeded'],
+      ['read_2', 'succeeded'],
+      ['read_5', 'failed'],
+    ]);
+    expect(model.requests.map((r) => r.phase)).toEqual(['plan', 'replan', 'replan', 'synthesize']);
+    expect(result.answer).toContain('**Partial:** this brief rests on 2 of the 3 independent sources asked for.');
+    expect(result.answer).toContain(
+      '- The seasonal coefficient of performance (SCOP) averaged 2.9 across both winters. [1]',
+    );
+    expect(result.answer).toContain('- No replans were left to look for another source.');
+    expect(result.answer).toContain('2. Living with a heat pump below freezing: a survey of 1,140 owners.');
+  });
+
+  it('with escalation to a person, asks about each failed source, also once the replans are used up', async () => {
+    const asked: Array<{ stepId: string; replans: number }> = [];
+    const { result, counts } = await runScenario(env(), 'research-person-decides', {
+      script: researchScript(1),
+      input: { goal: RESEARCH_GOAL, maxReplans: 1, escalation: 'human' },
+      tools: [...builtinTools, ...researchTools],
+      workspace: RESEARCH_WORKSPACE,
+      during: async (handle) => {
+        for (const decision of ['replan', 'skip'] as const) {
+          const waiting = await until(
+            handle,
+            (s) => s.status === 'awaiting-decision' && !asked.some((a) => a.stepId === s.escalation?.stepId),
+          );
+          asked.push({ stepId: waiting.escalation!.stepId, replans: waiting.replans });
+          await handle.executeUpdate(resolveEscalationUpdate, {
+            args: [{ stepId: waiting.escalation!.stepId, decision, note: `the test says ${decision}` }],
+          });
+        }
+      },
+    });
+
+    // Asked about the paywalled source, then about the withdrawn one, when no replan was left.
+    expect(asked).toEqual([
+      { stepId: 'read_3', replans: 0 },
+      { stepId: 'read_4', replans: 1 },
+    ]);
+    expect(result.status).toBe('partial');
+    expect(result.steps.find((s) => s.id === 'read_4')?.status).toBe('skipped');
+    expect(counts.byTool).toEqual({ search_sources: 1, read_source: 4 });
+    expect(result.events.filter((e) => e.type === 'escalated').map((e) => e.stepId)).toEqual(['read_3', 'read_4']);
+    expect(result.answer).toContain('**Partial:** this brief rests on 2 of the 3 independent sources asked for.');
+    expect(result.answer).toMatch(/- Read source 4 \(skipped\): read_source failed: .* was withdrawn by its publisher/);
+  });
+});
+
+/** Runs the CLI as a user would, without a model configured, and returns its exit code and JSON result. */
+function demo(...args: string[]): Promise<{ code: number | null; result: RunResult }> {
+  return new Promise((resolve, reject) => {
+    const childEnv = { ...process.env };
+    delete childEnv.OPENAI_API_KEY;
+    delete childEnv.OPENAI_BASE_URL;
+    const child = spawn(process.execPath, ['bin/planwright.js', 'demo', ...args, '--json'], { env: childEnv });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      try {
+        resolve({ code, result: JSON.parse(out) as RunResult });
+      } catch (err) {
+        reject(new Error(`the demo printed no result (exit ${code}): ${(err as Error).message}\n${out}`));
+      }
+    });
+  });
+}
+
+describe('planwright demo getaway | research', () => {
+  it('runs the getaway offline and exits 0 with the itinerary', async () => {
+    const { code, result } = await demo('getaway');
+    expect(code).toBe(0);
+    expect(result.status).toBe('completed');
+    expect(result.answer).toContain('# A weekend in Amsterdam');
+  });
+
+  it('runs the research brief offline, answering for the person it asks, and exits 1 for a partial brief', async () => {
+    const { code, result } = await demo('research', '--escalation', 'human');
+    expect(code).toBe(1);
+    expect(result.status).toBe('partial');
+    expect(result.events.filter((e) => e.type === 'escalation-resolved').map((e) => e.message)).toEqual([
+      'replan read_3: try the next search result',
+      'replan read_4: try the next search result',
+      'skip read_5: no replans left: write the brief from the sources that could be read',
+    ]);
+    expect(result.answer).toContain('**Partial:** this brief rests on 2 of the 3 independent sources asked for.');
+  });
+});

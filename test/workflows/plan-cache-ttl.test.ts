@@ -1,0 +1,82 @@
+/**
+ * The plan cache's time to live is measured in workflow time: on the time-skipping server, skipping past the
+ * TTL expires a cached plan although the worker's own clock has barely moved. The lookup and store activities
+ * are the real ones over a real folder cache; only the planner is a mock.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { createActivities, type Activities } from '../../activities/index.js';
+import type { RunInput } from '../../src/contract/run-input.js';
+import { runResult } from '../../src/run-result.js';
+import type { Plan } from '../../src/contract/plan.js';
+import { createModel } from '../../src/llm/model.js';
+import { createFilePlanCache } from '../../src/plan-cache.js';
+import { builtinTools } from '../../src/tools/builtin.js';
+import { mockActivities, planned } from '../support/mock-activities.js';
+import { calcStep, timeSkippingSuite, toolsAnswering } from '../support/run-workflow.js';
+import { bundledWorker, unique } from '../support/temporal.js';
+import type { planAndExecute } from '../../workflows/index.js';
+import { WORKFLOW_TYPE } from '../../workflows/messages.js';
+
+const { env } = timeSkippingSuite();
+
+/**
+ * Runs a workflow to its end through a plain client, so time moves only by `env.sleep`: awaiting a result
+ * through the time-skipping client lets the test server skip ahead (years, once the run has ended).
+ */
+async function run(activities: Activities, input: RunInput) {
+  const taskQueue = unique('tq');
+  const worker = await bundledWorker(env(), { taskQueue, activities });
+  const client = new Client({ connection: env().connection });
+  return worker.runUntil(async () => {
+    const handle = await client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId: unique('ttl'),
+      args: [input],
+    });
+    return runResult(handle);
+  });
+}
+
+describe('the plan cache in workflow time', () => {
+  it('reuses a plan within its TTL and plans again once time has been skipped past it', async () => {
+    const real = createActivities({
+      // Never called: the planner below is a mock.
+      model: createModel({ apiKey: 'unused', baseURL: 'http://127.0.0.1:9/v1', model: 'unused', timeoutMs: 1000 }),
+      tools: builtinTools,
+      workspace: '.',
+      cache: createFilePlanCache(await mkdtemp(path.join(tmpdir(), 'pw-ttl-'))),
+    });
+    const plan: Plan = { steps: [calcStep('a')] };
+    let plannerCalls = 0;
+    const activities = () =>
+      mockActivities({
+        lookupPlan: real.lookupPlan,
+        storePlan: real.storePlan,
+        createPlan: async () => (plannerCalls++, planned(plan)),
+        runTool: toolsAnswering({ a: { value: 1 } }).runTool,
+        synthesize: async () => ({ answer: 'done', usage: { llmCalls: 1, inputTokens: 1, outputTokens: 1 } }),
+      });
+    const input = { goal: 'Count the tickets', planCache: { ttl: '1h' } };
+
+    const first = await run(activities(), input);
+    expect(first.planHistory.map((h) => h.reason)).toEqual(['initial plan']);
+    expect(plannerCalls).toBe(1);
+
+    await env().sleep('50m');
+    const second = await run(activities(), input);
+    expect(second.planHistory.map((h) => h.reason)).toEqual(['initial plan, from the plan cache']);
+    expect(plannerCalls).toBe(1);
+
+    const workerClock = Date.now();
+    await env().sleep('11m');
+    const third = await run(activities(), input);
+    expect(third.planHistory.map((h) => h.reason)).toEqual(['initial plan']);
+    expect(plannerCalls).toBe(2);
+    // The entry expired by workflow time alone: the worker's clock moved by far less than the TTL.
+    expect(Date.now() - workerClock).toBeLessThan(10 * 60_000);
+  });
+});
