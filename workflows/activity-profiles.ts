@@ -1,7 +1,7 @@
 /**
  * Named activity option profiles: how long each kind of activity may take and how it is retried.
  */
-import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
 import type { Duration, RetryPolicy } from '@temporalio/common';
 import type { ToolCallOptions } from '../src/contract/tools.js';
 import { NON_RETRYABLE_ERROR_TYPES } from '../src/contract/errors.js';
@@ -33,12 +33,6 @@ export const llmCall: ActivityOptions = {
 
 /** Quick local calls (the tool catalog, the plan cache). */
 export const localCall: ActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes },
-};
-
-/** Calls that run inside the workflow task on the worker that runs it (describing the worker). */
-export const onWorkerCall: LocalActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes },
 };

@@ -1,23 +1,15 @@
 /**
  * The activities as the workflow calls them, one proxy per option profile.
  */
-import {
-  ActivityCancellationType,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  type ActivityOptions,
-} from '@temporalio/workflow';
+import { ActivityCancellationType, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import { HONEST_TEMPORAL_STATUS } from './patches.js';
 import type { Activities } from '../activities/index.js';
-import { llmCall, localCall, onWorkerCall, toolCall } from './activity-profiles.js';
+import { llmCall, localCall, toolCall } from './activity-profiles.js';
 
 /** Model calls: planner, replanner, executor, synthesizer. */
 export const llm = proxyActivities<Activities>(llmCall);
 /** Quick calls to the worker itself. */
 export const local = proxyActivities<Activities>(localCall);
-/** Calls run as local activities, inside the workflow task. */
-export const onWorker = proxyLocalActivities<Activities>(onWorkerCall);
 /** Tool calls (per-call options carry the run's step timeout). */
 export const tools = proxyActivities<Activities>(toolCall('5m'));
 

@@ -12,12 +12,6 @@ export const MODEL_ANSWERS_REVISED = 'model-answers-revised';
  */
 export const HONEST_TEMPORAL_STATUS = 'honest-temporal-status';
 
-/**
- * The worker is described by a local activity (no round trip through the task queue), and the run keeps only a
- * summary of each tool (name, output schema, call options); the worker gives the model the rest.
- */
-export const WORKER_DESCRIBED_LOCALLY = 'worker-described-locally';
-
 /** Step outputs are checked against their success criteria (runs started before took every output as it came). */
 export const OUTPUT_CHECKS = 'output-checks';
 

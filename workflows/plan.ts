@@ -4,14 +4,14 @@
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
 import { ErrorType } from '../src/contract/errors.js';
-import { MODEL_ANSWERS_REVISED, WORKER_DESCRIBED_LOCALLY } from './patches.js';
+import { MODEL_ANSWERS_REVISED } from './patches.js';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { CreatePlanInput } from '../activities/index.js';
 import type { PlanIssue } from '../src/contract/plan.js';
 import { formatIssues, validatePlan } from '../src/plan/validate.js';
 import { adoptPlan, withoutVersion } from '../src/run/state.js';
 import { llmCall, localCall } from './activity-profiles.js';
-import { llm, local, onWorker, summarized } from './activity-proxies.js';
+import { llm, local, summarized } from './activity-proxies.js';
 import type { Run } from './run.js';
 import { describeFailure, usageOf } from './steps.js';
 
@@ -27,9 +27,7 @@ export const MAX_PLAN_REVISIONS = 2;
  */
 export async function describeWorker(run: Run): Promise<boolean> {
   try {
-    run.memory.worker = patched(WORKER_DESCRIBED_LOCALLY)
-      ? await onWorker.describeWorker()
-      : await local.describeWorker.executeWithOptions(summarized(localCall, 'describe worker'), []);
+    run.memory.worker = await local.describeWorker.executeWithOptions(summarized(localCall, 'describe worker'), []);
     return true;
   } catch (err) {
     if (isCancellation(err)) throw err;

@@ -127,6 +127,25 @@ describe('end to end on the dev server', () => {
     expect(result.usage.llmCalls).toBe(4);
   });
 
+  it('extends a rolling-horizon plan batch by batch until the replanner finishes', async () => {
+    const { result, counts, model } = await runScenario(env, 'horizon', {
+      script: {
+        plan: [planReply(wait('first', 100))],
+        replan: [
+          replanReply({ action: 'revise', reason: 'next batch', steps: [wait('second', 100, ['first'])] }),
+          replanReply({ action: 'finish', reason: 'both waited', answer: 'Waited twice.' }),
+        ],
+      },
+      input: { goal: 'Wait in batches', horizon: 1 },
+    });
+    expect(result.status).toBe('completed');
+    expect(result.answer).toBe('Waited twice.');
+    expect(counts.byKey).toEqual({ first: 1, second: 1 });
+    expect(model.requests.map((r) => r.phase)).toEqual(['plan', 'replan', 'replan']);
+    expect(String(model.requests[1]?.messages.at(-1)?.content)).toContain('plan the next ones (at most 1)');
+    expect(result.replans).toBe(0);
+  });
+
   it('recovers a failing critical tool by replanning, keeping the finished step', async () => {
     const { result, counts, model } = await runScenario(env, 'replan', {
       script: {

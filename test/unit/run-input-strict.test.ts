@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidRunInputError, parseRunInput } from '../../src/contract/run-input.js';
 
 const RUN_INPUT_FIELDS =
-  'goal, context, approval, approvalTimeout, escalation, maxReplans, maxSteps, maxParallel, stepTimeout, review, budget, planCache, historyLimit';
+  'goal, context, approval, approvalTimeout, escalation, maxReplans, maxSteps, maxParallel, stepTimeout, review, budget, planCache, horizon, checks, historyLimit';
 
 /** The error `parseRunInput` throws for `input`. */
 function refusal(input: unknown): InvalidRunInputError {
@@ -68,6 +68,7 @@ describe('parseRunInput refuses unknown fields', () => {
       review: 'failures',
       budget: { tokens: 5000 },
       planCache: { ttl: '1h' },
+      checks: true,
     });
   });
 
