@@ -93,7 +93,14 @@ interface WorkerProcess {
 async function startWorker(kind: 'planwright' | 'bare', address: string, bundle: string, modelUrl: string) {
   const taskQueue = `bench-${kind}-${Date.now()}`;
   const child: ChildProcess = fork(WORKER, [kind, address, taskQueue, bundle, modelUrl], {
-    execArgv: ['--import', 'tsx'],
+    // PLANWRIGHT_BENCH_PROFILE=<dir>: each worker writes a CPU profile of every thread there (open in DevTools).
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.PLANWRIGHT_BENCH_PROFILE
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PLANWRIGHT_BENCH_PROFILE}`]
+        : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   await new Promise<void>((resolve, reject) => {
