@@ -37,7 +37,7 @@ import { INLINE_ONLY, type OutputKeeper, type OutputScope } from '../src/outputs
 import { DEFAULT_CONTEXT_TOKENS } from '../src/llm/prompts.js';
 import { planResponseSchema, replanResponseSchema } from '../src/llm/plan-format.js';
 import { CheckVerdictSchema } from '../src/contract/check.js';
-import { checkOutput, parseCriterion } from '../src/plan/criterion.js';
+import { criterionProblem, parseCriterion } from '../src/plan/criterion.js';
 
 /** Usage of a check that needed no model. */
 const NO_USAGE: TokenUsage = Object.freeze({ llmCalls: 0, inputTokens: 0, outputTokens: 0 });
@@ -378,7 +378,7 @@ export function createActivities({
       const output = await outputs.load(input.output);
       const check = parseCriterion(input.criterion);
       if (check) {
-        const problem = checkOutput(output, check);
+        const problem = criterionProblem(output, check);
         return { passed: !problem, reason: problem ?? `${input.criterion} holds`, usage: NO_USAGE };
       }
       const { value, usage } = await modelCall((onUsage) =>

@@ -7,7 +7,7 @@
 import { isCancellation, patched } from '@temporalio/workflow';
 import { isOutputRef } from '../src/contract/output.js';
 import type { Step } from '../src/contract/plan.js';
-import { checkOutput, parseCriterion } from '../src/plan/criterion.js';
+import { criterionProblem, parseCriterion } from '../src/plan/criterion.js';
 import { llmCall } from './activity-profiles.js';
 import { llm, summarized } from './activity-proxies.js';
 import { OUTPUT_CHECKS } from './patches.js';
@@ -29,7 +29,7 @@ export async function checked(run: Run, step: Step, outcome: StepOutcome, positi
   });
   const check = parseCriterion(criterion);
   if (check && !isOutputRef(outcome.output)) {
-    const problem = checkOutput(outcome.output, check);
+    const problem = criterionProblem(outcome.output, check);
     if (problem) return failed(problem);
     run.note('step-checked', `${step.id} passed its check: ${criterion}`, step.id);
     return outcome;

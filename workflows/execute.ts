@@ -6,7 +6,7 @@
  */
 import { isCancellation, patched } from '@temporalio/workflow';
 import { HONEST_TEMPORAL_STATUS } from './patches.js';
-import type { Json, Step, VersionedPlan } from '../src/contract/plan.js';
+import type { Json, Step } from '../src/contract/plan.js';
 import { readySteps } from '../src/plan/graph.js';
 import { findReferences, resolveReferences, UnresolvedReferenceError } from '../src/plan/references.js';
 import { isOutputRef } from '../src/contract/output.js';
@@ -37,7 +37,7 @@ export async function executeUntilQuiet(run: Run): Promise<void> {
       for (const step of ready.slice(0, Math.max(0, limit - running.size))) {
         running.set(
           step.id,
-          runStep(run, plan, step).finally(() => running.delete(step.id)),
+          runStep(run, step).finally(() => running.delete(step.id)),
         );
       }
     }
@@ -53,7 +53,7 @@ export async function executeUntilQuiet(run: Run): Promise<void> {
 }
 
 /** Runs one step and records its outcome; a failure is queued for recovery. */
-async function runStep(run: Run, plan: VersionedPlan, step: Step): Promise<void> {
+async function runStep(run: Run, step: Step): Promise<void> {
   const { state, memory } = run;
   const record = stepState(state, step.id);
   const position = run.position(step.id);

@@ -11,7 +11,21 @@ import { ErrorCode, McpError, type CallToolResult, type Tool as McpTool } from '
 import { ToolError, type ToolSource } from '../tools/define.js';
 import type { McpServerSettings } from './config.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+/** planwright's version, from its package.json: two folders up from the sources, three from the built `dist/`. */
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  for (const candidate of ['../../package.json', '../../../package.json']) {
+    try {
+      const found = require(candidate) as { name?: string; version?: string };
+      if (found.name === 'planwright' && found.version) return found.version;
+    } catch {
+      // not at this depth
+    }
+  }
+  return '0.0.0';
+}
+
+const version = packageVersion();
 
 /** How long starting a server and the MCP handshake may take. */
 export const CONNECT_TIMEOUT_MS = 30_000;

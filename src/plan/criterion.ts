@@ -76,7 +76,7 @@ function isEmpty(value: Json | undefined): boolean {
  * Checks an output against a checkable criterion.
  * @returns undefined when the output passes, or why it does not, in words for people and the replanner.
  */
-export function checkOutput(output: Json, check: OutputCheck): string | undefined {
+export function criterionProblem(output: Json, check: OutputCheck): string | undefined {
   const found = at(output, check.path);
   const name = `$${check.path}`;
   const shown = found === undefined ? 'missing' : JSON.stringify(found).slice(0, 200);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkOutput, parseCriterion } from '../../src/plan/criterion.js';
+import { criterionProblem, parseCriterion } from '../../src/plan/criterion.js';
 
 const output = {
   file: 'tickets.csv',
@@ -14,7 +14,7 @@ const output = {
 const check = (criterion: string, value: unknown = output) => {
   const parsed = parseCriterion(criterion);
   if (!parsed) throw new Error(`"${criterion}" did not parse`);
-  return checkOutput(value as never, parsed);
+  return criterionProblem(value as never, parsed);
 };
 
 describe('success criteria', () => {
