@@ -181,8 +181,9 @@ export function createActivities({
   // The catalog, and the answer formats built from it, are computed once per worker, not once per call.
   const catalog = tools.map(toolInfo);
   const infoByName = new Map(catalog.map((t) => [t.name, t]));
-  const planFormat = planResponseSchema(catalog);
-  const replanFormat = replanResponseSchema(catalog);
+  // Indexed by whether the run may use sub-goals.
+  const planFormats = [planResponseSchema(catalog), planResponseSchema(catalog, true)] as const;
+  const replanFormats = [replanResponseSchema(catalog), replanResponseSchema(catalog, true)] as const;
   /** Loads every stored output in a list of step reports. */
   const loadReports = <T extends { output?: Json }>(reports: readonly T[]): Promise<T[]> =>
     Promise.all(
@@ -217,7 +218,7 @@ export function createActivities({
         phase: 'plan',
         name: 'plan',
         schema: WirePlanSchema,
-        jsonSchema: planFormat,
+        jsonSchema: planFormats[input.subgoals ? 1 : 0],
         messages: plannerMessages({ ...input, tools: catalog }),
         onUsage,
       }),
@@ -271,7 +272,7 @@ export function createActivities({
           phase: 'replan',
           name: 'replan_decision',
           schema: WireReplanDecisionSchema,
-          jsonSchema: replanFormat,
+          jsonSchema: replanFormats[input.subgoals ? 1 : 0],
           messages: replannerMessages({ ...input, tools: catalog, done }, contextTokens),
         }),
       );

@@ -28,7 +28,12 @@ import { DEMO_GOAL, DEMO_WORKSPACE, demoScript } from '../src/demo/support-repor
 import { freePort } from '../src/free-port.js';
 import { createModel } from '../src/llm/model.js';
 import { startLocalTemporal, type LocalTemporal } from '../src/temporal/local-server.js';
-import { startScriptedModel, type Script, type ScriptedModel } from '../src/testing/scripted-model.js';
+import {
+  startScriptedModel,
+  type RecordedRequest,
+  type Script,
+  type ScriptedModel,
+} from '../src/testing/scripted-model.js';
 import { builtinTools } from '../src/tools/builtin.js';
 import { defineTool, ToolError } from '../src/tools/define.js';
 import { WORKFLOWS_PATH, createPlanwrightWorker } from '../src/worker.js';
@@ -75,12 +80,32 @@ function wireStep(
     fallback: null,
   };
 }
-const plan = (...steps: ReturnType<typeof wireStep>[]) => ({ content: { rationale: null, steps } });
+const plan = (...steps: object[]) => ({ content: { rationale: null, steps } });
 const replan = (action: 'continue' | 'revise', reason: string, steps: ReturnType<typeof wireStep>[] | null = null) => ({
   content: { action, reason, answer: null, steps },
 });
 const count = (id: string, title: string, args: object = {}, dependsOn: string[] = []) =>
   wireStep(id, 'data_query', { file: FILE, ...args }, { title, dependsOn });
+/** A sub-goal step as the scripted planner writes it. */
+const subgoalStep = (id: string, title: string, goal: string, dependsOn: string[] = []) => ({
+  ...wireStep(id, 'calculator', {}, { title, dependsOn }),
+  tool: null,
+  args: null,
+  subgoal: goal,
+});
+
+const TOP_INTENT = 'Find the top three intents of this week’s tickets and their satisfaction';
+/** The sub-goal scenario's planner: the parent's plan, or its child's, by the goal it is asked about. */
+const planByGoal = (request: RecordedRequest) =>
+  JSON.stringify(request.messages).includes(TOP_INTENT)
+    ? plan(
+        count('per_intent', 'Count tickets per intent', { groupBy: 'intent', limit: 3 }),
+        count('csat', 'Average satisfaction', { aggregate: { op: 'avg', field: 'csat' } }),
+      )
+    : plan(
+        count('week_total', 'Count this week’s tickets'),
+        subgoalStep('top_intents', 'Size the top intents', TOP_INTENT, ['week_total']),
+      );
 
 /** One run to photograph: its script and input, what to do while it runs, and whether to wait for its end. */
 interface Scenario {
@@ -186,6 +211,18 @@ const SCENARIOS: Scenario[] = [
       synthesize: [{ content: 'Days 1 to 27 are counted; day 28 is missing.' }],
     },
     input: { goal: 'Count the tickets of each of the last 40 days', maxSteps: 40, maxReplans: 0, maxParallel: 2 },
+  },
+  {
+    name: 'subgoal',
+    summary: 'A step that runs as a sub-goal of its own',
+    script: {
+      plan: [planByGoal, planByGoal],
+      synthesize: [
+        { content: 'Billing refunds, shipping delays and login problems lead; satisfaction averages 3.9.' },
+        { content: '318 tickets this week; the top three intents make up 61 % of them.' },
+      ],
+    },
+    input: { goal: 'Weekly support review with the top intents sized', subgoals: { maxDepth: 1 } },
   },
   {
     name: 'awaiting-approval',

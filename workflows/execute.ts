@@ -1,7 +1,7 @@
 /**
  * Execution: the scheduler that starts every ready step (all its dependencies finished) up to
- * `maxParallel` at once, and the record of one step — its tool (then its fallback tool) or the executor
- * for an open step, each output checked against the step's success criterion (check.ts) — as it runs,
+ * `maxParallel` at once, and the record of one step — its tool (then its fallback tool), the executor
+ * for an open step, or a child run for a sub-goal (subgoal.ts), each output checked against the step's success criterion (check.ts) — as it runs,
  * succeeds or fails. How a step runs as activities is in `steps.ts`.
  */
 import { isCancellation, patched } from '@temporalio/workflow';
@@ -14,6 +14,7 @@ import { outputsById, statusById, stepState } from '../src/run/state.js';
 import type { Run } from './run.js';
 import { callTool, runOpenStep, type OpenStep, type StepOutcome } from './steps.js';
 import { checked } from './check.js';
+import { runSubgoal } from './subgoal.js';
 
 /**
  * Starts ready steps (up to the limit) until nothing runs. Stops starting new ones when something needs the
@@ -33,7 +34,7 @@ export async function executeUntilQuiet(run: Run): Promise<void> {
       const plan = run.plan;
       const ready = readySteps(plan.steps, statusById(run.state))
         .map((id) => run.planStep(id))
-        .filter((s) => s.tool !== undefined || !run.modelRefused()); // open steps need the model; tool steps do not
+        .filter((s) => s.tool !== undefined || !run.modelRefused()); // open steps and sub-goals need the model
       for (const step of ready.slice(0, Math.max(0, limit - running.size))) {
         running.set(
           step.id,
@@ -60,7 +61,9 @@ async function runStep(run: Run, step: Step): Promise<void> {
   record.status = 'running';
   run.note('step-started', `${position} ${step.title}`, step.id);
   let outcome: StepOutcome;
-  if (step.tool === undefined) {
+  if (step.subgoal !== undefined) {
+    outcome = await checked(run, step, await runSubgoal(run, { ...step, subgoal: step.subgoal }, position), position);
+  } else if (step.tool === undefined) {
     outcome = await checked(run, step, await runOpenStep(openStep(run, step, position)), position);
   } else {
     const called = await callResolved(run, step.id, step.tool, step.args, `${position} · ${step.tool}`);

@@ -160,6 +160,7 @@ function replanRequest(
     remaining: (state.plan?.steps ?? []).filter((s) => !FINISHED.includes(status[s.id] ?? 'pending')),
     maxSteps: run.input.maxSteps,
     ...(run.input.horizon !== undefined ? { horizon: run.input.horizon } : {}),
+    ...run.subgoalLimits(),
     ...(revise ? { revise } : {}),
   };
 }

@@ -8,6 +8,7 @@ import type { Step, VersionedPlan } from '../src/contract/plan.js';
 import type { ResolvedRunInput, RunInput } from '../src/contract/run-input.js';
 import { addUsage, type RunEventType, type RunState, type RunStatus, type Usage } from '../src/contract/run-state.js';
 import type { ToolSummary } from '../src/contract/tools.js';
+import type { PlanLimits } from '../src/plan/validate.js';
 import { budgetSpent } from '../src/run/budget.js';
 import { renderDetails } from '../src/run/details.js';
 import { recordEvent, type RunMemory } from '../src/run/state.js';
@@ -89,7 +90,8 @@ export class Run {
       this.detailsDue = true;
       void Promise.resolve().then(() => {
         this.detailsDue = false;
-        setCurrentDetails(renderDetails(this.state, { workflowId: workflowInfo().workflowId }));
+        const { workflowId, namespace } = workflowInfo();
+        setCurrentDetails(renderDetails(this.state, { workflowId, namespace }));
       });
     }
     const registered = this.memory.worker?.searchAttributes ?? [];
@@ -137,13 +139,19 @@ export class Run {
   }
 
   /** The limits a plan is validated against (a revision's finished steps count toward `maxSteps`). */
-  limits(): { tools: ToolSummary[]; maxSteps: number } {
-    return { tools: this.tools, maxSteps: this.input.maxSteps };
+  limits(): PlanLimits {
+    return { tools: this.tools, maxSteps: this.input.maxSteps, ...this.subgoalLimits() };
   }
 
   /** The limits of a first plan: with a rolling horizon, at most `horizon` steps. */
-  firstPlanLimits(): { tools: ToolSummary[]; maxSteps: number } {
-    return { tools: this.tools, maxSteps: Math.min(this.input.maxSteps, this.input.horizon ?? Infinity) };
+  firstPlanLimits(): PlanLimits {
+    return { ...this.limits(), maxSteps: Math.min(this.input.maxSteps, this.input.horizon ?? Infinity) };
+  }
+
+  /** `{ subgoals }` when this run may start sub-goals (a level of runs below it is allowed), else nothing. */
+  subgoalLimits(): { subgoals?: { maxFanOut: number } } {
+    const { maxDepth, maxFanOut } = this.input.subgoals;
+    return maxDepth > 0 ? { subgoals: { maxFanOut } } : {};
   }
 
   /**
@@ -165,6 +173,7 @@ export class Run {
       ...(input.context !== undefined ? { context: input.context } : {}),
       maxSteps: this.firstPlanLimits().maxSteps,
       ...(input.horizon !== undefined ? { horizon: input.horizon } : {}),
+      ...this.subgoalLimits(),
     };
   }
 }

@@ -14,7 +14,9 @@ export function renderPlan(plan: VersionedPlan): string {
   const lines = [`Plan v${plan.version} (${plan.steps.length} steps)${plan.rationale ? ` — ${plan.rationale}` : ''}`];
   plan.steps.forEach((s, i) => {
     const deps = s.dependsOn.length > 0 ? `  after ${s.dependsOn.join(', ')}` : '';
-    lines.push(`  ${i + 1}. ${s.id} — ${s.title} [${s.tool ?? 'executor'}]${deps}`);
+    lines.push(
+      `  ${i + 1}. ${s.id} — ${s.title} [${s.tool ?? (s.subgoal !== undefined ? 'sub-goal' : 'executor')}]${deps}`,
+    );
   });
   return lines.join('\n');
 }
@@ -44,6 +46,10 @@ export function renderSummary(state: RunState): string {
   ];
   if (state.failure)
     lines.push(`Failure: ${state.failure.stepId ? `step ${state.failure.stepId}: ` : ''}${state.failure.message}`);
+  for (const step of state.steps.filter((s) => s.child))
+    lines.push(
+      `Sub-goal ${step.id} (${step.status}) runs as ${step.child?.workflowId}: planwright status ${shellWord(step.child?.workflowId ?? '')}`,
+    );
   return lines.join('\n');
 }
 

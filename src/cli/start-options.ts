@@ -19,6 +19,10 @@ const FIELD_OF = {
   'budget-cost': 'budget.cost',
   'plan-cache': 'planCache',
   'approval-timeout': 'approvalTimeout',
+  horizon: 'horizon',
+  subgoals: 'subgoals.maxDepth',
+  'subgoal-fan-out': 'subgoals.maxFanOut',
+  'subgoal-approval': 'subgoals.approval',
 } as const;
 
 /** A flag of `start` that sets a RunInput field. */
@@ -32,8 +36,18 @@ export const START_OPTIONS = Object.fromEntries(
   Object.keys(FIELD_OF).map((flag) => [flag, { type: 'string' as const }]),
 ) as Record<StartFlag, { type: 'string' }>;
 
-/** The flags that take whole numbers. */
-const NUMERIC = new Set<StartFlag>(['max-parallel', 'max-steps', 'max-replans', 'budget-calls', 'budget-tokens']);
+/** The flags that take numbers. */
+const NUMERIC = new Set<StartFlag>([
+  'max-parallel',
+  'max-steps',
+  'max-replans',
+  'budget-calls',
+  'budget-tokens',
+  'budget-cost',
+  'horizon',
+  'subgoals',
+  'subgoal-fan-out',
+]);
 
 /** What the `ms` library (Temporal's durations) reads: a number, optionally with a unit. */
 const DURATION =
@@ -81,15 +95,14 @@ function planCacheOf(value: string): boolean | { ttl: number | string } {
  */
 export function runInputFromOptions(goal: string, values: StartValues): ResolvedRunInput {
   const input: Record<string, unknown> = { goal };
-  const budget: Record<string, unknown> = {};
   for (const [flag, field] of Object.entries(FIELD_OF) as Array<[StartFlag, string]>) {
     const value = values[flag];
     if (value === undefined) continue;
-    if (flag === 'plan-cache') input.planCache = planCacheOf(value);
-    else if (field.startsWith('budget.')) budget[field.slice('budget.'.length)] = numberOrText(value);
-    else input[field] = NUMERIC.has(flag) ? numberOrText(value) : value;
+    const [outer, inner] = field.split('.') as [string, string | undefined];
+    const parsed = flag === 'plan-cache' ? planCacheOf(value) : NUMERIC.has(flag) ? numberOrText(value) : value;
+    if (inner === undefined) input[outer] = parsed;
+    else input[outer] = { ...(input[outer] as object | undefined), [inner]: parsed };
   }
-  if (Object.keys(budget).length > 0) input.budget = budget;
   try {
     return parseRunInput(input);
   } catch (err) {

@@ -22,7 +22,13 @@ const stepId = z
 /** A tool to call instead of the step's own tool when that one fails for good. */
 export const FallbackSchema = z.object({ tool: z.string().min(1), args: JsonSchema.optional() });
 
-/** One step of a plan: a tool call with known arguments, or an open task for the executor. */
+/** Longest goal of a sub-goal step (a run's goal has the same limit). */
+export const MAX_GOAL_CHARS = 8000;
+
+/**
+ * One step of a plan: a tool call with known arguments, an open task for the executor, or a sub-goal that runs as
+ * a plan of its own (a child `planAndExecute` run) whose answer is the step's output.
+ */
 export const StepSchema = z.object({
   id: stepId,
   title: z.string().min(1).max(200),
@@ -30,6 +36,8 @@ export const StepSchema = z.object({
   dependsOn: z.array(stepId),
   tool: z.string().min(1).optional(),
   args: JsonSchema.optional(),
+  /** The goal of a sub-goal step; such a step has no tool, args or fallback. */
+  subgoal: z.string().trim().min(1).max(MAX_GOAL_CHARS).optional(),
   successCriterion: z.string().optional(),
   critical: z.boolean().optional(),
   fallback: FallbackSchema.optional(),
@@ -70,6 +78,8 @@ export const WirePlanSchema = z.object({
       successCriterion: z.string().nullable(),
       critical: z.boolean().nullable(),
       fallback: z.object({ tool: z.string(), args: WireArgs }).nullable(),
+      /** Only in the response format of runs that may use sub-goals; absent otherwise. */
+      subgoal: z.string().nullish(),
     }),
   ),
 });
@@ -113,6 +123,7 @@ export function planFromWire(wire: WirePlan): { plan?: Plan; issues: PlanIssue[]
         ...(s.description === null ? {} : { description: s.description }),
         ...(s.tool === null ? {} : { tool: s.tool }),
         ...(args === undefined ? {} : { args }),
+        ...(s.subgoal === null || s.subgoal === undefined ? {} : { subgoal: s.subgoal }),
         ...(s.successCriterion === null ? {} : { successCriterion: s.successCriterion }),
         ...(s.critical === null ? {} : { critical: s.critical }),
         ...(s.fallback === null

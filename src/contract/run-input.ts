@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { msToNumber, type Duration } from '@temporalio/common/lib/time.js';
-import { JsonSchema } from './plan.js';
+import { JsonSchema, MAX_GOAL_CHARS } from './plan.js';
 
 /** Accepts a Temporal duration ('5m', '24h', '1 day' or milliseconds) that is strictly positive. */
 const DurationSchema = z.union([z.string(), z.number()]).refine(
@@ -22,7 +22,11 @@ const count = (min: number, max: number) => z.number().int().min(min).max(max);
 /** Zod schema of {@link RunInput}; defaults are filled in by {@link parseRunInput}. */
 export const RunInputSchema = z
   .object({
-    goal: z.string().trim().min(1, 'goal must not be empty').max(8000, 'goal must be at most 8000 characters'),
+    goal: z
+      .string()
+      .trim()
+      .min(1, 'goal must not be empty')
+      .max(MAX_GOAL_CHARS, `goal must be at most ${MAX_GOAL_CHARS} characters`),
     context: z.union([z.string(), z.record(z.string(), JsonSchema)]).optional(),
     approval: z.enum(['none', 'plan', 'replans']).default('none'),
     approvalTimeout: DurationSchema.default('24h'),
@@ -47,6 +51,19 @@ export const RunInputSchema = z
      * ones when they are done, until it finishes; `maxSteps` and the budget bound the whole run.
      */
     horizon: count(1, 100).optional(),
+    /**
+     * Sub-goals: a plan step may be a goal of its own, run as a child `planAndExecute` run whose answer is the step's
+     * output. `maxDepth` is how many levels of runs may be started below this one (0, the default: no sub-goals);
+     * `maxFanOut` bounds the sub-goal steps of one plan; `approval` is the children's approval policy.
+     */
+    subgoals: z
+      .object({
+        maxDepth: count(0, 5).default(0),
+        maxFanOut: count(1, 20).default(4),
+        approval: z.enum(['inherit', 'none', 'plan', 'replans']).default('inherit'),
+      })
+      .strict()
+      .default({ maxDepth: 0, maxFanOut: 4, approval: 'inherit' }),
     /** Check each step's output against its success criterion (default true); false skips every check. */
     checks: z.boolean().default(true),
     /** Continue as new once the history has this many events (default: when Temporal suggests it). */
@@ -59,6 +76,7 @@ const FIELDS: Record<string, readonly string[]> = {
   '': Object.keys(RunInputSchema.shape),
   budget: ['llmCalls', 'tokens', 'cost'],
   planCache: ['ttl'],
+  subgoals: ['maxDepth', 'maxFanOut', 'approval'],
 };
 
 /** The input of a run, as callers write it (optional fields may be left out). */

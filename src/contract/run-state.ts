@@ -19,6 +19,8 @@ export interface StepState {
   attempts: number;
   output?: Json;
   error?: string;
+  /** A sub-goal step's run: the child workflow (its own page in the Web UI, its own state query). */
+  child?: { workflowId: string; runId: string };
 }
 
 /**
@@ -50,6 +52,7 @@ export type RunEventType =
   | 'plan-rejected'
   | 'signal-ignored'
   | 'step-started'
+  | 'subgoal-started'
   | 'step-succeeded'
   | 'step-failed'
   | 'step-skipped'

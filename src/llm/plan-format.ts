@@ -81,11 +81,19 @@ export function strictArgs(schema: Node, depth = 0, top = true): Node | undefine
 }
 
 /** One step of a plan that calls `tool`, its arguments shaped by the tool's input schema. */
-function toolStep(tool: ToolInfo, names: readonly string[]): Node {
-  return step({ type: 'string', enum: [tool.name] }, strictArgs(tool.inputSchema as Node) ?? JSON_TEXT, names);
+function toolStep(tool: ToolInfo, names: readonly string[], subgoal: Node | undefined): Node {
+  return step(
+    { type: 'string', enum: [tool.name] },
+    strictArgs(tool.inputSchema as Node) ?? JSON_TEXT,
+    names,
+    subgoal && NULL,
+  );
 }
 
-function step(tool: Node, args: Node, names: readonly string[]): Node {
+const NULL = { type: 'null' } as const;
+
+/** A step's fields; `subgoal` is there only in runs that may use sub-goals (null but in a sub-goal step). */
+function step(tool: Node, args: Node, names: readonly string[], subgoal?: Node): Node {
   const fields: Record<string, Node> = {
     id: { ...STEP_ID, description: 'unique; lower-case letters, digits, "_" or "-", starting with a letter' },
     title: { type: 'string', description: 'a few words for people' },
@@ -95,42 +103,58 @@ function step(tool: Node, args: Node, names: readonly string[]): Node {
     args,
     successCriterion: nullable({ type: 'string' }),
     critical: nullable({ type: 'boolean' }),
-    fallback: nullable({
-      type: 'object',
-      properties: { tool: { type: 'string', enum: [...names] }, args: JSON_TEXT },
-      required: ['tool', 'args'],
-      additionalProperties: false,
-    }),
+    fallback:
+      subgoal?.type === 'string'
+        ? NULL
+        : nullable({
+            type: 'object',
+            properties: { tool: { type: 'string', enum: [...names] }, args: JSON_TEXT },
+            required: ['tool', 'args'],
+            additionalProperties: false,
+          }),
+    ...(subgoal ? { subgoal } : {}),
   };
   return { type: 'object', properties: fields, required: Object.keys(fields), additionalProperties: false };
 }
 
-/** The steps of a plan: a tool step of any tool in the catalog, or an open step for the executor. */
-export function stepsSchema(tools: readonly ToolInfo[]): Node {
+/** A sub-goal, in the variant of a step that is one. */
+const SUBGOAL = { type: 'string', description: 'the sub-goal, in words: planned and carried out as a run of its own' };
+
+/**
+ * The steps of a plan: a tool step of any tool in the catalog, or an open step for the executor; with `subgoals`,
+ * also a sub-goal step.
+ */
+export function stepsSchema(tools: readonly ToolInfo[], subgoals = false): Node {
   const names = tools.map((t) => t.name);
-  const open = step({ type: 'null', description: 'null: an open task for the executor' }, { type: 'null' }, names);
-  return { type: 'array', items: { anyOf: [...tools.map((t) => toolStep(t, names)), open] } };
+  const noSubgoal = subgoals ? NULL : undefined;
+  const open = step({ ...NULL, description: 'null: an open task for the executor' }, NULL, names, noSubgoal);
+  const variants = [...tools.map((t) => toolStep(t, names, noSubgoal)), open];
+  if (subgoals) variants.push(step({ ...NULL, description: 'null: a sub-goal step' }, NULL, names, SUBGOAL));
+  return { type: 'array', items: { anyOf: variants } };
 }
 
-/** The planner's response format for this catalog. */
-export function planResponseSchema(tools: readonly ToolInfo[]): Node {
+/** The planner's response format for this catalog (and sub-goal steps, with `subgoals`). */
+export function planResponseSchema(tools: readonly ToolInfo[], subgoals = false): Node {
   return {
     type: 'object',
-    properties: { rationale: nullable({ type: 'string' }), steps: stepsSchema(tools) },
+    properties: { rationale: nullable({ type: 'string' }), steps: stepsSchema(tools, subgoals) },
     required: ['rationale', 'steps'],
     additionalProperties: false,
   };
 }
 
-/** The replanner's response format for this catalog. */
-export function replanResponseSchema(tools: readonly ToolInfo[]): Node {
+/** The replanner's response format for this catalog (and sub-goal steps, with `subgoals`). */
+export function replanResponseSchema(tools: readonly ToolInfo[], subgoals = false): Node {
   return {
     type: 'object',
     properties: {
       action: { type: 'string', enum: ['continue', 'revise', 'finish'] },
       reason: { type: 'string' },
       answer: nullable({ type: 'string', description: 'the final answer, when action is finish' }),
-      steps: nullable({ ...stepsSchema(tools), description: 'the new remaining steps, when action is revise' }),
+      steps: nullable({
+        ...stepsSchema(tools, subgoals),
+        description: 'the new remaining steps, when action is revise',
+      }),
     },
     required: ['action', 'reason', 'answer', 'steps'],
     additionalProperties: false,

@@ -15,6 +15,8 @@ export interface PlannerRequest {
   maxSteps: number;
   /** Rolling horizon: the plan covers only the next steps; more are asked for when they are done. */
   horizon?: number;
+  /** Present when steps may be sub-goals: at most `maxFanOut` of them in a plan. */
+  subgoals?: { maxFanOut: number };
   /** A previous plan being revised, with what is wrong with it. */
   revise?: { plan?: Plan; issues: readonly PlanIssue[]; feedback?: string };
 }
@@ -35,6 +37,16 @@ const PLAN_RULES = `Write a plan as JSON: {"rationale": string|null, "steps": [.
 Prefer tool steps with concrete arguments; steps that do not depend on each other run in parallel.
 Do not add a final step that writes the answer: the results are summarized for the user after the last step.`;
 
+/** The plan rules, and how to write a sub-goal step when the run may use them. */
+function planRules(subgoals: { maxFanOut: number } | undefined): string {
+  if (!subgoals) return PLAN_RULES;
+  return `${PLAN_RULES}
+A step may instead be a sub-goal: "subgoal" is a goal in words (with "tool", "args" and "fallback" null) that is planned
+and carried out on its own, as a run of its own, whose final answer is the step's result. Use sub-goals for large,
+separate parts of the goal (phases that need several steps each), at most ${subgoals.maxFanOut} in a plan; give
+"subgoal" null in every other step. The results of the steps a sub-goal depends on are passed to it.`;
+}
+
 /** Messages asking the planner for a plan (or a revision of one). */
 export function plannerMessages(request: PlannerRequest): ChatCompletionMessageParam[] {
   const catalog = request.tools
@@ -47,7 +59,7 @@ export function plannerMessages(request: PlannerRequest): ChatCompletionMessageP
   const messages: ChatCompletionMessageParam[] = [
     {
       role: 'system',
-      content: `You are the planner of an agent. Break the user's goal into at most ${request.maxSteps} concrete, executable steps.${request.horizon !== undefined ? ` Plan only the next steps toward the goal: when they are done you will be asked for the ones after them.` : ''}\n\n${PLAN_RULES}\n\nTools:\n${catalog || '(none)'}`,
+      content: `You are the planner of an agent. Break the user's goal into at most ${request.maxSteps} concrete, executable steps.${request.horizon !== undefined ? ` Plan only the next steps toward the goal: when they are done you will be asked for the ones after them.` : ''}\n\n${planRules(request.subgoals)}\n\nTools:\n${catalog || '(none)'}`,
     },
     { role: 'user', content: `Goal: ${request.goal}${context}` },
   ];
@@ -262,6 +274,8 @@ export interface ReplannerRequest {
   maxSteps: number;
   /** Rolling horizon: at most this many new steps at a time. */
   horizon?: number;
+  /** Present when steps may be sub-goals: at most `maxFanOut` of them in a plan. */
+  subgoals?: { maxFanOut: number };
   /** Problems with the replanner's previous answer, or a reviewer's feedback on a revised plan. */
   revise?: { issues: readonly PlanIssue[]; feedback?: string };
 }
@@ -309,7 +323,7 @@ function replannerPrompt(request: ReplannerRequest, done: readonly StepReport[])
           : '') +
         ';\n' +
         '- "finish": the finished steps already answer the goal; write the final answer ("answer").\n' +
-        `Always give a short "reason".\n\n${PLAN_RULES}\n\nTools:\n${catalog.join('\n') || '(none)'}`,
+        `Always give a short "reason".\n\n${planRules(request.subgoals)}\n\nTools:\n${catalog.join('\n') || '(none)'}`,
     },
     { role: 'user', content: parts.filter(Boolean).join('\n\n') },
   ];

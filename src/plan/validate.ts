@@ -14,11 +14,13 @@ export interface PlanLimits {
   tools: ReadonlyArray<Pick<ToolInfo, 'name' | 'outputSchema'>>;
   /** Most steps one plan may have. */
   maxSteps: number;
+  /** Present when the run may start sub-goals: at most `maxFanOut` sub-goal steps in one plan. */
+  subgoals?: { maxFanOut: number };
 }
 
 /**
- * Lists every problem with a plan: shape, size, unique ids, known tools, existing dependencies, no
- * cycles, and references only to steps the referring step depends on. An empty list means valid.
+ * Lists every problem with a plan: shape, size, unique ids, known tools, sub-goals only where allowed, existing
+ * dependencies, no cycles, and references only to steps the referring step depends on. An empty list means valid.
  */
 export function validatePlan(plan: unknown, limits: PlanLimits): PlanIssue[] {
   const parsed = PlanSchema.safeParse(plan);
@@ -49,12 +51,20 @@ export function validatePlan(plan: unknown, limits: PlanLimits): PlanIssue[] {
     if (step.tool !== undefined && !known.has(step.tool)) {
       issues.push({ ...at, message: `unknown tool "${step.tool}"; available tools: ${toolList}` });
     }
-    if (step.tool === undefined && step.args !== undefined) {
+    if (step.tool === undefined && step.subgoal === undefined && step.args !== undefined) {
       issues.push({ ...at, message: 'has args but no tool; give the tool, or drop args for an open step' });
     }
     if (step.fallback && !known.has(step.fallback.tool)) {
       issues.push({ ...at, message: `unknown fallback tool "${step.fallback.tool}"; available tools: ${toolList}` });
     }
+    if (step.subgoal !== undefined)
+      issues.push(...subgoalProblems(step, limits).map((message) => ({ ...at, message })));
+  }
+  const subgoals = steps.filter((s) => s.subgoal !== undefined).length;
+  if (limits.subgoals && subgoals > limits.subgoals.maxFanOut) {
+    issues.push({
+      message: `the plan has ${subgoals} sub-goal steps; at most ${limits.subgoals.maxFanOut} are allowed (subgoals.maxFanOut): merge some, or make them tool or open steps`,
+    });
   }
   const cycle = findCycle(steps);
   if (cycle) issues.push({ stepId: cycle[0], message: `dependency cycle: ${cycle.join(' -> ')}` });
@@ -79,6 +89,18 @@ export function validatePlan(plan: unknown, limits: PlanLimits): PlanIssue[] {
   return issues;
 }
 
+/** What is wrong with a sub-goal step: one made of a sub-goal and a tool, or a sub-goal in a run that may not start one. */
+function subgoalProblems(step: Plan['steps'][number], limits: PlanLimits): string[] {
+  const problems: string[] = [];
+  if (!limits.subgoals)
+    problems.push(
+      'is a sub-goal, but this run may not start sub-goals (its subgoals.maxDepth is 0): make it a tool step or an open step',
+    );
+  if (step.tool !== undefined || step.args !== undefined || step.fallback !== undefined)
+    problems.push('a sub-goal step has no tool, args or fallback: drop them, or drop "subgoal" to call the tool');
+  return problems;
+}
+
 /** Why a reference's path cannot exist in the referenced step's output, if that can be known now. */
 function referencedPathProblem(
   steps: Plan['steps'],
@@ -88,6 +110,8 @@ function referencedPathProblem(
   if (ref.path.length === 0) return undefined;
   const target = steps.find((s) => s.id === ref.stepId);
   if (!target) return undefined;
+  if (target.subgoal !== undefined)
+    return `"${ref.stepId}" is a sub-goal whose output is its answer, text with no fields`;
   if (target.tool === undefined) return `"${ref.stepId}" is an open step whose output is text, with no fields`;
   const schema = tools.get(target.tool)?.outputSchema;
   return schema && !target.fallback ? missingPath(schema, ref.path) : undefined;

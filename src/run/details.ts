@@ -66,13 +66,13 @@ const SPARE = '\u00a0';
  * Renders a run's state as markdown for `setCurrentDetails`: at most a few kB whatever the number of steps.
  * @example setCurrentDetails(renderDetails(state, { workflowId: workflowInfo().workflowId }))
  */
-export function renderDetails(state: RunState, run: { workflowId: string }): string {
+export function renderDetails(state: RunState, run: { workflowId: string; namespace?: string }): string {
   const blocks = [
     [headline(state), goal(state), ...planChange(state)].join(BREAK),
     ...waiting(state, run.workflowId),
     ...failure(state),
     ...answer(state),
-    ...checklist(state),
+    ...checklist(state, run.namespace ?? 'default'),
     usage(state),
     SPARE,
   ];
@@ -162,7 +162,7 @@ function answer(state: RunState): string[] {
 }
 
 /** The steps counted by status, then listed in plan order: at most {@link MAX_LISTED} lines, the rest summed up. */
-function checklist(state: RunState): string[] {
+function checklist(state: RunState, namespace: string): string[] {
   if (state.steps.length === 0) return [];
   const counts = COUNT_ORDER.map((status) => [status, state.steps.filter((s) => s.status === status).length] as const)
     .filter(([, n]) => n > 0)
@@ -172,6 +172,7 @@ function checklist(state: RunState): string[] {
     approving,
     planSteps: new Map((state.plan?.steps ?? []).map((s) => [s.id, s])),
     errorAbove: [state.failure?.stepId, state.escalation?.stepId].filter((id) => id !== undefined),
+    namespace,
   };
   const shown = listed(state, approving);
   const lines: string[] = [];
@@ -225,6 +226,8 @@ interface View {
   planSteps: Map<string, Step>;
   /** Steps whose error is already shown above the list (the failure, the escalation). */
   errorAbove: string[];
+  /** The run's namespace, for links to sub-goal runs. */
+  namespace: string;
 }
 
 /** One step: its icon, id and title; with its call while approving, else its error or output. */
@@ -234,15 +237,24 @@ function stepLine(step: StepState, view: View): string {
   if (view.approving && planned) {
     line += planned.tool
       ? ` · ${code(planned.tool)}${planned.args === undefined ? '' : ` ${code(JSON.stringify(planned.args), MAX.args)}`}`
-      : ` · open task${planned.description ? `: ${text(planned.description, MAX.title)}` : ''}`;
+      : planned.subgoal !== undefined
+        ? ` · sub-goal: ${text(planned.subgoal, MAX.title)}`
+        : ` · open task${planned.description ? `: ${text(planned.description, MAX.title)}` : ''}`;
     if (planned.dependsOn.length > 0) line += ` · after ${planned.dependsOn.map((d) => code(d)).join(', ')}`;
     return line;
   }
+  if (step.child) line += ` · ${childLink(step.child, view.namespace)}`;
   if (step.attempts > 1 && step.status !== 'succeeded') line += ` (attempt ${step.attempts})`;
   if (step.error && step.status !== 'succeeded' && !view.errorAbove.includes(step.id))
     line += ` — ${text(step.error, MAX.error)}`;
   if (step.status === 'succeeded' && step.output !== undefined) line += ` → ${outputText(step.output)}`;
   return line;
+}
+
+/** A link to a sub-goal's run, on the Web UI's own paths. */
+function childLink(child: { workflowId: string; runId: string }, namespace: string): string {
+  const path = [namespace, 'workflows', child.workflowId, child.runId, 'history'].map(encodeURIComponent).join('/');
+  return `sub-goal run [${code(child.workflowId, MAX.title)}](/namespaces/${path})`;
 }
 
 /** Hidden steps summed up: "… and 37 more succeeded", or counted by status when they differ. */

@@ -16,6 +16,7 @@ const StepStateSchema = z.object({
   attempts: count,
   output: JsonSchema.optional(),
   error: text.optional(),
+  child: z.object({ workflowId: text, runId: text }).optional(),
 });
 
 const RunStateSchema = z.object({

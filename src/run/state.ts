@@ -90,30 +90,6 @@ export function stepState(state: RunState, id: string): StepState {
   return step;
 }
 
-const MARK: Record<StepStatus, string> = {
-  pending: '[ ]',
-  running: '[~]',
-  succeeded: '[x]',
-  failed: '[!]',
-  skipped: '[-]',
-  cancelled: '[-]',
-};
-
-/** The run as a markdown checklist, for the Temporal Web UI's current details. */
-export function renderChecklist(state: RunState): string {
-  const version = state.plan ? ` · plan v${state.plan.version}` : '';
-  const lines = [
-    `**${state.status}**${version} · ${state.usage.llmCalls} LLM calls · ${state.usage.toolCalls} tool calls`,
-    '',
-  ];
-  for (const step of state.steps) {
-    const note = step.status === 'failed' && step.error ? ` — ${step.error.slice(0, 120)}` : '';
-    lines.push(`- ${MARK[step.status]} **${step.id}** ${step.title} _(${step.status})_${note}`);
-  }
-  if (state.failure) lines.push('', `Failure: ${state.failure.message.slice(0, 500)}`);
-  return lines.join('\n');
-}
-
 /** Everything a run carries across `continueAsNew`: its state and the bookkeeping behind its decisions. */
 export interface RunMemory {
   state: RunState;

@@ -36,6 +36,8 @@ export interface StepOptions {
   critical?: boolean;
   /** A tool to call instead when the step's own tool fails for good. */
   fallback?: { tool: string; args?: StepArgs };
+  /** Makes it a sub-goal step: this goal runs as a child run (with `subgoals.maxDepth` of at least 1). */
+  subgoal?: string;
 }
 
 /**
@@ -43,6 +45,7 @@ export interface StepOptions {
  * @example
  * step('count', { tool: 'data_query', args: { file: 'tickets.csv', groupBy: 'intent' } })
  * step('summary', { description: 'Summarize the counts', dependsOn: ['count'] }) // an open step
+ * step('hotel', { subgoal: 'Book a hotel in Lisbon for 12–14 June' }) // a sub-goal: a child run
  */
 export function step(id: string, options: StepOptions = {}): WireStep {
   return {
@@ -56,6 +59,7 @@ export function step(id: string, options: StepOptions = {}): WireStep {
     critical: options.critical ?? null,
     // The response format carries a fallback's arguments as JSON text (plan-format.ts).
     fallback: options.fallback ? { tool: options.fallback.tool, args: jsonText(options.fallback.args) } : null,
+    ...(options.subgoal !== undefined ? { subgoal: options.subgoal } : {}),
   };
 }
 

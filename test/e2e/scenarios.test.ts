@@ -25,6 +25,12 @@ import { devServerEnv } from '../support/temporal.js';
 import type { RunResult } from '../../src/contract/run-state.js';
 import { renderDetails } from '../../src/run/details.js';
 import { verdict } from '../../src/testing/answers.js';
+import type { RecordedRequest } from '../../src/testing/scripted-model.js';
+import { runResult } from '../../src/run-result.js';
+
+/** The goal a planner or synthesizer request is about. */
+const goalOf = (request: RecordedRequest) =>
+  /Goal: (.*)/.exec(request.messages.map((m) => String(m.content)).join('\n'))?.[1] ?? '';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -347,5 +353,77 @@ describe('end to end on the dev server', () => {
     expect(failure.cause).toMatchObject({ type: 'RunFailed', nonRetryable: true });
     expect(failure.cause?.message).toMatch(/^run failed: data_query failed: "nowhere.csv" does not exist/);
     expect(((failure.cause as ApplicationFailure).details?.[0] as RunResult).steps[0]?.status).toBe('failed');
+  });
+  it('runs a sub-goal as a child run with its own page, its answer the step’s output', async () => {
+    const OFFSITE = 'Prepare the support review';
+    const BILLING = 'Summarize the billing tickets';
+    const byGoal = (plans: Record<string, object>) => (request: RecordedRequest) => ({
+      content: plans[goalOf(request)] ?? { error: `nothing scripted for ${goalOf(request)}` },
+    });
+    const plan = byGoal({
+      [OFFSITE]: {
+        rationale: null,
+        steps: [count('total'), wireStep('billing', null, null, { dependsOn: ['total'], subgoal: BILLING })],
+      },
+      [BILLING]: { rationale: null, steps: [wait('billing_wait', 300)] },
+    });
+    const synthesize = (request: RecordedRequest) => ({ content: `Answer to: ${goalOf(request)}` });
+    let details: string | undefined;
+    const { result, counts, model, handle } = await runScenario(env, 'subgoal', {
+      script: { plan: [plan, plan], synthesize: [synthesize, synthesize] },
+      input: { goal: OFFSITE, subgoals: { maxDepth: 1 } },
+      during: async (h) => {
+        await until(h, (s) => s.steps.some((step) => step.child));
+        details = await currentDetails(h);
+      },
+    });
+    expect(result.status).toBe('completed');
+    const billing = result.steps.find((s) => s.id === 'billing');
+    expect(billing?.output).toBe(`Answer to: ${BILLING}`);
+    expect(counts.byKey).toEqual({ [FILE]: 1, billing_wait: 1 });
+    expect(model.requests.map((r) => [r.phase, goalOf(r)])).toEqual([
+      ['plan', OFFSITE],
+      ['plan', BILLING],
+      ['synthesize', BILLING],
+      ['synthesize', OFFSITE],
+    ]);
+    // The parent's planner may write sub-goals; the child's (one level down) may not.
+    expect(JSON.stringify(model.requests[0]?.body.response_format)).toContain('"subgoal"');
+    expect(JSON.stringify(model.requests[1]?.body.response_format)).not.toContain('"subgoal"');
+    expect(String(model.requests[1]?.messages[1]?.content)).toContain('"partOf": "Prepare the support review"');
+    expect(result.usage.llmCalls).toBe(4);
+
+    const child = env.client.workflow.getHandle(billing!.child!.workflowId);
+    const described = await child.describe();
+    expect(described.parentExecution).toEqual({ workflowId: handle.workflowId, runId: expect.any(String) });
+    expect(await described.staticSummary()).toBe(`billing · sub-goal of ${handle.workflowId}`);
+    const { workflowId, runId } = billing!.child!;
+    expect(details).toContain(`(/namespaces/default/workflows/${workflowId}/${runId}/history)`);
+  });
+
+  it('cancels a sub-goal’s run with its parent: its running tool stops, both end cancelled', async () => {
+    const LONG = 'Wait a long time';
+    const plan = (request: RecordedRequest) =>
+      goalOf(request) === LONG
+        ? planReply(wait('long_wait', 60_000))
+        : planReply(wireStep('long', null, null, { subgoal: LONG }));
+    let child: RunResult | undefined;
+    const started = Date.now();
+    const { result } = await runScenario(env, 'subgoal-cancel', {
+      script: { plan: [plan, plan] },
+      input: { goal: 'Start a long sub-goal', subgoals: { maxDepth: 1 } },
+      during: async (handle) => {
+        const running = await until(handle, (s) => s.steps[0]?.child !== undefined);
+        const childHandle = env.client.workflow.getHandle(running.steps[0]!.child!.workflowId);
+        await until(childHandle, (s) => s.steps[0]?.status === 'running');
+        await handle.cancel();
+        child = await runResult(childHandle);
+      },
+    });
+    expect(result.status).toBe('cancelled');
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([['long', 'cancelled']]);
+    expect(child?.status).toBe('cancelled');
+    expect(child?.steps.map((s) => [s.id, s.status])).toEqual([['long_wait', 'cancelled']]);
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

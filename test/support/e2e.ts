@@ -173,6 +173,8 @@ export function wireStep(
     critical?: boolean;
     fallback?: { tool: string; args: object };
     successCriterion?: string;
+    /** Makes it a sub-goal step (give `tool` and `args` null). */
+    subgoal?: string;
   } = {},
 ) {
   return {
@@ -185,6 +187,7 @@ export function wireStep(
     successCriterion: options.successCriterion ?? null,
     critical: options.critical ?? null,
     fallback: options.fallback ? { tool: options.fallback.tool, args: JSON.stringify(options.fallback.args) } : null,
+    ...(options.subgoal !== undefined ? { subgoal: options.subgoal } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RunState } from '../../src/contract/run-state.js';
-import { createRunView, renderRetry, renderWaiting } from '../../src/cli/render.js';
+import { createRunView, renderRetry, renderSummary, renderWaiting } from '../../src/cli/render.js';
 
 const plan = (version: number) => ({
   version,
@@ -99,5 +99,17 @@ describe('createRunView', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('no worker is polling task queue "planwright"');
     expect(lines[0]).toContain('planwright worker');
+  });
+});
+
+describe('renderSummary', () => {
+  it('names the run of each sub-goal step and the command that shows it', () => {
+    const child = { workflowId: 'trip 7--hotel', runId: 'r1' };
+    const summary = renderSummary(
+      state({ steps: [{ id: 'hotel', title: 'Hotel', status: 'running', attempts: 0, child }] }),
+    );
+    expect(summary.split('\n').at(-1)).toBe(
+      "Sub-goal hotel (running) runs as trip 7--hotel: planwright status 'trip 7--hotel'",
+    );
   });
 });

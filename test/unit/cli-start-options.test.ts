@@ -8,6 +8,24 @@ import { main } from '../../src/cli/main.js';
 import { runInputFromOptions, withPlanCacheValue } from '../../src/cli/start-options.js';
 
 describe('runInputFromOptions', () => {
+  it('maps the sub-goal and horizon flags onto their nested fields', () => {
+    const input = runInputFromOptions('Plan the offsite', {
+      subgoals: '2',
+      'subgoal-fan-out': '3',
+      'subgoal-approval': 'plan',
+      horizon: '4',
+      'budget-cost': '0.5',
+    });
+    expect(input).toMatchObject({
+      subgoals: { maxDepth: 2, maxFanOut: 3, approval: 'plan' },
+      horizon: 4,
+      budget: { cost: 0.5 },
+    });
+    expect(() => runInputFromOptions('Plan the offsite', { subgoals: '9' })).toThrow(
+      'invalid run input: --subgoals=9: Too big: expected number to be <=5',
+    );
+  });
+
   it('maps every option of start onto the RunInput', () => {
     const input = runInputFromOptions('Count the tickets', {
       approval: 'plan',

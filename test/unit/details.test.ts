@@ -50,6 +50,24 @@ function expectUiSafe(md: string) {
 }
 
 describe('renderDetails', () => {
+  it('links a sub-goal step to its own run in the Web UI, and shows the sub-goal while approving', () => {
+    const hotel: Step = { id: 'hotel', title: 'Book the hotel', dependsOn: [], subgoal: 'Book a hotel in Lisbon' };
+    const child = { workflowId: 'trip 1--hotel', runId: 'r-9' };
+    const running = renderDetails(
+      state({ status: 'running', planSteps: [hotel], steps: [record(hotel, 'running', { child })] }),
+      { workflowId: 'trip 1', namespace: 'prod' },
+    );
+    expect(running).toContain(
+      '- ▶ `hotel` Book the hotel · sub-goal run [`trip 1--hotel`](/namespaces/prod/workflows/trip%201--hotel/r-9/history)',
+    );
+    const approving = renderDetails(
+      state({ status: 'awaiting-approval', planSteps: [hotel], steps: [record(hotel, 'pending')] }),
+      run,
+    );
+    expect(approving).toContain('`hotel` Book the hotel · sub-goal: Book a hotel in Lisbon');
+    expectUiSafe(running);
+  });
+
   it('shows a completed run: status first, the goal, the answer, a checklist with icons and the usage', () => {
     const total = step('total', { title: 'Count all tickets' });
     const top = step('top_intent', { title: 'Find the top intent', dependsOn: ['total'] });

@@ -94,6 +94,52 @@ describe('validatePlan', () => {
   });
 });
 
+describe('sub-goal steps', () => {
+  const withSubgoals = { ...limits, subgoals: { maxFanOut: 2 } };
+  const hotel = { id: 'hotel', title: 'Hotel', dependsOn: [], subgoal: 'Book a hotel' };
+
+  it('are valid where the run may start sub-goals, and refused where it may not', () => {
+    expect(validatePlan(plan([hotel]), withSubgoals)).toEqual([]);
+    expect(validatePlan(plan([hotel]), limits)).toEqual([
+      {
+        stepId: 'hotel',
+        message:
+          'is a sub-goal, but this run may not start sub-goals (its subgoals.maxDepth is 0): make it a tool step or an open step',
+      },
+    ]);
+  });
+
+  it('have no tool, args or fallback, and are at most maxFanOut in a plan', () => {
+    const issues = validatePlan(
+      plan([
+        { ...hotel, tool: 'calculator', args: { expression: '1' } },
+        { ...hotel, id: 'b' },
+        { ...hotel, id: 'c' },
+      ]),
+      withSubgoals,
+    );
+    expect(formatIssues(issues)).toBe(
+      [
+        '- step "hotel": a sub-goal step has no tool, args or fallback: drop them, or drop "subgoal" to call the tool',
+        '- the plan has 3 sub-goal steps; at most 2 are allowed (subgoals.maxFanOut): merge some, or make them tool or open steps',
+      ].join('\n'),
+    );
+  });
+
+  it('give their answer as text, so a path into one is refused', () => {
+    const issues = validatePlan(
+      plan([
+        hotel,
+        { id: 'sum', title: 'Sum', dependsOn: ['hotel'], tool: 'calculator', args: { expression: '{{hotel.price}}' } },
+      ]),
+      withSubgoals,
+    );
+    expect(issues.map((i) => i.message)).toEqual([
+      '{{hotel.price}} cannot resolve: "hotel" is a sub-goal whose output is its answer, text with no fields',
+    ]);
+  });
+});
+
 describe('reference paths checked against tool output schemas', () => {
   const tools = [
     {

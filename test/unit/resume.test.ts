@@ -39,7 +39,12 @@ function midRunMemory(): RunMemory {
     attempts: 1,
     output: { ref: 'default/wf-1/ab12', bytes: 300_000, preview: '{"value":318' },
   });
-  Object.assign(share!, { status: 'failed', attempts: 2, error: 'division by zero' });
+  Object.assign(share!, {
+    status: 'failed',
+    attempts: 2,
+    error: 'division by zero',
+    child: { workflowId: 'wf-1--share', runId: 'r-1' },
+  });
   memory.state.usage = { llmCalls: 3, inputTokens: 1200, outputTokens: 400, toolCalls: 3 };
   recordEvent(memory.state, { type: 'step-succeeded', stepId: 'total', message: 'done', at: '2025-01-01T00:00:00Z' });
   memory.worker = { tools: builtinTools.map(toolInfo), searchAttributes: ['PlanwrightStatus'] };

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidRunInputError, parseRunInput } from '../../src/contract/run-input.js';
 
 const RUN_INPUT_FIELDS =
-  'goal, context, approval, approvalTimeout, escalation, maxReplans, maxSteps, maxParallel, stepTimeout, review, budget, planCache, horizon, checks, historyLimit';
+  'goal, context, approval, approvalTimeout, escalation, maxReplans, maxSteps, maxParallel, stepTimeout, review, budget, planCache, horizon, subgoals, checks, historyLimit';
 
 /** The error `parseRunInput` throws for `input`. */
 function refusal(input: unknown): InvalidRunInputError {
@@ -68,8 +68,14 @@ describe('parseRunInput refuses unknown fields', () => {
       review: 'failures',
       budget: { tokens: 5000 },
       planCache: { ttl: '1h' },
+      subgoals: { maxDepth: 0, maxFanOut: 4, approval: 'inherit' },
       checks: true,
     });
+  });
+
+  it('refuses unknown fields inside subgoals, naming the fields it takes', () => {
+    const err = refusal({ goal: 'Summarize tickets', subgoals: { depth: 2 } });
+    expect(err.problems).toEqual(['subgoals: unknown field "depth" (it takes maxDepth, maxFanOut, approval)']);
   });
 
   it('refuses input that is not an object at all', () => {

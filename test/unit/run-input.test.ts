@@ -14,6 +14,7 @@ describe('parseRunInput', () => {
       stepTimeout: '5m',
       review: 'failures',
       planCache: false,
+      subgoals: { maxDepth: 0, maxFanOut: 4, approval: 'inherit' },
       checks: true,
     });
   });

@@ -55,6 +55,21 @@ describe('the response formats built from the tool catalog', () => {
     expect(open?.properties?.tool).toMatchObject({ type: 'null' });
   });
 
+  it('offer a sub-goal step only to runs that may start sub-goals, still strict', () => {
+    expect(strictViolations(planResponseSchema(catalog, true) as Schema)).toEqual([]);
+    expect(strictViolations(replanResponseSchema(catalog, true) as Schema)).toEqual([]);
+    const variants = (plan: Schema) => (plan.properties?.steps?.items?.anyOf ?? []) as Schema[];
+    expect(variants(planResponseSchema(catalog) as Schema).some((v) => v.properties?.subgoal)).toBe(false);
+    const withSubgoals = variants(planResponseSchema(catalog, true) as Schema);
+    expect(withSubgoals).toHaveLength(catalog.length + 2);
+    // Every variant has the key (strict mode wants every key); only the last one takes a goal in it.
+    expect(withSubgoals.map((v) => v.properties?.subgoal?.type)).toEqual([
+      ...Array<string>(catalog.length + 1).fill('null'),
+      'string',
+    ]);
+    expect(withSubgoals.at(-1)?.properties).toMatchObject({ tool: { type: 'null' }, fallback: { type: 'null' } });
+  });
+
   it('fall back to a JSON string for a tool whose input cannot be written strictly', () => {
     const free = z.toJSONSchema(z.object({ value: z.unknown(), meta: z.record(z.string(), z.number()) }));
     expect(strictArgs(free as Record<string, unknown>)).toBeUndefined();
