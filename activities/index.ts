@@ -59,7 +59,6 @@ export interface ActivityDependencies {
 }
 
 /**
-/**
  * A request as the workflow sends it: the worker's own tool catalog stands in for `tools` (runs started before
  * that rule still send the tools they were told of; the catalog is used all the same).
  */
@@ -73,10 +72,22 @@ export interface WorkflowTime {
   now?: number;
 }
 
+/**
+ * Asks a planning activity to describe the worker too, when the run does not know it yet: the run learns its
+ * tools with its first planning call instead of a call of its own (runs started before ask `describeWorker`).
+ */
+export interface Describe {
+  describe?: boolean;
+}
+/** What a planning activity asked to {@link Describe} the worker answers with. */
+export interface Described {
+  worker?: DescribeWorkerOutput;
+}
+
 /** Input of `lookupPlan`: what a cached plan must match (the tools are this worker's), and the run's time. */
-export type LookupPlanInput = WithWorkerTools<PlanCacheQuery> & WorkflowTime;
+export type LookupPlanInput = WithWorkerTools<PlanCacheQuery> & WorkflowTime & Describe;
 /** Output of `lookupPlan`. */
-export interface LookupPlanOutput {
+export interface LookupPlanOutput extends Described {
   plan?: Plan;
 }
 /** Input of `storePlan`: the plan expires `ttlMs` after the run's time. */
@@ -93,9 +104,9 @@ export interface DescribeWorkerOutput {
 }
 
 /** Input of `createPlan` and `revisePlan`: the goal and, when revising, the previous plan with its problems. */
-export type CreatePlanInput = WithWorkerTools<PlannerRequest>;
+export type CreatePlanInput = WithWorkerTools<PlannerRequest> & Describe;
 /** Output of `createPlan`: a plan, or the problems that kept the model's answer from being one. */
-export interface CreatePlanOutput {
+export interface CreatePlanOutput extends Described {
   plan?: Plan;
   issues: PlanIssue[];
   usage: TokenUsage;
@@ -211,6 +222,14 @@ export function createActivities({
     }
   };
 
+  /** What this worker offers a run: what a run keeps of its tools, and the search attributes it may set. */
+  const describeWorker = (): DescribeWorkerOutput => ({
+    tools: catalog.map(summarizeTool),
+    searchAttributes: [...searchAttributes],
+  });
+  /** The worker's description, when a planning activity was asked for it. */
+  const described = ({ describe }: Describe): Described => (describe ? { worker: describeWorker() } : {});
+
   /** Asks the model for a plan; answers that are not a plan come back as issues for the workflow. */
   const plan = async (input: CreatePlanInput): Promise<CreatePlanOutput> => {
     const { value, usage } = await modelCall((onUsage) =>
@@ -224,10 +243,11 @@ export function createActivities({
       }),
     );
     const { plan, issues } = planFromWire(value);
-    if (!plan) return { issues, usage };
+    if (!plan) return { issues, usage, ...described(input) };
     // Steps whose args did not parse are already reported; check the arguments of the others.
     const unparsed = new Set(issues.map((i) => i.stepId));
     return {
+      ...described(input),
       plan,
       issues: [
         ...issues,
@@ -243,16 +263,16 @@ export function createActivities({
   return {
     /** Describes what this worker offers a run: what a run keeps of its tools, and the search attributes it may set. */
     async describeWorker(): Promise<DescribeWorkerOutput> {
-      return { tools: catalog.map(summarizeTool), searchAttributes: [...searchAttributes] };
+      return describeWorker();
     },
 
     /** Asks the planner for a plan for the goal. */
     createPlan: plan,
 
     /** Finds a cached plan for the same goal, context, tools and step limit, if one has not expired by the run's time. */
-    async lookupPlan({ now, ...query }: LookupPlanInput): Promise<LookupPlanOutput> {
+    async lookupPlan({ now, describe, ...query }: LookupPlanInput): Promise<LookupPlanOutput> {
       const found = await cache?.get({ ...query, tools: catalog }, now);
-      return found ? { plan: found } : {};
+      return { ...described({ describe }), ...(found ? { plan: found } : {}) };
     },
 
     /** Keeps an accepted plan for later runs of the same goal, until `ttlMs` after the run's time. */

@@ -5,6 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
 import { createModel } from '../src/llm/model.js';
 import { builtinTools } from '../src/tools/builtin.js';
 import type { Tool, ToolContext } from '../src/tools/define.js';
@@ -33,7 +34,15 @@ const worker =
         connection,
         taskQueue,
         workflowBundle: { codePath: bundlePath },
-        activities: { callTool: (name: string, args: unknown) => callTool(name, args) },
+        // The tool calls alone (bareDag), and planwright's own activities (barePlanAndExecute).
+        activities: {
+          callTool: (name: string, args: unknown) => callTool(name, args),
+          ...createActivities({
+            model: createModel({ apiKey: 'scripted', baseURL: modelUrl, model: 'scripted', timeoutMs: 10_000 }),
+            tools,
+            workspace: DEMO_WORKSPACE,
+          }),
+        },
       })
     : await createPlanwrightWorker({
         connection,

@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- e2e [reps]`: planwright against a bare Temporal workflow running the same activities
- * (bench/bare/workflows.ts), on one embedded dev server, with a zero-latency scripted model.
+ * `npm run bench -- e2e [reps]`: planwright against bare Temporal workflows (bench/bare/workflows.ts) on one
+ * embedded dev server, with a zero-latency scripted model: `bareAgent` runs the same activities as a planwright
+ * run (describe, plan, the tool steps, synthesize) with nothing else; `bare` runs the tool calls alone.
  *
  * - per step: a chain of 50 zero-latency tool steps (and of 5, for the marginal cost of a step);
  * - makespan ÷ critical path: a fan-out (six 1 s steps side by side) and a diamond (0.5 s → 1 s ‖ 0.5 s → 0.5 s);
@@ -10,7 +11,7 @@
  * - a 24 h approval timeout on the time-skipping server, in wall time.
  *
  * Every figure is the median of `reps` repetitions (default 5; 3 for throughput) with its range; planwright and the
- * baseline take turns. `PLANWRIGHT_BENCH_SERVER=default` runs the dev server without planwright's fast settings.
+ * baselines take turns. `PLANWRIGHT_BENCH_SERVER=default` runs the dev server without planwright's fast settings.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -30,7 +31,7 @@ import { runResult } from '../src/run-result.js';
 import { startLocalTemporal } from '../src/temporal/local-server.js';
 import { startTestServer } from '../src/temporal/provision.js';
 import { startScriptedModel, type ScriptedModel } from '../src/testing/scripted-model.js';
-import { createPlanwrightWorker, WORKFLOWS_PATH } from '../src/worker.js';
+import { createPlanwrightWorker, WORKFLOW_BUNDLE_OPTIONS } from '../src/worker.js';
 import { WORKFLOW_TYPE } from '../workflows/messages.js';
 import type { planAndExecute } from '../workflows/index.js';
 import type { BareStep } from './bare/workflows.js';
@@ -160,6 +161,17 @@ function contenders(client: Client, model: ScriptedModel, pw: WorkerProcess, bar
         throw new Error(`a benchmark run ended ${result.status}: ${result.failure?.message}`);
       return handle;
     },
+    /** The same activities as planwright's run, on a bare workflow (bench/bare/workflows.ts). */
+    async bareAgent(nodes: Node[]) {
+      model.enqueue({ plan: [{ content: wirePlan(nodes) }], synthesize: [{ content: 'Done.' }] });
+      const handle = await client.workflow.start('barePlanAndExecute', {
+        taskQueue: bare.taskQueue,
+        workflowId: id('bare-agent'),
+        args: ['benchmark'],
+      });
+      await handle.result();
+      return handle;
+    },
     async bare(nodes: Node[]) {
       const handle = await client.workflow.start('bareDag', {
         taskQueue: bare.taskQueue,
@@ -178,10 +190,7 @@ export async function benchE2e(reps = 5) {
   const model = await startScriptedModel();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'planwright-bench-'));
   const bundles = { planwright: path.join(dir, 'planwright.js'), bare: path.join(dir, 'bare.js') };
-  await writeFile(
-    bundles.planwright,
-    (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet })).code,
-  );
+  await writeFile(bundles.planwright, (await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quiet })).code);
   await writeFile(bundles.bare, (await bundleWorkflowCode({ workflowsPath: BARE_WORKFLOWS, logger: quiet })).code);
   const pw = await startWorker('planwright', temporal.address, bundles.planwright, model.url);
   const bare = await startWorker('bare', temporal.address, bundles.bare, model.url);
@@ -189,11 +198,13 @@ export async function benchE2e(reps = 5) {
   const figures: Record<string, unknown> = { server: fast ? 'fast (planwright dev settings)' : 'default' };
   try {
     // Warm both up (the first tasks of a worker process are not typical).
-    for (let i = 0; i < 3; i++) await Promise.all([run.planwright(chain(5)), run.bare(chain(5))]);
+    for (let i = 0; i < 3; i++)
+      await Promise.all([run.planwright(chain(5)), run.bare(chain(5)), run.bareAgent(chain(5))]);
 
     // What one 5-step run leaves in its history.
     const histories = {
       planwright: await (await run.planwright(FIVE)).fetchHistory(),
+      bareAgent: await (await run.bareAgent(FIVE)).fetchHistory(),
       bare: await (await run.bare(FIVE)).fetchHistory(),
     };
     figures.fiveStepRunHistory = Object.fromEntries(
@@ -205,36 +216,32 @@ export async function benchE2e(reps = 5) {
       }),
     );
 
-    const perStep = {
-      planwright: [] as number[],
-      bare: [] as number[],
-      pwMarginal: [] as number[],
-      bareMarginal: [] as number[],
-    };
+    // Per step: a chain of 50 zero-latency steps, and the marginal cost of a step (50 against 5), for planwright,
+    // the bare workflow running the same activities (bareAgent), and the bare DAG of tool calls alone (bare).
+    const kinds = ['planwright', 'bareAgent', 'bare'] as const;
+    const perStep = Object.fromEntries(kinds.map((k) => [k, { all: [] as number[], marginal: [] as number[] }]));
     for (let r = 0; r < reps; r++) {
-      const p50 = (await timed(() => run.planwright(chain(50)))).ms;
-      const b50 = (await timed(() => run.bare(chain(50)))).ms;
-      const p5 = (await timed(() => run.planwright(chain(5)))).ms;
-      const b5 = (await timed(() => run.bare(chain(5)))).ms;
-      perStep.planwright.push(p50 / 50);
-      perStep.bare.push(b50 / 50);
-      perStep.pwMarginal.push((p50 - p5) / 45);
-      perStep.bareMarginal.push((b50 - b5) / 45);
+      for (const kind of kinds) {
+        const ms50 = (await timed(() => run[kind](chain(50)))).ms;
+        const ms5 = (await timed(() => run[kind](chain(5)))).ms;
+        perStep[kind]!.all.push(ms50 / 50);
+        perStep[kind]!.marginal.push((ms50 - ms5) / 45);
+      }
     }
-    figures.perStepMs = {
-      planwright: summary(perStep.planwright),
-      bare: summary(perStep.bare),
-      ratio: summary(
-        perStep.planwright.map((p, i) => p / perStep.bare[i]!),
+    const ratio = (a: number[], b: number[]) =>
+      summary(
+        a.map((x, i) => x / b[i]!),
         2,
-      ),
+      );
+    const mine = perStep.planwright!;
+    figures.perStepMs = {
+      ...Object.fromEntries(kinds.map((k) => [k, summary(perStep[k]!.all)])),
+      ratioToBareAgent: ratio(mine.all, perStep.bareAgent!.all),
+      ratioToBareDag: ratio(mine.all, perStep.bare!.all),
       marginal: {
-        planwright: summary(perStep.pwMarginal),
-        bare: summary(perStep.bareMarginal),
-        ratio: summary(
-          perStep.pwMarginal.map((p, i) => p / perStep.bareMarginal[i]!),
-          2,
-        ),
+        ...Object.fromEntries(kinds.map((k) => [k, summary(perStep[k]!.marginal)])),
+        ratioToBareAgent: ratio(mine.marginal, perStep.bareAgent!.marginal),
+        ratioToBareDag: ratio(mine.marginal, perStep.bare!.marginal),
       },
     };
 
@@ -275,30 +282,27 @@ export async function benchE2e(reps = 5) {
     }
     figures.demoStartToResultMs = summary(demo, 0);
 
-    const tput = { planwright: [] as number[], bare: [] as number[], pwCpu: [] as number[], bareCpu: [] as number[] };
-    const memory = { planwright: [] as number[], bare: [] as number[] };
+    const tput = Object.fromEntries(
+      kinds.map((k) => [k, { steps: [] as number[], cpu: [] as number[], rss: [] as number[] }]),
+    );
     const RUNS = 100;
     for (let r = 0; r < Math.max(3, Math.ceil(reps / 2)); r++) {
-      for (const [kind, worker] of [
-        ['planwright', pw],
-        ['bare', bare],
-      ] as const) {
+      for (const kind of kinds) {
+        const worker = kind === 'planwright' ? pw : bare;
         const before = await worker.measure();
         const { ms } = await timed(() => Promise.all(Array.from({ length: RUNS }, () => run[kind](FIVE))));
         const after = await worker.measure();
-        tput[kind].push((RUNS * FIVE.length) / (ms / 1000));
-        (kind === 'planwright' ? tput.pwCpu : tput.bareCpu).push((after.cpuMs - before.cpuMs) / RUNS);
-        memory[kind].push(after.rss / 2 ** 20);
+        tput[kind]!.steps.push((RUNS * FIVE.length) / (ms / 1000));
+        tput[kind]!.cpu.push((after.cpuMs - before.cpuMs) / RUNS);
+        tput[kind]!.rss.push(after.rss / 2 ** 20);
       }
     }
     figures.throughput100Runs = {
-      stepsPerSecond: { planwright: summary(tput.planwright), bare: summary(tput.bare) },
-      ratio: summary(
-        tput.planwright.map((p, i) => p / tput.bare[i]!),
-        2,
-      ),
-      workerCpuMsPerRun: { planwright: summary(tput.pwCpu), bare: summary(tput.bareCpu) },
-      workerRssMb: { planwright: summary(memory.planwright, 0), bare: summary(memory.bare, 0) },
+      stepsPerSecond: Object.fromEntries(kinds.map((k) => [k, summary(tput[k]!.steps)])),
+      ratioToBareAgent: ratio(tput.planwright!.steps, tput.bareAgent!.steps),
+      ratioToBareDag: ratio(tput.planwright!.steps, tput.bare!.steps),
+      workerCpuMsPerRun: Object.fromEntries(kinds.map((k) => [k, summary(tput[k]!.cpu)])),
+      workerRssMb: Object.fromEntries(kinds.map((k) => [k, summary(tput[k]!.rss, 0)])),
     };
   } finally {
     await Promise.all([pw.stop(), bare.stop()]);

@@ -36,7 +36,7 @@ import {
 } from '../src/testing/scripted-model.js';
 import { builtinTools } from '../src/tools/builtin.js';
 import { defineTool, ToolError } from '../src/tools/define.js';
-import { WORKFLOWS_PATH, createPlanwrightWorker } from '../src/worker.js';
+import { WORKFLOW_BUNDLE_OPTIONS, createPlanwrightWorker } from '../src/worker.js';
 import type { planAndExecute } from '../workflows/index.js';
 import { WORKFLOW_TYPE, changeGoalUpdate, stateQuery } from '../workflows/messages.js';
 import { launchChromium, type Chromium } from './chromium.js';
@@ -354,7 +354,7 @@ async function main(): Promise<number> {
   console.log('Starting the dev server and bundling the workflows…');
   const [temporal, bundle] = await Promise.all([
     startLocalTemporal({ port, uiPort }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: new DefaultLogger('WARN') }),
   ]);
   const uiUrl = `http://127.0.0.1:${uiPort}`;
   console.log(`Temporal ${temporal.address} · Web UI ${uiUrl}`);

@@ -26,6 +26,15 @@ export const WORKFLOWS_PATH = fileURLToPath(
   new URL(`../workflows/index.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
 );
 
+/**
+ * How the workflow code is bundled, wherever it is: the entry point, and the modules every run in a worker thread
+ * shares instead of evaluating its own copy (workflows/shared-modules.ts: zod).
+ */
+export const WORKFLOW_BUNDLE_OPTIONS = {
+  workflowsPath: WORKFLOWS_PATH,
+  preloadModules: [WORKFLOWS_PATH.replace(/index\.(ts|js)$/, 'shared-modules.$1')],
+};
+
 /** Everything a worker is made of. */
 export interface PlanwrightWorkerOptions {
   connection: NativeConnection;
@@ -66,7 +75,12 @@ export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): 
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : {
+          workflowsPath: WORKFLOW_BUNDLE_OPTIONS.workflowsPath,
+          bundlerOptions: { preloadModules: WORKFLOW_BUNDLE_OPTIONS.preloadModules },
+        }),
     activities: createActivities({
       model: options.model,
       tools,

@@ -125,7 +125,7 @@ function openStep(run: Run, step: Step, position: string): OpenStep {
  * Calls a tool with the step's references resolved; an unresolvable reference is a failure without a call.
  * References into outputs kept in the output store are resolved by the activity, which loads them.
  */
-async function callResolved(
+function callResolved(
   run: Run,
   stepId: string,
   tool: string,
@@ -142,7 +142,7 @@ async function callResolved(
     resolved = resolveReferences(args ?? {}, outputs);
   } catch (err) {
     if (!(err instanceof UnresolvedReferenceError)) throw err;
-    return { ok: false, error: err.message, attempts: 0, usage: {} };
+    return Promise.resolve({ ok: false, error: err.message, attempts: 0, usage: {} });
   }
   return callTool({ ...call, args: resolved });
 }

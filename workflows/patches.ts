@@ -17,3 +17,6 @@ export const OUTPUT_CHECKS = 'output-checks';
 
 /** Updates that decide (approve, reject, resolve) answer with the status after the decision took effect. */
 export const UPDATES_ANSWER_AFTER_DECISION = 'updates-answer-after-decision';
+
+/** A run learns its worker's tools with its first planning call, not with a `describeWorker` call of its own. */
+export const WORKER_DESCRIBED_WHILE_PLANNING = 'worker-described-while-planning';

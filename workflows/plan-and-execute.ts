@@ -2,7 +2,7 @@
  * `planAndExecute`: the run, in the order it happens. Each phase lives in its own file and works on one
  * `Run` (run.ts), which owns the run's mutable state; decisions are pure functions in `src/run/`.
  *
- *     RunInput ─ check ─▶ describe worker ─▶ plan (plan.ts: cache | planner, validate, revise)
+ *     RunInput ─ check ─▶ plan (plan.ts: cache | planner, validate, revise; learns the worker's tools)
  *                                              │
  *                         approve (people.ts: approval, rejection → revise, goal change → plan again)
  *                                              │
@@ -36,7 +36,7 @@ import { InvalidResumeError, parseRunMemory } from '../src/run/resume.js';
 import { cancelUnfinished, newMemory, type RunMemory } from '../src/run/state.js';
 import { executeUntilQuiet } from './execute.js';
 import { approveInitialPlan, wireMessages } from './people.js';
-import { describeWorker, planFromCache, planUntilValid, rememberPlan } from './plan.js';
+import { describeWorker, describedWhilePlanning, planFromCache, planUntilValid, rememberPlan } from './plan.js';
 import { recover } from './recover.js';
 import { extendPlan, replanForNewGoal, reviewAfterStep } from './replan.js';
 import { HONEST_TEMPORAL_STATUS } from './patches.js';
@@ -90,12 +90,12 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
 }
 
 /**
- * The start of a run: learn the tools, plan (or reuse a cached plan), wait for approval when asked, and
- * remember the accepted plan in the plan cache.
+ * The start of a run: plan (or reuse a cached plan), learning the worker's tools with the first planning call,
+ * wait for approval when asked, and remember the accepted plan in the plan cache.
  * @returns the status the run ends with, or undefined when its steps may run.
  */
 async function planAndApprove(run: Run): Promise<RunStatus | undefined> {
-  if (!(await describeWorker(run))) return 'failed';
+  if (!describedWhilePlanning() && !(await describeWorker(run))) return 'failed';
   const cached = await planFromCache(run);
   if (!cached && !(await planUntilValid(run, 'initial plan'))) return 'failed';
   const ended = await approveInitialPlan(run);

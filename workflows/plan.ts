@@ -4,9 +4,9 @@
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
 import { ErrorType } from '../src/contract/errors.js';
-import { MODEL_ANSWERS_REVISED } from './patches.js';
+import { MODEL_ANSWERS_REVISED, WORKER_DESCRIBED_WHILE_PLANNING } from './patches.js';
 import { msToNumber } from '@temporalio/common/lib/time.js';
-import type { CreatePlanInput } from '../activities/index.js';
+import type { CreatePlanInput, Describe, Described } from '../activities/index.js';
 import type { PlanIssue } from '../src/contract/plan.js';
 import { formatIssues, validatePlan } from '../src/plan/validate.js';
 import { adoptPlan, withoutVersion } from '../src/run/state.js';
@@ -37,6 +37,29 @@ export async function describeWorker(run: Run): Promise<boolean> {
 }
 
 /**
+ * Whether this run learns its worker's tools with its first planning call (runs started before call
+ * `describeWorker` first).
+ */
+export function describedWhilePlanning(): boolean {
+  return patched(WORKER_DESCRIBED_WHILE_PLANNING);
+}
+
+/** `{ describe: true }` while the run does not know its worker yet. */
+function describeAsked(run: Run): Describe {
+  return run.memory.worker ? {} : { describe: true };
+}
+
+/**
+ * Keeps the worker's description a planning activity answered with. A worker of an older version answers
+ * without one; the run then asks for it on its own.
+ * @returns false, with the failure recorded, when the worker cannot say what it offers.
+ */
+async function learnWorker(run: Run, out: Described): Promise<boolean> {
+  if (out.worker) run.memory.worker = out.worker;
+  return run.memory.worker !== undefined || describeWorker(run);
+}
+
+/**
  * Asks the planner (or, with `revise`, asks it to revise) until the plan validates, then adopts it.
  * @returns false, with the failure recorded, when no valid plan came within {@link MAX_PLAN_REVISIONS} revisions.
  */
@@ -49,7 +72,7 @@ export async function planUntilValid(run: Run, reason: string, revise?: CreatePl
       state.failure = { message: `cannot plan: ${refused}` };
       return false;
     }
-    const request = { ...run.planningRequest(), ...(revise ? { revise } : {}) };
+    const request = { ...run.planningRequest(), ...describeAsked(run), ...(revise ? { revise } : {}) };
     let out;
     try {
       out = revise
@@ -69,6 +92,7 @@ export async function planUntilValid(run: Run, reason: string, revise?: CreatePl
       return false;
     }
     run.spend(out.usage);
+    if (!(await learnWorker(run, out))) return false;
     issues = out.plan ? [...out.issues, ...validatePlan(out.plan, run.firstPlanLimits())] : out.issues;
     if (out.plan && issues.length === 0) {
       const version = (state.plan?.version ?? 0) + 1;
@@ -112,12 +136,13 @@ export async function planFromCache(run: Run): Promise<boolean> {
   try {
     // Expiry is judged by workflow time (Date.now() in a workflow), not by the worker's clock.
     found = await local.lookupPlan.executeWithOptions(summarized(localCall, 'plan cache lookup'), [
-      { ...run.planningRequest(), now: Date.now() },
+      { ...run.planningRequest(), ...describeAsked(run), now: Date.now() },
     ]);
   } catch (err) {
     if (isCancellation(err)) throw err;
     return false;
   }
+  if (!(await learnWorker(run, found))) return false;
   if (!found.plan) return false;
   const issues = validatePlan(found.plan, run.firstPlanLimits());
   if (issues.length > 0) {

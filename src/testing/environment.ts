@@ -8,7 +8,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, type LogLevel, type Workflo
 import { IllegalStateError } from '@temporalio/common';
 import { startLocalTemporal } from '../temporal/local-server.js';
 import { startTestServer } from '../temporal/provision.js';
-import { WORKFLOWS_PATH } from '../worker.js';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../worker.js';
 
 /**
  * Which Temporal server a kit runs on: `'time-skipping'` (Temporal's Java test server: timers and timeouts
@@ -44,7 +44,7 @@ let bundle: Promise<WorkflowBundle> | undefined;
  * await writeFile('.cache/planwright-workflows.js', code);
  */
 export function bundleWorkflows(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: bundlerLogger }).catch((err: unknown) => {
+  bundle ??= bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: bundlerLogger }).catch((err: unknown) => {
     bundle = undefined; // a later call tries again
     throw err;
   });

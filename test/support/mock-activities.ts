@@ -3,17 +3,20 @@
  * compiling when a signature drifts. Anything a test does not provide fails loudly when called.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { Activities, CreatePlanOutput } from '../../activities/index.js';
+import type { Activities, CreatePlanOutput, Describe, Described } from '../../activities/index.js';
 import type { Plan } from '../../src/contract/plan.js';
 import { toolInfo } from '../../src/tools/define.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 
-/** Activities for a test: the given ones, plus `listTools` over the built-in tools; the rest throw. */
+/**
+ * Activities for a test: the given ones, plus `describeWorker` over the built-in tools; the rest throw. The
+ * planning activities describe the worker when asked to (`describe`), as the real ones do.
+ */
 export function mockActivities(overrides: Partial<Activities>): Activities {
   const unexpected = (name: keyof Activities) => async () => {
     throw ApplicationFailure.create({ nonRetryable: true, message: `unexpected call of activity ${name}` });
   };
-  return {
+  const activities: Activities = {
     describeWorker: async () => ({ tools: builtinTools.map(toolInfo), searchAttributes: [] }),
     createPlan: unexpected('createPlan'),
     revisePlan: unexpected('revisePlan'),
@@ -25,6 +28,18 @@ export function mockActivities(overrides: Partial<Activities>): Activities {
     checkOutput: unexpected('checkOutput'),
     synthesize: unexpected('synthesize'),
     ...overrides,
+  };
+  const describing =
+    <I extends Describe, O extends Described>(activity: (input: I) => Promise<O>) =>
+    async (input: I): Promise<O> => {
+      const out = await activity(input);
+      return input.describe && !out.worker ? { ...out, worker: await activities.describeWorker() } : out;
+    };
+  return {
+    ...activities,
+    createPlan: describing(activities.createPlan),
+    revisePlan: describing(activities.revisePlan),
+    lookupPlan: describing(activities.lookupPlan),
   };
 }
 

@@ -11,7 +11,16 @@ import { registeredSearchAttributes } from '../../src/worker.js';
 import type { Plan } from '../../src/contract/plan.js';
 import { approvePlanSignal, rejectPlanSignal, stateQuery } from '../../workflows/messages.js';
 import { ONE_CALL, mockActivities, planned } from '../support/mock-activities.js';
-import { reportOutputs, reportPlan, toolsAnswering, until, timeSkippingSuite } from '../support/run-workflow.js';
+import { builtinTools } from '../../src/tools/builtin.js';
+import { toolInfo } from '../../src/tools/define.js';
+import {
+  reportOutputs,
+  reportPlan,
+  toolsAnswering,
+  until,
+  timeSkippingSuite,
+  type Handle,
+} from '../support/run-workflow.js';
 
 const { run, env: currentEnv } = timeSkippingSuite();
 
@@ -51,6 +60,49 @@ describe('planAndExecute', () => {
     expect(result.plan?.version).toBe(1);
     expect(result.planHistory).toEqual([{ version: 1, reason: 'initial plan', steps: reportPlan.steps }]);
     expect(result.events.map((e) => e.type)).toContain('run-finished');
+  });
+
+  it('learns the worker’s tools with the planner’s answer, and asks for them itself when a worker does not say', async () => {
+    for (const olderWorker of [false, true]) {
+      let described = 0;
+      const asked: CreatePlanInput[] = [];
+      const activities = mockActivities({
+        describeWorker: async () => {
+          described++;
+          return { tools: [toolInfo(builtinTools.find((t) => t.name === 'calculator')!)], searchAttributes: [] };
+        },
+        createPlan: async (input) => {
+          asked.push(input);
+          return planned({
+            steps: [{ id: 'a', title: 'A', dependsOn: [], tool: 'calculator', args: { expression: '1' } }],
+          });
+        },
+        runTool: toolsAnswering({ a: { value: 1 } }).runTool,
+        synthesize: async () => ({ answer: 'One.', usage: ONE_CALL }),
+      });
+      // A worker of an older version answers the planner's request without describing itself.
+      if (olderWorker)
+        activities.createPlan = async (input) => (
+          asked.push(input),
+          planned({ steps: [{ id: 'a', title: 'A', dependsOn: [], tool: 'calculator', args: { expression: '1' } }] })
+        );
+      let handle: Handle | undefined;
+      const result = await run(activities, { goal: 'One' }, async (h) => {
+        handle = h;
+      });
+      expect(result.status).toBe('completed');
+      expect(asked[0]?.describe).toBe(true);
+      expect(described).toBe(1);
+      const scheduled = (await handle!.fetchHistory()).events
+        ?.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+        .filter(Boolean);
+      // Learned with the plan; asked for on its own only when the worker did not say.
+      expect(scheduled).toEqual([
+        ...(olderWorker ? ['createPlan', 'describeWorker'] : ['createPlan']),
+        'runTool',
+        'synthesize',
+      ]);
+    }
   });
 
   it('never runs more than maxParallel steps at once', async () => {
