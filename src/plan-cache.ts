@@ -12,7 +12,8 @@ import { planCacheText, type PlanCacheQuery } from './plan/cache-key.js';
  * Where plans are kept: any store with `get` and `set` will do (a worker takes it as `planCache`). `now` is the
  * time expiry is measured in: the run's workflow time (milliseconds since the epoch), so that a time-skipping
  * test, or a schedule's next occurrence, sees the plan expire when its run does; a store uses its own clock
- * when a caller gives none.
+ * when a caller gives none. Queries marked `approved` (from runs that ask for approval, which then adopt what they
+ * find without asking a person again) must never find plans stored under unmarked ones.
  * @example
  * const plans = new Map<string, { plan: Plan; expiresAt: number }>();
  * const inMemory: PlanCache = {

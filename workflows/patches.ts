@@ -20,3 +20,6 @@ export const UPDATES_ANSWER_AFTER_DECISION = 'updates-answer-after-decision';
 
 /** A run learns its worker's tools with its first planning call, not with a `describeWorker` call of its own. */
 export const WORKER_DESCRIBED_WHILE_PLANNING = 'worker-described-while-planning';
+
+/** A run that asks for approval adopts a cached plan that a person approved for an earlier run without asking again. */
+export const CACHED_PLANS_APPROVED = 'cached-plans-approved';

@@ -98,8 +98,9 @@ async function planAndApprove(run: Run): Promise<RunStatus | undefined> {
   if (!describedWhilePlanning() && !(await describeWorker(run))) return 'failed';
   const cached = await planFromCache(run);
   if (!cached && !(await planUntilValid(run, 'initial plan'))) return 'failed';
-  const ended = await approveInitialPlan(run);
-  if (!ended) await rememberPlan(run, cached);
+  // A cached plan that a person approved for an earlier run is not put to them again.
+  const ended = cached === 'approved' ? undefined : await approveInitialPlan(run);
+  if (!ended) await rememberPlan(run, cached !== false);
   return ended;
 }
 

@@ -4,7 +4,7 @@
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
 import { ErrorType } from '../src/contract/errors.js';
-import { MODEL_ANSWERS_REVISED, WORKER_DESCRIBED_WHILE_PLANNING } from './patches.js';
+import { CACHED_PLANS_APPROVED, MODEL_ANSWERS_REVISED, WORKER_DESCRIBED_WHILE_PLANNING } from './patches.js';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { CreatePlanInput, Describe, Described } from '../activities/index.js';
 import type { PlanIssue } from '../src/contract/plan.js';
@@ -127,16 +127,27 @@ export function planCacheTtlMs(run: Run): number {
 }
 
 /**
- * Adopts a plan accepted before for the same goal, context and tools, if the cache has one that still fits.
- * @returns whether a cached plan was adopted (a cache that cannot answer is a miss).
+ * What the plan cache is asked with. A run that asks for approval keeps plans apart from other runs: it stores its
+ * plan only once a person approved it, so what it finds there was approved before.
  */
-export async function planFromCache(run: Run): Promise<boolean> {
+function cacheQuery(run: Run): ReturnType<Run['planningRequest']> & { approved?: true } {
+  const approved = run.input.approval !== 'none' && patched(CACHED_PLANS_APPROVED);
+  return { ...run.planningRequest(), ...(approved ? { approved: true } : {}) };
+}
+
+/**
+ * Adopts a plan accepted before for the same goal, context and tools, if the cache has one that still fits.
+ * @returns false when none was adopted (a cache that cannot answer is a miss), `'approved'` when the adopted plan
+ * is one a person approved for an earlier run that asked for approval, `'cached'` otherwise.
+ */
+export async function planFromCache(run: Run): Promise<false | 'cached' | 'approved'> {
   if (planCacheTtlMs(run) === 0) return false;
+  const query = cacheQuery(run);
   let found;
   try {
     // Expiry is judged by workflow time (Date.now() in a workflow), not by the worker's clock.
     found = await local.lookupPlan.executeWithOptions(summarized(localCall, 'plan cache lookup'), [
-      { ...run.planningRequest(), ...describeAsked(run), now: Date.now() },
+      { ...query, ...describeAsked(run), now: Date.now() },
     ]);
   } catch (err) {
     if (isCancellation(err)) throw err;
@@ -151,7 +162,9 @@ export async function planFromCache(run: Run): Promise<boolean> {
   }
   adoptPlan(run.state, { ...found.plan, version: 1 }, 'initial plan, from the plan cache');
   run.note('plan-adopted', `plan v1 (${found.plan.steps.length} steps) from the plan cache`);
-  return true;
+  if (!query.approved) return 'cached';
+  run.note('plan-approved', 'plan v1 approved: a person approved this plan for an earlier run');
+  return 'approved';
 }
 
 /** Stores the accepted plan in the plan cache, unless it is the cached plan itself; a failed store is ignored. */
@@ -160,7 +173,7 @@ export async function rememberPlan(run: Run, fromCache: boolean): Promise<void> 
   if (ttlMs === 0 || (fromCache && run.plan.version === 1)) return;
   try {
     await local.storePlan.executeWithOptions(summarized(localCall, 'plan cache store'), [
-      { query: run.planningRequest(), plan: withoutVersion(run.plan), ttlMs, now: Date.now() },
+      { query: cacheQuery(run), plan: withoutVersion(run.plan), ttlMs, now: Date.now() },
     ]);
   } catch (err) {
     if (isCancellation(err)) throw err; // otherwise the run goes on without caching

@@ -10,6 +10,11 @@ export interface PlanCacheQuery {
   context?: string | { [key: string]: Json };
   tools: readonly Pick<ToolInfo, 'name' | 'inputSchema'>[];
   maxSteps: number;
+  /**
+   * Set by runs that ask for approval: they keep a plan only once a person approved it, so a plan found under
+   * such a query was approved before, and the run need not ask again. A store must keep these apart.
+   */
+  approved?: boolean;
 }
 
 /** Serializes a value with object keys sorted, so equal values give equal text. */
@@ -24,12 +29,16 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** The canonical text of a query: the same goal, context, tools (with schemas) and step limit give the same text. */
+/**
+ * The canonical text of a query: the same goal, context, tools (with schemas), step limit and approval give the
+ * same text (queries without approval keep the text they had before it was part of the key).
+ */
 export function planCacheText(query: PlanCacheQuery): string {
   return canonical({
     goal: query.goal.trim(),
     context: query.context ?? null,
     tools: query.tools.map((t) => ({ name: t.name, inputSchema: t.inputSchema })),
     maxSteps: query.maxSteps,
+    ...(query.approved ? { approved: true } : {}),
   });
 }

@@ -3,7 +3,7 @@
  * and small plan fixtures shared by the workflow tests.
  */
 import { Context } from '@temporalio/activity';
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Activities, RunToolInput } from '../../activities/index.js';
@@ -20,7 +20,31 @@ import { runResult } from '../../src/run-result.js';
 export type Handle = WorkflowHandle<typeof planAndExecute>;
 
 /** Runs one workflow on a fresh worker and task queue; `during` may signal or query it before the result. */
-export async function runWorkflow(
+export function runWorkflow(
+  env: TestWorkflowEnvironment,
+  activities: Activities,
+  input: RunInput,
+  during?: (handle: Handle) => Promise<void>,
+): Promise<RunResult> {
+  return runThrough(env.client, env, activities, input, during);
+}
+
+/**
+ * Runs one workflow like {@link runWorkflow}, but awaits it through a plain client, so that time moves only by
+ * `env.sleep`: awaiting a result through the time-skipping client lets the test server skip ahead (years, once
+ * the run has ended), which would expire whatever a later run should still find (cached plans, say).
+ */
+export function runWithoutSkipping(
+  env: TestWorkflowEnvironment,
+  activities: Activities,
+  input: RunInput,
+  during?: (handle: Handle) => Promise<void>,
+): Promise<RunResult> {
+  return runThrough(new Client({ connection: env.connection }), env, activities, input, during);
+}
+
+async function runThrough(
+  client: Client,
   env: TestWorkflowEnvironment,
   activities: Activities,
   input: RunInput,
@@ -34,7 +58,7 @@ export async function runWorkflow(
     maxHeartbeatThrottleInterval: '100ms',
   });
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+    const handle = await client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
       taskQueue,
       workflowId: unique('run'),
       args: [input],

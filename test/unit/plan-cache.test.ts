@@ -20,6 +20,19 @@ describe('the plan cache', () => {
     );
   });
 
+  it('keeps plans approved by a person apart from others, and the keys of the others as they were', async () => {
+    expect(planCacheText({ ...query, approved: true })).not.toBe(planCacheText(query));
+    expect(planCacheText({ ...query, approved: false })).toBe(planCacheText(query));
+    expect(planCacheText(query)).toBe(
+      '{"context":{"a":1,"b":2},"goal":"Count","maxSteps":5,"tools":[{"inputSchema":{"type":"object"},"name":"calculator"}]}',
+    );
+    const cache = createFilePlanCache(await mkdtemp(path.join(tmpdir(), 'pw-plans-')));
+    await cache.set(query, plan, 60_000);
+    expect(await cache.get({ ...query, approved: true })).toBeUndefined();
+    await cache.set({ ...query, approved: true }, plan, 60_000);
+    expect(await cache.get({ ...query, approved: true })).toEqual(plan);
+  });
+
   it('returns a stored plan until it expires', async () => {
     let now = 1_000;
     const dir = await mkdtemp(path.join(tmpdir(), 'pw-plans-'));

@@ -6,40 +6,19 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { createActivities, type Activities } from '../../activities/index.js';
 import type { RunInput } from '../../src/contract/run-input.js';
-import { runResult } from '../../src/run-result.js';
 import type { Plan } from '../../src/contract/plan.js';
 import { createModel } from '../../src/llm/model.js';
 import { createFilePlanCache } from '../../src/plan-cache.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { mockActivities, planned } from '../support/mock-activities.js';
-import { calcStep, timeSkippingSuite, toolsAnswering } from '../support/run-workflow.js';
-import { bundledWorker, unique } from '../support/temporal.js';
-import type { planAndExecute } from '../../workflows/index.js';
-import { WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { calcStep, runWithoutSkipping, timeSkippingSuite, toolsAnswering } from '../support/run-workflow.js';
 
 const { env } = timeSkippingSuite();
 
-/**
- * Runs a workflow to its end through a plain client, so time moves only by `env.sleep`: awaiting a result
- * through the time-skipping client lets the test server skip ahead (years, once the run has ended).
- */
-async function run(activities: Activities, input: RunInput) {
-  const taskQueue = unique('tq');
-  const worker = await bundledWorker(env(), { taskQueue, activities });
-  const client = new Client({ connection: env().connection });
-  return worker.runUntil(async () => {
-    const handle = await client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
-      taskQueue,
-      workflowId: unique('ttl'),
-      args: [input],
-    });
-    return runResult(handle);
-  });
-}
+const run = (activities: Activities, input: RunInput) => runWithoutSkipping(env(), activities, input);
 
 describe('the plan cache in workflow time', () => {
   it('reuses a plan within its TTL and plans again once time has been skipped past it', async () => {
