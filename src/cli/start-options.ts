@@ -2,7 +2,7 @@
  * The options of `planwright start`, one per RunInput field, and how they become a RunInput: every value is
  * checked by `parseRunInput`, whose problems are reported under the flag that carried the value.
  */
-import { InvalidRunInputError, parseRunInput, type ResolvedRunInput } from '../contract/run-input.js';
+import { InvalidRunInputError, parseRunInput, type ResolvedRunInput, type RunInput } from '../contract/run-input.js';
 
 /** The RunInput field behind each flag of `start` (dotted for nested fields). */
 const FIELD_OF = {
@@ -109,6 +109,25 @@ export function runInputFromOptions(goal: string, values: StartValues): Resolved
     if (!(err instanceof InvalidRunInputError)) throw err;
     throw new InvalidRunInputError(err.problems.map((problem) => underFlag(problem, values)));
   }
+}
+
+/**
+ * The flags of `start` that give a run input's options besides its goal: what {@link runInputFromOptions} reads
+ * back into the same input. A context that is not text has no flag and is left out.
+ * @example startFlags({ goal: 'Count', approval: 'plan', planCache: true }) // ['--approval', 'plan', '--plan-cache']
+ */
+export function startFlags(input: RunInput): string[] {
+  const flags: string[] = [];
+  for (const [flag, field] of Object.entries(FIELD_OF) as Array<[StartFlag, string]>) {
+    const value = field
+      .split('.')
+      .reduce<unknown>((parent, key) => (parent as Record<string, unknown> | undefined)?.[key], input);
+    if (flag === 'plan-cache' && value !== undefined) {
+      const cache = value as NonNullable<RunInput['planCache']>;
+      flags.push('--plan-cache', ...(cache === true ? [] : cache === false ? ['off'] : [String(cache.ttl)]));
+    } else if (typeof value === 'string' || typeof value === 'number') flags.push(`--${flag}`, String(value));
+  }
+  return flags;
 }
 
 /** A problem `parseRunInput` reported for a field, told in terms of the flag and the value given. */

@@ -6,7 +6,7 @@ import { lstat, mkdir, readdir, readFile, realpath, stat, writeFile, appendFile 
 import path from 'node:path';
 import { z } from 'zod';
 import { defineTool, ToolError } from './define.js';
-import { resolveInWorkspace } from './workspace.js';
+import { resolveForWrite, resolveInWorkspace } from './workspace.js';
 
 /** Largest file `read_file` returns, in bytes (outputs are kept in the run's state and history). */
 export const MAX_READ_BYTES = 256_000;
@@ -34,35 +34,6 @@ export const readFileTool = defineTool({
     return { path: input.path, content, bytes: info.size };
   },
 });
-
-/**
- * Resolves a path to write inside the workspace: the nearest existing ancestor must be inside it, and an
- * existing target must not be a link.
- * @throws {ToolError} (not retryable) for absolute paths, escapes and links.
- */
-async function resolveForWrite(workspace: string, relative: string): Promise<string> {
-  if (path.isAbsolute(relative)) {
-    throw new ToolError(`"${relative}" is an absolute path; give a path relative to the workspace`, false);
-  }
-  const root = await realpath(workspace);
-  const target = path.resolve(root, relative);
-  const inside = (p: string) => {
-    const rel = path.relative(root, p);
-    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-  };
-  if (!inside(target)) throw new ToolError(`"${relative}" leads outside the workspace`, false);
-  const existing = await lstat(target).catch(() => undefined);
-  if (existing?.isSymbolicLink())
-    throw new ToolError(`"${relative}" is a link; write_file does not write through links`, false);
-  if (existing?.isDirectory()) throw new ToolError(`"${relative}" is a directory`, false);
-  let ancestor = path.dirname(target);
-  while (!(await lstat(ancestor).catch(() => undefined))) ancestor = path.dirname(ancestor);
-  const realAncestor = await realpath(ancestor);
-  if (realAncestor !== root && !inside(realAncestor)) {
-    throw new ToolError(`"${relative}" is inside a link that leads outside the workspace`, false);
-  }
-  return target;
-}
 
 /** The `write_file` tool. */
 export const writeFileTool = defineTool({

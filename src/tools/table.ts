@@ -10,6 +10,23 @@ export type Row = Record<string, Cell>;
  * @throws {Error} on an unterminated quote or a row whose width differs from the header's.
  */
 export function parseCsv(text: string): Row[] {
+  const [header, ...body] = parseCsvRecords(text);
+  if (!header) return [];
+  return body.map((cells, index) => {
+    if (cells.length !== header.length) {
+      throw new Error(`row ${index + 2} has ${cells.length} fields; the header has ${header.length}`);
+    }
+    return Object.fromEntries(header.map((name, col) => [name, toCell(cells[col] ?? '')]));
+  });
+}
+
+/**
+ * Splits CSV text into records of fields, as written (no numbers made, blank lines left out), with the given
+ * delimiter (`;` for the CSV of many European spreadsheets). Quoted fields may hold delimiters, quotes ("")
+ * and newlines.
+ * @throws {Error} on an unterminated quote.
+ */
+export function parseCsvRecords(text: string, delimiter = ','): string[][] {
   const records: string[][] = [];
   let field = '';
   let record: string[] = [];
@@ -23,7 +40,7 @@ export function parseCsv(text: string): Row[] {
       } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') {
+    else if (ch === delimiter) {
       record.push(field);
       field = '';
     } else if (ch === '\n' || ch === '\r') {
@@ -36,15 +53,7 @@ export function parseCsv(text: string): Row[] {
   }
   if (quoted) throw new Error('unterminated quoted field at the end of the file');
   if (field !== '' || record.length > 0) records.push([...record, field]);
-
-  const [header, ...body] = records;
-  if (!header) return [];
-  return body.map((cells, index) => {
-    if (cells.length !== header.length) {
-      throw new Error(`row ${index + 2} has ${cells.length} fields; the header has ${header.length}`);
-    }
-    return Object.fromEntries(header.map((name, col) => [name, toCell(cells[col] ?? '')]));
-  });
+  return records;
 }
 
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;

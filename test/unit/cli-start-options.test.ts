@@ -3,9 +3,10 @@
  * name of the flag that carried it.
  */
 import { describe, expect, it } from 'vitest';
-import { InvalidRunInputError } from '../../src/contract/run-input.js';
 import { main } from '../../src/cli/main.js';
-import { runInputFromOptions, withPlanCacheValue } from '../../src/cli/start-options.js';
+import { parseArgs } from 'node:util';
+import { InvalidRunInputError, parseRunInput, type RunInput } from '../../src/contract/run-input.js';
+import { runInputFromOptions, START_OPTIONS, startFlags, withPlanCacheValue } from '../../src/cli/start-options.js';
 
 describe('runInputFromOptions', () => {
   it('maps the sub-goal and horizon flags onto their nested fields', () => {
@@ -108,6 +109,24 @@ describe('withPlanCacheValue', () => {
   it('takes on or off right after it as its value (a schedule turns the cache off so)', () => {
     expect(withPlanCacheValue(['Count', '--plan-cache', 'off'])).toEqual(['Count', '--plan-cache=off']);
     expect(withPlanCacheValue(['--plan-cache', 'on', 'Count'])).toEqual(['--plan-cache=on', 'Count']);
+  });
+});
+
+describe('startFlags', () => {
+  /** The input `start` makes of a goal and flags, as the command line reads them. */
+  const readBack = (goal: string, flags: string[]) =>
+    runInputFromOptions(goal, parseArgs({ args: withPlanCacheValue(flags), options: START_OPTIONS }).values);
+
+  it('writes the flags that start reads back into the same input', () => {
+    const inputs: RunInput[] = [
+      { goal: 'Count', approval: 'plan', planCache: true },
+      { goal: 'Count', planCache: false, escalation: 'human', maxReplans: 2, review: 'every-step' },
+      { goal: 'Count', planCache: { ttl: '2d' }, budget: { llmCalls: 9, tokens: 5000, cost: 0.5 } },
+      { goal: 'Count', context: 'EMEA only', maxParallel: 2, maxSteps: 9, stepTimeout: '1m', approvalTimeout: '2h' },
+    ];
+    for (const input of inputs) expect(readBack(input.goal, startFlags(input))).toEqual(parseRunInput(input));
+    expect(startFlags(inputs[0]!)).toEqual(['--approval', 'plan', '--plan-cache']);
+    expect(startFlags({ goal: 'Count', context: { region: 'EMEA' } })).toEqual([]); // no flag for an object
   });
 });
 
