@@ -1,5 +1,5 @@
 // Builds the published package into dist/: a clean compile of the sources to JavaScript with type
-// declarations (tsconfig.build.json), then the data files the compiled code reads (the demo's tickets).
+// declarations (tsconfig.build.json), then the data files the compiled code reads (the demo agents' data).
 //
 //   npm run build
 import { execFileSync } from 'node:child_process';
@@ -9,5 +9,8 @@ import { createRequire } from 'node:module';
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-// src/demo/support-report.ts finds its workspace at ../../examples/support-report/, in dist/ as in the sources.
-cpSync('examples/support-report', 'dist/examples/support-report', { recursive: true });
+// The demo agents find their data at ../../examples/<agent>/ from src/demo/, in dist/ as in the sources; their
+// tools modules there are compiled with the rest.
+for (const agent of ['support-report', 'getaway', 'research', 'pipeline']) {
+  cpSync(`examples/${agent}`, `dist/examples/${agent}`, { recursive: true, filter: (file) => !file.endsWith('.ts') });
+}

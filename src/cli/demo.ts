@@ -1,23 +1,33 @@
 /**
  * `planwright demo [name]`: a demo agent end to end on the embedded dev server (the weekly support report when
- * no name is given; `getaway` and `research` are the others).
+ * no name is given; `getaway`, `research` and `pipeline` are the others). A recurring agent (`pipeline`) runs on
+ * a schedule of its own, which the demo creates, triggers and deletes.
  */
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createModel, modelConfigFromEnv } from '../llm/model.js';
-import { DEFAULT_DEMO, DEMO_AGENTS, type DemoAgent } from '../demo/agents.js';
+import { DEFAULT_DEMO, DEMO_AGENTS, type DemoAgent, type DemoSchedule } from '../demo/agents.js';
 import { parseRunInput, type ResolvedRunInput, type RunInput } from '../contract/run-input.js';
-import type { RunResult, RunState } from '../contract/run-state.js';
+import type { RunResult } from '../contract/run-state.js';
+import { createFilePlanCache } from '../plan-cache.js';
+import {
+  createRunSchedule,
+  deleteRunSchedule,
+  describeRunSchedule,
+  scheduledRunInput,
+  triggerRunSchedule,
+} from '../schedules.js';
 import { startLocalTemporal, type LocalTemporal } from '../temporal/local-server.js';
 import { startScriptedModel } from '../testing/scripted-model.js';
 import { createPlanwrightWorker, loadTools } from '../worker.js';
+import { personFor } from './demo-person.js';
 import { followRun, renderSummary, shellWord } from './render.js';
+import { renderSchedule } from './schedule.js';
+import { startFlags } from './start-options.js';
 import type { planAndExecute } from '../../workflows/index.js';
-import {
-  WORKFLOW_TYPE,
-  resolveEscalationUpdate,
-  stateQuery,
-  type ResolveEscalation,
-} from '../../workflows/messages.js';
+import { WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { freePort } from '../free-port.js';
 import { UsageError } from './errors.js';
 
@@ -35,8 +45,18 @@ export interface DemoOptions {
   print: (line: string) => void;
 }
 
+/** A demo agent as one demo runs it: its input as given and as every run gets it. */
+interface Demo {
+  name: string;
+  agent: DemoAgent;
+  /** The agent's input with the overrides, as a schedule is made from it. */
+  given: RunInput;
+  input: ResolvedRunInput;
+}
+
 /**
- * Runs the demo and returns its result.
+ * Runs the demo and returns the result of its run (of its last run, for a recurring agent: the demo stops after
+ * a run that does not complete).
  * @throws {ProvisioningError} when no Temporal dev server can be provided.
  */
 export async function runDemo(options: DemoOptions): Promise<RunResult> {
@@ -44,7 +64,9 @@ export async function runDemo(options: DemoOptions): Promise<RunResult> {
   const name = options.agent ?? DEFAULT_DEMO;
   const agent: DemoAgent | undefined = (DEMO_AGENTS as Record<string, DemoAgent>)[name];
   if (!agent) throw new UsageError(`there is no demo "${name}"; run one of: ${Object.keys(DEMO_AGENTS).join(', ')}`);
-  const input = parseRunInput({ ...agent.input, ...options.overrides });
+  const given = { ...agent.input, ...options.overrides };
+  const input = agent.schedule ? scheduledRunInput(given) : parseRunInput(given);
+  const demo: Demo = { name, agent, given, input };
   const realModel = Boolean(process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL);
   const scripted = realModel ? undefined : await startScriptedModel({ script: agent.script(input) });
   const modelConfig = scripted
@@ -55,6 +77,9 @@ export async function runDemo(options: DemoOptions): Promise<RunResult> {
       ? `Model: the scripted model at ${scripted.url} (set OPENAI_API_KEY or OPENAI_BASE_URL to use a real one)`
       : `Model: ${modelConfig.model} at ${modelConfig.baseURL ?? 'api.openai.com'}`,
   );
+  // The demo's own plan cache and, for tools that write, its own copy of the workspace: a demo starts afresh.
+  const scratch = await mkdtemp(path.join(tmpdir(), `planwright-${name}-`));
+  const workspace = await demoWorkspace(agent, scratch, print);
 
   print('Starting the local Temporal dev server…');
   const temporal = await startLocalTemporal({ uiPort: uiPort ?? (await freePort(8233)) });
@@ -67,7 +92,8 @@ export async function runDemo(options: DemoOptions): Promise<RunResult> {
       taskQueue,
       model: createModel(modelConfig),
       tools: [...(await loadTools()), ...agent.tools],
-      workspace: process.env.PLANWRIGHT_WORKSPACE ?? agent.workspace,
+      workspace,
+      planCache: createFilePlanCache(path.join(scratch, 'plans')),
     });
     // The worker runs until the demo is over — with --keep, until Ctrl-C (the SDK's runtime then shuts it down),
     // so that the Web UI's Current Details and Queries, which the worker answers, keep working.
@@ -75,7 +101,10 @@ export async function runDemo(options: DemoOptions): Promise<RunResult> {
     const stopped = running.then(() => Promise.reject(new Error('the worker stopped before the run ended')));
     stopped.catch(() => undefined); // Raced against the run below; once the run is over, the worker stops anyway.
     try {
-      const result = await Promise.race([demoRun(temporal, taskQueue, print, { name, agent, input }), stopped]);
+      const runs = agent.schedule
+        ? scheduledRuns(temporal, taskQueue, print, demo, agent.schedule)
+        : oneRun(temporal, taskQueue, print, demo);
+      const result = await Promise.race([runs, stopped]);
       scripted?.assertDone();
       if (keep) {
         print('\nThe server and its worker stay up; press Ctrl-C to stop.');
@@ -90,15 +119,30 @@ export async function runDemo(options: DemoOptions): Promise<RunResult> {
   } finally {
     await temporal.stop();
     await scripted?.close();
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 
-/** Starts the demo's run and follows it to its end, answering in a person's place when the agent does. */
-async function demoRun(
+/**
+ * Where the demo's tools work: `PLANWRIGHT_WORKSPACE` when set; for an agent whose tools write, a copy of its data
+ * in the demo's scratch folder; otherwise its data where it is.
+ */
+async function demoWorkspace(agent: DemoAgent, scratch: string, print: (line: string) => void): Promise<string> {
+  const given = process.env.PLANWRIGHT_WORKSPACE;
+  if (given || !agent.writesWorkspace) return given ?? agent.workspace;
+  const copy = path.join(scratch, 'workspace');
+  // The data only: the tools module beside it (sources, or compiled in the package) stays where it is.
+  await cp(agent.workspace, copy, { recursive: true, filter: (file) => !/\.(c|m)?[jt]s$|\.map$/.test(file) });
+  print(`Workspace: ${copy} (a copy of the example's data, which its tools change; removed when the demo ends)`);
+  return copy;
+}
+
+/** Starts the demo's one run and follows it to its end. */
+async function oneRun(
   temporal: LocalTemporal,
   taskQueue: string,
   print: (line: string) => void,
-  demo: { name: string; agent: DemoAgent; input: ResolvedRunInput },
+  demo: Demo,
 ): Promise<RunResult> {
   const workflowId = `${demo.name}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`;
   const handle = await temporal.env.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
@@ -108,46 +152,94 @@ async function demoRun(
     staticSummary: demo.agent.summary,
     staticDetails: demo.input.goal,
   });
-  print(`Run: ${workflowId}\n`);
-  const following = followRun(handle, print);
-  const { decide } = demo.agent;
-  const answering = decide
-    ? answerForPerson(handle, following, print, (state) => decide(state, demo.input))
-    : undefined;
-  const state = await following;
-  await answering;
-  print(`\n${state.answer ?? '(no answer)'}\n`);
-  print(renderSummary(state));
-  print(`Web UI: ${temporal.uiUrl}/namespaces/default/workflows/${workflowId}/${handle.firstExecutionRunId}/history`);
-  return state;
+  return followDemoRun(temporal, handle, print, demo);
 }
 
 /**
- * Plays the person a run asks about a failed step: once per step, a moment after the run asks, sends the
- * agent's decision and prints the command that would have sent it. Stops when the run ends.
+ * Runs a recurring agent as a person would with `planwright schedule`: creates its schedule (paused, so that only
+ * the demo starts runs), triggers its runs one after the other, says what each one's planning took, and deletes
+ * the schedule, printing each command it stands in for.
  */
-async function answerForPerson(
-  handle: WorkflowHandle,
-  ended: Promise<unknown>,
+async function scheduledRuns(
+  temporal: LocalTemporal,
+  taskQueue: string,
   print: (line: string) => void,
-  decide: (state: RunState) => Omit<ResolveEscalation, 'stepId'>,
-): Promise<void> {
-  let over = false;
-  void ended.finally(() => (over = true)).catch(() => undefined);
-  const answered = new Set<string>();
-  while (!over) {
-    await new Promise((resolve) => setTimeout(resolve, 750));
-    const state = await handle.query(stateQuery).catch(() => undefined);
-    const asked = state?.status === 'awaiting-decision' ? state.escalation : undefined;
-    if (!state || !asked || answered.has(asked.stepId) || over) continue;
-    answered.add(asked.stepId);
-    const { decision, note } = decide(state);
-    print(
-      `(demo) answering for you: planwright resolve ${shellWord(handle.workflowId)} ${asked.stepId} ${decision}` +
-        (note ? ` --note ${shellWord(note)}` : ''),
-    );
-    await handle.executeUpdate(resolveEscalationUpdate, {
-      args: [{ stepId: asked.stepId, decision, ...(note ? { note } : {}) }],
-    });
+  demo: Demo,
+  schedule: DemoSchedule,
+): Promise<RunResult> {
+  const { client } = temporal.env;
+  const { id } = schedule;
+  const note = 'paused: the demo triggers its runs itself';
+  const when = (schedule.spec.cron ?? []).flatMap((cron) => ['--cron', cron]);
+  const every = schedule.spec.every === undefined ? [] : ['--every', String(schedule.spec.every)];
+  const { goal, ...options } = demo.given;
+  const flags = [...when, ...every, '--paused', '--note', note, ...startFlags({ goal, ...options })];
+  print(`\n(demo) creating the schedule for you: planwright schedule create ${id} ${shellWord(goal)} \\`);
+  print(`    ${flags.map(shellWord).join(' ')}`);
+  await createRunSchedule(client, {
+    scheduleId: id,
+    spec: schedule.spec,
+    runInput: demo.given,
+    taskQueue,
+    note,
+    paused: true,
+  });
+  try {
+    print(renderSchedule(await describeRunSchedule(client, id)));
+    const results: RunResult[] = [];
+    for (let n = 1; n <= schedule.runs; n++) {
+      print(`\n── Run ${n} of ${schedule.runs} ──`);
+      print(`(demo) triggering it for you: planwright schedule trigger ${id}`);
+      const started = await triggerRunSchedule(client, id, { waitMs: 30_000 });
+      if (!started) throw new Error(`schedule ${id} was triggered but started no run within 30 s`);
+      const result = await followDemoRun(temporal, client.workflow.getHandle(started.workflowId), print, demo);
+      results.push(result);
+      if (result.status !== 'completed') break;
+    }
+    print(`\n── The runs of schedule ${id} ──`);
+    results.forEach((result, i) => print(`Run ${i + 1}: ${result.status} · ${planningOf(result)}`));
+    return results.at(-1) as RunResult;
+  } finally {
+    print(`\n(demo) deleting the schedule for you: planwright schedule delete ${id}`);
+    await deleteRunSchedule(client, id);
+    print(`deleted schedule ${id}; the runs it started are kept`);
   }
+}
+
+/** What a run's first plan took: planner calls (with invalid plans sent back) or the plan cache, and approval. */
+function planningOf(result: RunResult): string {
+  const fromCache = result.planHistory[0]?.reason.endsWith('from the plan cache');
+  const sentBack = result.events.filter((e) => e.type === 'plan-invalid' && e.message.startsWith("the planner's"));
+  const calls = sentBack.length + 1;
+  const planning = fromCache
+    ? 'plan from the plan cache (no planner call)'
+    : `${calls} planner call${calls === 1 ? '' : 's'}` +
+      (sentBack.length > 0 ? ` (${sentBack.length} invalid plan${sentBack.length === 1 ? '' : 's'} sent back)` : '');
+  const approval = result.events.find((e) => e.type === 'plan-approved')?.message;
+  if (!approval) return planning;
+  const before = /^plan v\d+ approved: (.+)$/.exec(approval)?.[1];
+  return `${planning} · ${before ? `not asked: ${before}` : 'plan approved by a person'}`;
+}
+
+/** Follows a demo run to its end, answering in a person's place when the agent does, and prints its outcome. */
+async function followDemoRun(
+  temporal: LocalTemporal,
+  handle: WorkflowHandle,
+  print: (line: string) => void,
+  demo: Demo,
+): Promise<RunResult> {
+  print(`Run: ${handle.workflowId}\n`);
+  const { decide, reviewPlan } = demo.agent;
+  const person = personFor(handle, print, {
+    ...(decide ? { decide: (state) => decide(state, demo.input) } : {}),
+    ...(reviewPlan ? { reviewPlan: (state) => reviewPlan(state, demo.input) } : {}),
+  });
+  const following = followRun(handle, print, { onWaiting: (waiting) => person.asked(waiting) });
+  const state = await Promise.race([following, person.refused]);
+  await person.answered();
+  print(`\n${state.answer ?? '(no answer)'}\n`);
+  print(renderSummary(state));
+  const runId = (await handle.describe()).runId;
+  print(`Web UI: ${temporal.uiUrl}/namespaces/default/workflows/${handle.workflowId}/${runId}/history`);
+  return state;
 }

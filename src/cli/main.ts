@@ -54,10 +54,10 @@ const USAGE = `planwright — durable plan-and-execute agents on Temporal
 
 Usage: planwright <command> [options]
 
-  demo [support-report|getaway|research] [--escalation human] [--max-replans N] [--keep] [--ui-port N]
-       [--verbose]                 run a demo agent offline on the embedded dev server (default: the weekly
-                                   support report); --keep keeps the server, its Web UI and the worker up
-                                   until Ctrl-C
+  demo [support-report|getaway|research|pipeline] [--escalation human] [--max-replans N] [--keep]
+       [--ui-port N] [--verbose]   run a demo agent offline on the embedded dev server (default: the weekly
+                                   support report; pipeline runs twice on a schedule it makes and deletes);
+                                   --keep keeps the server, its Web UI and the worker up until Ctrl-C
   dev [--port N] [--ui-port N] [--db FILE | --ephemeral] [--verbose]
                                    start the embedded dev server (with Web UI) and a worker; runs are kept
                                    in dev-server.db in the cache directory unless --ephemeral

@@ -138,8 +138,15 @@ export interface RunView {
   noWorker(taskQueue: string): void;
 }
 
-/** Creates the view of one run that prints through `print`. */
-export function createRunView(workflowId: string, print: (line: string) => void): RunView {
+/**
+ * Creates the view of one run that prints through `print`; `onWaiting` hears of each thing the run asks of a
+ * person, once it has been printed.
+ */
+export function createRunView(
+  workflowId: string,
+  print: (line: string) => void,
+  onWaiting?: (state: RunState) => void,
+): RunView {
   const seen = new Set<string>();
   const retries = new Set<string>();
   let shownPlan = 0;
@@ -158,8 +165,12 @@ export function createRunView(workflowId: string, print: (line: string) => void)
         }
       }
       const hint = renderWaiting(workflowId, state);
-      if (hint !== waiting && hint !== undefined) print(hint);
+      const asked = hint !== waiting && hint !== undefined;
       waiting = hint;
+      if (asked) {
+        print(hint);
+        onWaiting?.(state);
+      }
     },
     activities(pending) {
       for (const activity of pending) {
@@ -189,6 +200,8 @@ export interface FollowOptions {
   describeEveryMs?: number;
   /** Longest wait for one state query; default 5 s. */
   queryTimeoutMs?: number;
+  /** Called with the state each time the run starts waiting for a person, after what it asks was printed. */
+  onWaiting?: (state: RunState) => void;
 }
 
 /**
@@ -203,7 +216,7 @@ export async function followRun(
   options: FollowOptions = {},
 ): Promise<RunState> {
   const { intervalMs = 250, describeEveryMs = 1000, queryTimeoutMs = 5000 } = options;
-  const view = createRunView(handle.workflowId, print);
+  const view = createRunView(handle.workflowId, print, options.onWaiting);
   let finished = false;
   const result = endedState(handle).finally(() => (finished = true));
   const ended = result.then(

@@ -106,5 +106,9 @@ describe('the packed package, installed offline in a project of its own', () => 
     const demo = await run(planwright, ['demo'], dir);
     expect(demo.code, demo.output).toBe(0);
     expect(demo.output).toContain('Status: completed · 5/5 steps succeeded');
+    // The seed agents read theirs there too; the pipeline's tools write into a copy of it.
+    const pipeline = await run(planwright, ['demo', 'pipeline'], dir);
+    expect(pipeline.code, pipeline.output).toBe(0);
+    expect(pipeline.output).toContain('Run 2: completed · plan from the plan cache (no planner call)');
   });
 });

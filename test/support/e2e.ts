@@ -53,7 +53,8 @@ export interface ToolCounts {
   byKey: Record<string, number>;
 }
 
-function counting(tools: readonly Tool[]): { tools: Tool[]; counts: ToolCounts } {
+/** The tools, each counting its own calls into `counts`. */
+export function counting(tools: readonly Tool[]): { tools: Tool[]; counts: ToolCounts } {
   const counts: ToolCounts = { byTool: {}, byKey: {} };
   return {
     counts,
@@ -115,16 +116,20 @@ export async function runScenario(
       await options.during?.(handle);
       return { result: await runResult(handle), handle };
     });
-    if (process.env.PLANWRIGHT_RECORD_HISTORIES === '1' && options.record !== false) {
-      const history = await handle.fetchHistory();
-      const dir = path.resolve('test/histories', `v${version}`);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, `${name}.json`), historyToJSON(history));
-    }
+    if (options.record !== false) await recordHistory(handle, name);
     return { result, model, counts, handle };
   } finally {
     await model.close();
   }
+}
+
+/** With PLANWRIGHT_RECORD_HISTORIES=1 (`npm run record-histories`), saves a run's history for the replay test. */
+export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (process.env.PLANWRIGHT_RECORD_HISTORIES !== '1') return;
+  const history = await handle.fetchHistory();
+  const dir = path.resolve('test/histories', `v${version}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${name}.json`), historyToJSON(history));
 }
 
 /**
