@@ -7,6 +7,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
 import { createModel, modelConfigFromEnv } from '../llm/model.js';
 import { DEFAULT_DEMO, DEMO_AGENTS, type DemoAgent, type DemoSchedule } from '../demo/agents.js';
 import { parseRunInput, type ResolvedRunInput, type RunInput } from '../contract/run-input.js';
@@ -20,7 +21,7 @@ import {
   triggerRunSchedule,
 } from '../schedules.js';
 import { startLocalTemporal, type LocalTemporal } from '../temporal/local-server.js';
-import { startScriptedModel } from '../testing/scripted-model.js';
+import { startScriptedModel, type ScriptedModel } from '../testing/scripted-model.js';
 import { createPlanwrightWorker, loadTools } from '../worker.js';
 import { personFor } from './demo-person.js';
 import { followRun, renderSummary, shellWord } from './render.js';
@@ -52,6 +53,8 @@ interface Demo {
   /** The agent's input with the overrides, as a schedule is made from it. */
   given: RunInput;
   input: ResolvedRunInput;
+  /** The scripted model it talks to, unless a real one is configured. */
+  scripted?: ScriptedModel;
 }
 
 /**
@@ -60,15 +63,15 @@ interface Demo {
  * @throws {ProvisioningError} when no Temporal dev server can be provided.
  */
 export async function runDemo(options: DemoOptions): Promise<RunResult> {
-  const { keep, keepUntil, uiPort, print } = options;
+  const { uiPort, print } = options;
   const name = options.agent ?? DEFAULT_DEMO;
   const agent: DemoAgent | undefined = (DEMO_AGENTS as Record<string, DemoAgent>)[name];
   if (!agent) throw new UsageError(`there is no demo "${name}"; run one of: ${Object.keys(DEMO_AGENTS).join(', ')}`);
   const given = { ...agent.input, ...options.overrides };
   const input = agent.schedule ? scheduledRunInput(given) : parseRunInput(given);
-  const demo: Demo = { name, agent, given, input };
   const realModel = Boolean(process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL);
   const scripted = realModel ? undefined : await startScriptedModel({ script: agent.script(input) });
+  const demo: Demo = { name, agent, given, input, ...(scripted ? { scripted } : {}) };
   const modelConfig = scripted
     ? { ...modelConfigFromEnv(), apiKey: 'scripted', baseURL: scripted.url, model: 'scripted-demo' }
     : modelConfigFromEnv();
@@ -79,47 +82,63 @@ export async function runDemo(options: DemoOptions): Promise<RunResult> {
   );
   // The demo's own plan cache and, for tools that write, its own copy of the workspace: a demo starts afresh.
   const scratch = await mkdtemp(path.join(tmpdir(), `planwright-${name}-`));
-  const workspace = await demoWorkspace(agent, scratch, print);
-
-  print('Starting the local Temporal dev server…');
-  const temporal = await startLocalTemporal({ uiPort: uiPort ?? (await freePort(8233)) });
-  print(`Temporal: ${temporal.address} · Web UI: ${temporal.uiUrl}`);
-  const taskQueue = `planwright-demo-${Date.now()}`;
   try {
-    const worker = await createPlanwrightWorker({
-      connection: temporal.env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      model: createModel(modelConfig),
-      tools: [...(await loadTools()), ...agent.tools],
-      workspace,
-      planCache: createFilePlanCache(path.join(scratch, 'plans')),
-    });
-    // The worker runs until the demo is over — with --keep, until Ctrl-C (the SDK's runtime then shuts it down),
-    // so that the Web UI's Current Details and Queries, which the worker answers, keep working.
-    const running = worker.run();
-    const stopped = running.then(() => Promise.reject(new Error('the worker stopped before the run ended')));
-    stopped.catch(() => undefined); // Raced against the run below; once the run is over, the worker stops anyway.
+    const workspace = await demoWorkspace(agent, scratch, print);
+    print('Starting the local Temporal dev server…');
+    const temporal = await startLocalTemporal({ uiPort: uiPort ?? (await freePort(8233)) });
+    print(`Temporal: ${temporal.address} · Web UI: ${temporal.uiUrl}`);
+    const taskQueue = `planwright-demo-${Date.now()}`;
     try {
-      const runs = agent.schedule
-        ? scheduledRuns(temporal, taskQueue, print, demo, agent.schedule)
-        : oneRun(temporal, taskQueue, print, demo);
-      const result = await Promise.race([runs, stopped]);
-      scripted?.assertDone();
-      if (keep) {
-        print('\nThe server and its worker stay up; press Ctrl-C to stop.');
-        print('The worker keeps answering the Web UI (Current Details, Queries) meanwhile.');
-        await Promise.race([running, keepUntil ?? new Promise((resolve) => process.once('SIGINT', resolve))]);
-      }
-      return result;
+      const worker = await createPlanwrightWorker({
+        connection: temporal.env.nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        model: createModel(modelConfig),
+        tools: [...(await loadTools()), ...agent.tools],
+        workspace,
+        planCache: createFilePlanCache(path.join(scratch, 'plans')),
+      });
+      return await runWith(worker, { temporal, taskQueue }, demo, options);
     } finally {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
+      await temporal.stop();
     }
   } finally {
-    await temporal.stop();
     await scripted?.close();
     await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs the demo's runs with its worker running, then, with `keep`, keeps the worker up until Ctrl-C (the SDK's
+ * runtime then shuts it down) so that the Web UI's Current Details and Queries, which the worker answers, keep
+ * working.
+ * @throws {Error} when the worker stops before the runs are over.
+ */
+async function runWith(
+  worker: Worker,
+  { temporal, taskQueue }: { temporal: LocalTemporal; taskQueue: string },
+  demo: Demo,
+  options: DemoOptions,
+): Promise<RunResult> {
+  const { keep, keepUntil, print } = options;
+  const running = worker.run();
+  const stopped = running.then(() => Promise.reject(new Error('the worker stopped before the run ended')));
+  stopped.catch(() => undefined); // Raced against the runs below; once they are over, the worker stops anyway.
+  try {
+    const runs = demo.agent.schedule
+      ? scheduledRuns(temporal, taskQueue, print, demo, demo.agent.schedule)
+      : oneRun(temporal, taskQueue, print, demo);
+    const result = await Promise.race([runs, stopped]);
+    demo.scripted?.assertDone();
+    if (keep) {
+      print('\nThe server and its worker stay up; press Ctrl-C to stop.');
+      print('The worker keeps answering the Web UI (Current Details, Queries) meanwhile.');
+      await Promise.race([running, keepUntil ?? new Promise((resolve) => process.once('SIGINT', resolve))]);
+    }
+    return result;
+  } finally {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
   }
 }
 

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import getawayTools from '../../examples/getaway/tools.js';
 import researchTools from '../../examples/research/tools.js';
 import type { RunResult } from '../../src/contract/run-state.js';
+import { freePort } from '../../src/free-port.js';
 import { GETAWAY_GOAL, GETAWAY_WORKSPACE, getawayScript } from '../../src/demo/getaway.js';
 import { RESEARCH_GOAL, RESEARCH_WORKSPACE, researchScript } from '../../src/demo/research.js';
 import { builtinTools } from '../../src/tools/builtin.js';
@@ -132,27 +133,35 @@ describe('the research-report agent', () => {
   });
 });
 
-/** Runs `planwright demo` as a user would, without a model configured; resolves to its exit code and output. */
-function demoCommand(...args: string[]): Promise<{ code: number | null; out: string }> {
+/**
+ * Runs `planwright demo` as a user would, without a model configured; resolves to its exit code and output. Its
+ * Web UI gets a port of its own (the default one may be taken by another demo that the tests run meanwhile).
+ */
+async function demoCommand(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const uiPort = String(await freePort());
   return new Promise((resolve, reject) => {
     const childEnv = { ...process.env };
     delete childEnv.OPENAI_API_KEY;
     delete childEnv.OPENAI_BASE_URL;
-    const child = spawn(process.execPath, ['bin/planwright.js', 'demo', ...args], { env: childEnv });
+    const child = spawn(process.execPath, ['bin/planwright.js', 'demo', ...args, '--ui-port', uiPort], {
+      env: childEnv,
+    });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, out }));
+    child.once('exit', (code) => resolve({ code, out, err }));
   });
 }
 
 /** Runs a demo with `--json`; resolves to its exit code and the result it printed. */
 async function demo(...args: string[]): Promise<{ code: number | null; result: RunResult }> {
-  const { code, out } = await demoCommand(...args, '--json');
+  const { code, out, err } = await demoCommand(...args, '--json');
   try {
     return { code, result: JSON.parse(out) as RunResult };
-  } catch (err) {
-    throw new Error(`the demo printed no result (exit ${code}): ${(err as Error).message}\n${out}`);
+  } catch (error) {
+    throw new Error(`the demo printed no result (exit ${code}): ${(error as Error).message}\n${out}\n${err}`);
   }
 }
 
@@ -176,35 +185,40 @@ describe('planwright demo getaway | research | pipeline', () => {
     expect(result.answer).toContain('**Partial:** this brief rests on 2 of the 3 independent sources asked for.');
   });
 
-  it('runs the pipeline twice on a schedule it makes and deletes, answering for the person, and exits 0', async () => {
-    const { code, out } = await demoCommand('pipeline');
-    const lines = out.split('\n');
-    expect(code).toBe(0);
-    const has = (start: string) =>
-      expect(
-        lines.filter((l) => l.startsWith(start)),
-        start,
-      ).toHaveLength(1);
-    has("(demo) creating the schedule for you: planwright schedule create orders-nightly 'Refresh the warehouse");
-    has("    --cron '0 2 * * *' --paused --note 'paused: the demo triggers its runs itself' --approval plan");
-    expect(out).toContain(
-      '! the planner\'s plan is invalid:\n- step "daily": depends on "validate", which is not a step of this plan',
-    );
-    has('⏸ Plan v1 waits for your approval. Answer with:');
-    has('(demo) answering for you: planwright approve orders-nightly-');
-    expect(out).toMatch(/\$\.rejectedShare is 0\.444, expected <= 0\.1\); trying fallback tool normalize_orders/);
-    expect(lines.filter((l) => l.startsWith('# daily_revenue refreshed: 2026-03-02 to 2026-03-08'))).toHaveLength(2);
-    has('Run 1: completed · 2 planner calls (1 invalid plan sent back) · plan approved by a person');
-    has(
-      'Run 2: completed · plan from the plan cache (no planner call) · not asked: a person approved this plan for an ' +
-        'earlier run',
-    );
-    has('(demo) deleting the schedule for you: planwright schedule delete orders-nightly');
-    has('deleted schedule orders-nightly; the runs it started are kept');
-    // The tools wrote into a copy of the example's data, removed afterwards; the example is left as it was.
-    const workspace = /^Workspace: (\S+) /m.exec(out)?.[1];
-    expect(workspace && existsSync(workspace)).toBe(false);
-    expect(existsSync('examples/pipeline/warehouse/daily_revenue.csv')).toBe(false);
-    expect(existsSync('examples/pipeline/staging')).toBe(false);
-  });
+  // Two runs and a schedule: about twice the others' time, more on a busy machine.
+  it(
+    'runs the pipeline twice on a schedule it makes and deletes, answering for the person, and exits 0',
+    { timeout: 180_000 },
+    async () => {
+      const { code, out, err } = await demoCommand('pipeline');
+      const lines = out.split('\n');
+      expect(code, err).toBe(0);
+      const has = (start: string) =>
+        expect(
+          lines.filter((l) => l.startsWith(start)),
+          start,
+        ).toHaveLength(1);
+      has("(demo) creating the schedule for you: planwright schedule create orders-nightly 'Refresh the warehouse");
+      has("    --cron '0 2 * * *' --paused --note 'paused: the demo triggers its runs itself' --approval plan");
+      expect(out).toContain(
+        '! the planner\'s plan is invalid:\n- step "daily": depends on "validate", which is not a step of this plan',
+      );
+      has('⏸ Plan v1 waits for your approval. Answer with:');
+      has('(demo) answering for you: planwright approve orders-nightly-');
+      expect(out).toMatch(/\$\.rejectedShare is 0\.444, expected <= 0\.1\); trying fallback tool normalize_orders/);
+      expect(lines.filter((l) => l.startsWith('# daily_revenue refreshed: 2026-03-02 to 2026-03-08'))).toHaveLength(2);
+      has('Run 1: completed · 2 planner calls (1 invalid plan sent back) · plan approved by a person');
+      has(
+        'Run 2: completed · plan from the plan cache (no planner call) · not asked: a person approved this plan for an ' +
+          'earlier run',
+      );
+      has('(demo) deleting the schedule for you: planwright schedule delete orders-nightly');
+      has('deleted schedule orders-nightly; the runs it started are kept');
+      // The tools wrote into a copy of the example's data, removed afterwards; the example is left as it was.
+      const workspace = /^Workspace: (\S+) /m.exec(out)?.[1];
+      expect(workspace && existsSync(workspace)).toBe(false);
+      expect(existsSync('examples/pipeline/warehouse/daily_revenue.csv')).toBe(false);
+      expect(existsSync('examples/pipeline/staging')).toBe(false);
+    },
+  );
 });
