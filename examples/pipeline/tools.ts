@@ -121,7 +121,8 @@ function isoDate(text: string, regional: boolean): string | undefined {
   const [y, m, d] = iso ? [iso[1], iso[2], iso[3]] : local ? [local[3], local[2], local[1]] : [];
   if (!y || !m || !d) return undefined;
   const date = `${y}-${m}-${d}`;
-  return new Date(`${date}T00:00:00Z`).toISOString().startsWith(date) ? date : undefined;
+  const time = Date.parse(`${date}T00:00:00Z`); // NaN for month 13; 30 February comes out as 2 March
+  return !Number.isNaN(time) && new Date(time).toISOString().startsWith(date) ? date : undefined;
 }
 
 /** A price with a decimal point (a decimal comma too, when regional), as `12.50`; else undefined. */
@@ -139,7 +140,7 @@ function cleanOrder(raw: Order, regional: boolean): { order: Order; converted: b
   const date = isoDate(text.order_date, regional);
   if (!date)
     return {
-      reason: `order_date is not a date written ${regional ? 'YYYY-MM-DD or DD.MM.YYYY' : 'YYYY-MM-DD'}`,
+      reason: `order_date is not a date written ${regional ? 'YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY' : 'YYYY-MM-DD'}`,
       value: text.order_date,
     };
   if (!/^\d+$/.test(text.quantity) || Number(text.quantity) === 0) {

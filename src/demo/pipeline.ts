@@ -1,8 +1,8 @@
 /**
  * The data-pipeline demo: a nightly refresh of the warehouse table `daily_revenue` from the order exports in
  * `examples/pipeline/raw/`, run as a recurring goal on a schedule. The planner's first plan is invalid (a step
- * depends on one that does not exist, another uses an output it does not depend on) and goes back to it with the
- * problems; a person approves the revised plan; the strict cleaning step rejects the tills' rows (written in a
+ * depends on one that does not exist, and two use outputs of steps they do not depend on) and goes back to it with
+ * the problems; a person approves the revised plan; the strict cleaning step rejects the tills' rows (written in a
  * European locale), its check catches it and its fallback normalizes them; the next run reuses the approved plan
  * from the plan cache. Offline it runs against the scripted model below, whose answers follow from what the tools
  * returned.

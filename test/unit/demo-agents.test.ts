@@ -312,13 +312,13 @@ describe('the pipeline tools', () => {
       path.join(workspace, 'staging/orders.csv'),
       'order_id,order_date,customer_id,sku,quantity,unit_price,channel\n' +
         'A-1,2026-03-02,C-1,MUG-01,1,12.50,web\nA-1,2026-03-02,C-1,MUG-01,2,12.50,web\n' +
-        'A-2,2026-02-30,C-2,MUG-01,1,12.50,web\n',
+        'A-2,2026-02-30,C-2,MUG-01,1,12.50,web\nA-3,2026-13-01,C-3,MUG-01,1,12.50,web\n',
     );
     expect(await call(cleanOrders, staged, workspace)).toMatchObject({
       rowsOut: 1,
       rejected: [
         { reason: 'order_id repeated with different values', rows: 1, example: 'A-1' },
-        { reason: 'order_date is not a date written YYYY-MM-DD', rows: 1, example: 'A-2 "2026-02-30"' },
+        { reason: 'order_date is not a date written YYYY-MM-DD', rows: 2, example: 'A-2 "2026-02-30"' },
       ],
     });
   });
