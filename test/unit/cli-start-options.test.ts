@@ -123,6 +123,7 @@ describe('startFlags', () => {
       { goal: 'Count', planCache: false, escalation: 'human', maxReplans: 2, review: 'every-step' },
       { goal: 'Count', planCache: { ttl: '2d' }, budget: { llmCalls: 9, tokens: 5000, cost: 0.5 } },
       { goal: 'Count', context: 'EMEA only', maxParallel: 2, maxSteps: 9, stepTimeout: '1m', approvalTimeout: '2h' },
+      { goal: 'Count', horizon: 3, subgoals: { maxDepth: 2, maxFanOut: 3, approval: 'inherit' } },
     ];
     for (const input of inputs) expect(readBack(input.goal, startFlags(input))).toEqual(parseRunInput(input));
     expect(startFlags(inputs[0]!)).toEqual(['--approval', 'plan', '--plan-cache']);
