@@ -1,7 +1,8 @@
 /**
  * End-to-end runs on the shared dev server: the real worker and activities, real tools (each counting
  * its own calls), and the real `openai` client talking HTTP to the scripted model. With
- * PLANWRIGHT_RECORD_HISTORIES=1 each run's history is saved under test/histories/v<version>/ for the replay test.
+ * PLANWRIGHT_RECORD_HISTORIES=1 each run's history is saved under test/histories/v<version>/ for the replay test,
+ * with its workflow id next to it (`<name>.workflow-id`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -130,6 +131,8 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
   const dir = path.resolve('test/histories', `v${version}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, `${name}.json`), historyToJSON(history));
+  // The replay runs under the same workflow id: a sub-goal's child workflow id is made from it.
+  writeFileSync(path.join(dir, `${name}.workflow-id`), `${handle.workflowId}\n`);
 }
 
 /**
