@@ -10,7 +10,7 @@
  */
 import { WirePlanSchema, type Json, type WirePlan } from '../contract/plan.js';
 import { WireReplanDecisionSchema, type WireReplanDecision } from '../contract/replan.js';
-import type { ScriptedReply } from './scripted-model.js';
+import type { RecordedRequest, ScriptEntry, ScriptedReply } from './scripted-model.js';
 import { CheckVerdictSchema, type CheckVerdict } from '../contract/check.js';
 
 /** One step of a plan as a model writes it (every key present, nulls for unused ones). */
@@ -193,6 +193,44 @@ export const verdict = {
   /** The output misses the criterion: the step fails, and recovery takes over. */
   fail: (reason: string): ScriptedReply => judged({ passed: false, reason }),
 };
+
+/**
+ * The goal a request to the model is about: the run's goal, or a sub-goal's in a request of its child run.
+ * @example goalOf(model.requests[0]) // 'Plan the offsite'
+ */
+export function goalOf(request: RecordedRequest): string | undefined {
+  const text = request.messages
+    .filter((m) => m.role === 'user')
+    .map((m) => String(m.content))
+    .join('\n');
+  return /^(?:Overall goal|Goal of the run|Goal): (.*)$/m.exec(text)?.[1];
+}
+
+/**
+ * Answers each request with the reply scripted for the goal it is about. Runs with sub-goals ask the model side
+ * by side (a parent's planner, then its children's), in an order that is not fixed; keyed by goal, a script does
+ * not depend on it. A request about a goal without a reply is refused (HTTP 400) with a message naming the goal.
+ * @example
+ * const planner = byGoal({
+ *   'Plan the offsite': plan(step('venue', { subgoal: 'Book a venue for 40 people' })),
+ *   'Book a venue for 40 people': plan(step('search', { tool: 'venue_search', args: { seats: 40 } })),
+ * });
+ * const script = { plan: [planner, planner] };
+ */
+export function byGoal(replies: Record<string, ScriptedReply>): ScriptEntry {
+  return (request) => {
+    const goal = goalOf(request);
+    const reply = goal === undefined ? undefined : replies[goal];
+    if (reply) return reply;
+    const known = Object.keys(replies).map((g) => JSON.stringify(g));
+    return {
+      fault: {
+        status: 400,
+        message: `the script has no ${request.phase} reply for the goal ${JSON.stringify(goal)}; it has replies for ${known.join(', ')}`,
+      },
+    };
+  };
+}
 
 function judged(value: CheckVerdict): ScriptedReply {
   return { content: CheckVerdictSchema.parse(value) };

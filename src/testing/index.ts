@@ -1,7 +1,8 @@
 /**
  * `planwright/testing`: test your own agent offline. `startTestKit` gives a time-skipping Temporal server, a
  * scripted OpenAI-compatible model and a worker with your tools; the builders (`plan`, `step`, `replan`,
- * `answer`, `toolCalls`, `fault`) write the model's answers in the format the real prompts ask for.
+ * `answer`, `toolCalls`, `fault`, `verdict`) write the model's answers in the format the real prompts ask for, and
+ * `byGoal` answers by the goal a request is about (runs with sub-goals).
  */
 export { startTestKit, TestKit, uniqueId, type TestKitOptions, type RecordedToolCall } from './kit.js';
 export { TestRun, DecisionRefusedError, WaitError, type Via, type WaitTarget } from './test-run.js';
@@ -15,6 +16,8 @@ export {
   toolCalls,
   call,
   fault,
+  byGoal,
+  goalOf,
   type WireStep,
   type StepArgs,
   type StepOptions,

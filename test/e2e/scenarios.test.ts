@@ -24,13 +24,8 @@ import { planReply, replanReply, runScenario, wireStep } from '../support/e2e.js
 import { devServerEnv } from '../support/temporal.js';
 import type { RunResult } from '../../src/contract/run-state.js';
 import { renderDetails } from '../../src/run/details.js';
-import { verdict } from '../../src/testing/answers.js';
-import type { RecordedRequest } from '../../src/testing/scripted-model.js';
+import { byGoal, goalOf, verdict } from '../../src/testing/answers.js';
 import { runResult } from '../../src/run-result.js';
-
-/** The goal a planner or synthesizer request is about. */
-const goalOf = (request: RecordedRequest) =>
-  /Goal: (.*)/.exec(request.messages.map((m) => String(m.content)).join('\n'))?.[1] ?? '';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -357,17 +352,14 @@ describe('end to end on the dev server', () => {
   it('runs a sub-goal as a child run with its own page, its answer the step’s output', async () => {
     const OFFSITE = 'Prepare the support review';
     const BILLING = 'Summarize the billing tickets';
-    const byGoal = (plans: Record<string, object>) => (request: RecordedRequest) => ({
-      content: plans[goalOf(request)] ?? { error: `nothing scripted for ${goalOf(request)}` },
-    });
     const plan = byGoal({
-      [OFFSITE]: {
-        rationale: null,
-        steps: [count('total'), wireStep('billing', null, null, { dependsOn: ['total'], subgoal: BILLING })],
-      },
-      [BILLING]: { rationale: null, steps: [wait('billing_wait', 300)] },
+      [OFFSITE]: planReply(count('total'), wireStep('billing', null, null, { dependsOn: ['total'], subgoal: BILLING })),
+      [BILLING]: planReply(wait('billing_wait', 300)),
     });
-    const synthesize = (request: RecordedRequest) => ({ content: `Answer to: ${goalOf(request)}` });
+    const synthesize = byGoal({
+      [OFFSITE]: { content: `Answer to: ${OFFSITE}` },
+      [BILLING]: { content: `Answer to: ${BILLING}` },
+    });
     let details: string | undefined;
     const { result, counts, model, handle } = await runScenario(env, 'subgoal', {
       script: { plan: [plan, plan], synthesize: [synthesize, synthesize] },
@@ -403,10 +395,10 @@ describe('end to end on the dev server', () => {
 
   it('cancels a sub-goal’s run with its parent: its running tool stops, both end cancelled', async () => {
     const LONG = 'Wait a long time';
-    const plan = (request: RecordedRequest) =>
-      goalOf(request) === LONG
-        ? planReply(wait('long_wait', 60_000))
-        : planReply(wireStep('long', null, null, { subgoal: LONG }));
+    const plan = byGoal({
+      [LONG]: planReply(wait('long_wait', 60_000)),
+      'Start a long sub-goal': planReply(wireStep('long', null, null, { subgoal: LONG })),
+    });
     let child: RunResult | undefined;
     const started = Date.now();
     const { result } = await runScenario(env, 'subgoal-cancel', {

@@ -3,7 +3,7 @@
  * on the time-skipping server.
  */
 import { describe, expect, it } from 'vitest';
-import { answer, fault, plan, replan, startTestKit, step } from 'planwright/testing';
+import { answer, byGoal, fault, plan, replan, startTestKit, step } from 'planwright/testing';
 import { INVENTORY, stock, stockList } from './tools.js';
 
 const tools = [stock, stockList];
@@ -56,6 +56,24 @@ describe('recovery', () => {
     expect(result.status).toBe('completed');
     expect((await kit.env.currentTimeMs()) - startedAt).toBeGreaterThanOrEqual(120_000);
     expect(kit.model.requests.map((r) => r.phase)).toEqual(['plan', 'plan', 'synthesize']);
+  });
+
+  it('runs a sub-goal as a child run, scripted by goal, its answer the step’s output', async () => {
+    const FRUIT = 'Report the fruit in stock';
+    const APPLES = 'Count the apples';
+    const planner = byGoal({
+      [FRUIT]: plan(step('apples', { subgoal: APPLES }), step('pears', { tool: 'stock', args: { item: 'pears' } })),
+      [APPLES]: plan(step('count', { tool: 'stock', args: { item: 'apples' } })),
+    });
+    const writer = byGoal({ [FRUIT]: answer('12 apples, 5 pears.'), [APPLES]: answer('12 apples.') });
+    await using kit = await startTestKit({ tools, script: { plan: [planner, planner], synthesize: [writer, writer] } });
+    const run = await kit.start({ goal: FRUIT, subgoals: { maxDepth: 1 } });
+    const result = await run.result();
+    expect(result.status).toBe('completed');
+    const apples = result.steps.find((s) => s.id === 'apples');
+    expect(apples).toMatchObject({ status: 'succeeded', output: '12 apples.' });
+    expect(apples?.child?.workflowId).toBe(`${run.handle.workflowId}--apples`);
+    expect(kit.toolCalls.map((c) => c.input)).toContainEqual({ item: 'apples' });
   });
 });
 

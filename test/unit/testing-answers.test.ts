@@ -8,7 +8,26 @@ import { replanFromWire, WireReplanDecisionSchema } from '../../src/contract/rep
 import { planResponseSchema, replanResponseSchema } from '../../src/llm/plan-format.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { toolInfo } from '../../src/tools/define.js';
-import { answer, call, fault, plan, replan, step, toolCalls, verdict } from '../../src/testing/answers.js';
+import {
+  answer,
+  byGoal,
+  call,
+  fault,
+  goalOf,
+  plan,
+  replan,
+  step,
+  toolCalls,
+  verdict,
+} from '../../src/testing/answers.js';
+import type { RecordedRequest } from '../../src/testing/scripted-model.js';
+import {
+  checkerMessages,
+  executorMessages,
+  plannerMessages,
+  replannerMessages,
+  synthesizerMessages,
+} from '../../src/llm/prompts.js';
 
 type Node = { properties: Record<string, Node>; required: string[]; items: { anyOf: Node[] }; anyOf: Node[] };
 const catalog = builtinTools.map(toolInfo);
@@ -122,5 +141,38 @@ describe('verdict', () => {
   it('writes the check phase answer the activity parses', () => {
     expect(verdict.fail('no ticket matched')).toEqual({ content: { passed: false, reason: 'no ticket matched' } });
     expect(verdict.pass()).toEqual({ content: { passed: true, reason: 'the output meets the criterion' } });
+  });
+});
+
+describe('byGoal', () => {
+  const request = (phase: RecordedRequest['phase'], messages: Array<{ role: string; content?: unknown }>) =>
+    ({ phase, path: '/v1/chat/completions', model: 'scripted', messages, body: {} }) as RecordedRequest;
+  const GOAL = 'Plan the offsite';
+  const tools = builtinTools.map(toolInfo);
+  const step1 = { id: 'a', title: 'A' };
+
+  it('finds the goal in the request of every phase, as the real prompts write it', () => {
+    const requests = [
+      request('plan', plannerMessages({ goal: GOAL, tools, maxSteps: 5, context: { partOf: 'x' } })),
+      request('replan', replannerMessages({ goal: GOAL, reason: 'r', done: [], remaining: [], tools, maxSteps: 5 })),
+      request('execute', executorMessages({ goal: GOAL, step: step1, inputs: [] })),
+      request('check', checkerMessages({ goal: GOAL, step: step1, criterion: 'it works', output: 1 })),
+      request('synthesize', synthesizerMessages({ goal: GOAL, steps: [] })),
+    ];
+    expect(requests.map(goalOf)).toEqual(Array(5).fill(GOAL));
+  });
+
+  it('answers with the reply for the goal, and refuses a goal it has none for, naming it', () => {
+    const planner = byGoal({ [GOAL]: answer('offsite'), 'Book a venue': answer('venue') });
+    const ask = (goal: string) =>
+      (planner as (r: RecordedRequest) => unknown)(request('plan', plannerMessages({ goal, tools, maxSteps: 5 })));
+    expect(ask('Book a venue')).toEqual(answer('venue'));
+    expect(ask('Book a bus')).toEqual({
+      fault: {
+        status: 400,
+        message:
+          'the script has no plan reply for the goal "Book a bus"; it has replies for "Plan the offsite", "Book a venue"',
+      },
+    });
   });
 });
