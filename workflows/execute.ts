@@ -1,8 +1,8 @@
 /**
  * Execution: the scheduler that starts every ready step (all its dependencies finished) up to
  * `maxParallel` at once, and the record of one step — its tool (then its fallback tool), the executor
- * for an open step, or a child run for a sub-goal (subgoal.ts), each output checked against the step's success criterion (check.ts) — as it runs,
- * succeeds or fails. How a step runs as activities is in `steps.ts`.
+ * for an open step, or a child run for a sub-goal (subgoal.ts), each output checked against the step's
+ * success criterion (check.ts) — as it runs, succeeds or fails. How a step runs as activities is in `steps.ts`.
  */
 import { isCancellation, patched } from '@temporalio/workflow';
 import { HONEST_TEMPORAL_STATUS } from './patches.js';
