@@ -153,8 +153,10 @@ export async function planFromCache(run: Run): Promise<false | 'cached' | 'appro
     if (isCancellation(err)) throw err;
     return false;
   }
-  if (!(await learnWorker(run, found))) return false;
-  if (!found.plan) return false;
+  if (found.worker) run.memory.worker = found.worker;
+  // A worker of an older version answers without describing itself: without its tools the cached plan cannot be
+  // checked, so it counts as a miss, and the planner's call learns them (or asks the worker on its own).
+  if (!found.plan || !run.memory.worker) return false;
   const issues = validatePlan(found.plan, run.firstPlanLimits());
   if (issues.length > 0) {
     run.note('plan-invalid', `the cached plan no longer fits:\n${formatIssues(issues)}`);

@@ -46,10 +46,12 @@ export function renderSummary(state: RunState): string {
   ];
   if (state.failure)
     lines.push(`Failure: ${state.failure.stepId ? `step ${state.failure.stepId}: ` : ''}${state.failure.message}`);
-  for (const step of state.steps.filter((s) => s.child))
-    lines.push(
-      `Sub-goal ${step.id} (${step.status}) runs as ${step.child?.workflowId}: planwright status ${shellWord(step.child?.workflowId ?? '')}`,
-    );
+  for (const { id, status, child } of state.steps) {
+    if (child)
+      lines.push(
+        `Sub-goal ${id} (${status}) runs as ${child.workflowId}: planwright status ${shellWord(child.workflowId)}`,
+      );
+  }
   return lines.join('\n');
 }
 

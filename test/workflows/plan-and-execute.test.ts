@@ -19,6 +19,7 @@ import {
   toolsAnswering,
   until,
   timeSkippingSuite,
+  calcStep,
   type Handle,
 } from '../support/run-workflow.js';
 
@@ -66,26 +67,22 @@ describe('planAndExecute', () => {
     for (const olderWorker of [false, true]) {
       let described = 0;
       const asked: CreatePlanInput[] = [];
+      const createPlan = async (input: CreatePlanInput) => {
+        asked.push(input);
+        return planned({ steps: [calcStep('a')] });
+      };
       const activities = mockActivities({
         describeWorker: async () => {
           described++;
           return { tools: [toolInfo(builtinTools.find((t) => t.name === 'calculator')!)], searchAttributes: [] };
         },
-        createPlan: async (input) => {
-          asked.push(input);
-          return planned({
-            steps: [{ id: 'a', title: 'A', dependsOn: [], tool: 'calculator', args: { expression: '1' } }],
-          });
-        },
+        createPlan,
         runTool: toolsAnswering({ a: { value: 1 } }).runTool,
         synthesize: async () => ({ answer: 'One.', usage: ONE_CALL }),
       });
-      // A worker of an older version answers the planner's request without describing itself.
-      if (olderWorker)
-        activities.createPlan = async (input) => (
-          asked.push(input),
-          planned({ steps: [{ id: 'a', title: 'A', dependsOn: [], tool: 'calculator', args: { expression: '1' } }] })
-        );
+      // A worker of an older version answers the planner's request without describing itself (mockActivities
+      // describes the worker when asked; the bare activity does not).
+      if (olderWorker) activities.createPlan = createPlan;
       let handle: Handle | undefined;
       const result = await run(activities, { goal: 'One' }, async (h) => {
         handle = h;
@@ -103,6 +100,29 @@ describe('planAndExecute', () => {
         'synthesize',
       ]);
     }
+  });
+
+  it('takes a cached plan from a worker that does not describe itself as a miss, and plans', async () => {
+    const plan = { steps: [calcStep('a')] };
+    const activities = mockActivities({
+      createPlan: async () => planned(plan),
+      runTool: toolsAnswering({ a: { value: 1 } }).runTool,
+      storePlan: async () => {},
+      synthesize: async () => ({ answer: 'One.', usage: ONE_CALL }),
+    });
+    // An older worker: its cache answers with the plan, but not with its tools, which the plan is checked against.
+    activities.lookupPlan = async () => ({ plan });
+    let handle: Handle | undefined;
+    const result = await run(activities, { goal: 'One', planCache: true }, async (h) => {
+      handle = h;
+    });
+    expect(result.status).toBe('completed');
+    expect(result.planHistory[0]?.reason).toBe('initial plan');
+    expect(result.failure).toBeUndefined();
+    const scheduled = (await handle!.fetchHistory()).events
+      ?.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter(Boolean);
+    expect(scheduled).toEqual(['lookupPlan', 'createPlan', 'storePlan', 'runTool', 'synthesize']);
   });
 
   it('never runs more than maxParallel steps at once', async () => {
