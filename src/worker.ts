@@ -26,13 +26,18 @@ export const WORKFLOWS_PATH = fileURLToPath(
   new URL(`../workflows/index.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
 );
 
+/** A module next to the workflows entry point, in the same form (TypeScript in a clone, JavaScript installed). */
+const workflowModule = (name: string) => WORKFLOWS_PATH.replace(/index\.(ts|js)$/, `${name}.$1`);
+
 /**
- * How the workflow code is bundled, wherever it is: the entry point, and the modules every run in a worker thread
- * shares instead of evaluating its own copy (workflows/shared-modules.ts: zod).
+ * How the workflow code is bundled, wherever it is: the entry point, the modules every run in a worker thread
+ * shares instead of evaluating its own copy (workflows/shared-modules.ts: zod), and the interceptor that renders a
+ * run's Current Details only when the Web UI asks for them (workflows/current-details.ts).
  */
 export const WORKFLOW_BUNDLE_OPTIONS = {
   workflowsPath: WORKFLOWS_PATH,
-  preloadModules: [WORKFLOWS_PATH.replace(/index\.(ts|js)$/, 'shared-modules.$1')],
+  preloadModules: [workflowModule('shared-modules')],
+  workflowInterceptorModules: [workflowModule('current-details')],
 };
 
 /** Everything a worker is made of. */
@@ -80,6 +85,7 @@ export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): 
       : {
           workflowsPath: WORKFLOW_BUNDLE_OPTIONS.workflowsPath,
           bundlerOptions: { preloadModules: WORKFLOW_BUNDLE_OPTIONS.preloadModules },
+          interceptors: { workflowModules: WORKFLOW_BUNDLE_OPTIONS.workflowInterceptorModules },
         }),
     activities: createActivities({
       model: options.model,

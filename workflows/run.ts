@@ -3,7 +3,7 @@
  * (plan, people, execute, recover, replan, report) reads and changes the run through it; what crosses
  * `continueAsNew` is its plain-JSON `memory`, never the object itself.
  */
-import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Step, VersionedPlan } from '../src/contract/plan.js';
 import type { ResolvedRunInput, RunInput } from '../src/contract/run-input.js';
 import { addUsage, type RunEventType, type RunState, type RunStatus, type Usage } from '../src/contract/run-state.js';
@@ -12,6 +12,7 @@ import type { PlanLimits } from '../src/plan/validate.js';
 import { budgetSpent } from '../src/run/budget.js';
 import { renderDetails } from '../src/run/details.js';
 import { recordEvent, type RunMemory } from '../src/run/state.js';
+import { detailsChanged } from './current-details.js';
 import type { ResolveEscalation } from './messages.js';
 import { REPLANS_ATTRIBUTE, STATUS_ATTRIBUTE } from './search-attributes.js';
 
@@ -34,7 +35,6 @@ export class Run {
   /** The final answer is being written: goal changes are refused from here on. */
   closing = false;
   private shown = { status: '', replans: -1 };
-  private detailsDue = false;
   private indexed: { plan: VersionedPlan; byId: Map<string, Step>; position: Map<string, number> } | undefined;
 
   constructor(
@@ -80,20 +80,19 @@ export class Run {
     return this.indexed;
   }
 
+  /** The run's Current Details for the Web UI, from its state now. */
+  private readonly details = () => {
+    const { workflowId, namespace } = workflowInfo();
+    return renderDetails(this.state, { workflowId, namespace });
+  };
+
   /**
-   * Shows the state to people: current details in the Web UI, and search attributes when they changed. The
-   * details are rendered once for all the changes of one workflow activation, after its other code has run.
+   * Shows the state to people: search attributes when they changed, and the Current Details in the Web UI
+   * (rendered when someone looks, see current-details.ts).
    */
   publish(): void {
     const { state } = this;
-    if (!this.detailsDue) {
-      this.detailsDue = true;
-      void Promise.resolve().then(() => {
-        this.detailsDue = false;
-        const { workflowId, namespace } = workflowInfo();
-        setCurrentDetails(renderDetails(this.state, { workflowId, namespace }));
-      });
-    }
+    detailsChanged(this.details);
     const registered = this.memory.worker?.searchAttributes ?? [];
     if (this.shown.status === state.status && this.shown.replans === state.replans) return;
     this.shown = { status: state.status, replans: state.replans };
