@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ErrorType } from '../src/contract/errors.js';
-import { WirePlanSchema, planFromWire, type Json, type Plan, type PlanIssue } from '../src/contract/plan.js';
+import { wirePlanSchema, planFromWire, type Json, type Plan, type PlanIssue } from '../src/contract/plan.js';
 import {
   addTokenUsage,
   usageOfFailure,
@@ -236,7 +236,7 @@ export function createActivities({
       model.structured({
         phase: 'plan',
         name: 'plan',
-        schema: WirePlanSchema,
+        schema: wirePlanSchema(),
         jsonSchema: planFormats[input.subgoals ? 1 : 0],
         messages: plannerMessages({ ...input, tools: catalog }),
         onUsage,

@@ -6,7 +6,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { z } from 'zod';
-import { JsonSchema } from '../src/contract/plan.js';
+import { jsonSchema } from '../src/contract/plan.js';
 import { defineTool, ToolError } from '../src/tools/define.js';
 
 /** Records that a call started: one line, appended (O_APPEND keeps lines of several processes whole). */
@@ -40,7 +40,7 @@ export const work = defineTool({
 export const combine = defineTool({
   name: 'combine',
   description: 'Returns the total JSON length of its inputs (typically earlier steps’ outputs).',
-  input: z.object({ label: z.string().optional(), inputs: JsonSchema }),
+  input: z.object({ label: z.string().optional(), inputs: jsonSchema() }),
   run({ label, inputs }) {
     if (label) logStart(label);
     return { label: label ?? null, pid: process.pid, length: JSON.stringify(inputs).length };

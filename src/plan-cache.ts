@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PlanSchema, type Plan } from './contract/plan.js';
+import { planSchema, type Plan } from './contract/plan.js';
 import { planCacheText, type PlanCacheQuery } from './plan/cache-key.js';
 
 /**
@@ -52,7 +52,7 @@ export function createFilePlanCache(dir: string, clock: () => number = Date.now)
         return undefined;
       }
       if (entry.query !== text || typeof entry.expiresAt !== 'number' || entry.expiresAt <= now) return undefined;
-      const parsed = PlanSchema.safeParse(entry.plan);
+      const parsed = planSchema().safeParse(entry.plan);
       return parsed.success ? parsed.data : undefined;
     },
     async set(query, plan, ttlMs, now = clock()) {

@@ -9,7 +9,7 @@ import type { ZodType } from 'zod';
 import { UPDATES_ANSWER_AFTER_DECISION } from './patches.js';
 import {
   MAX_FEEDBACK,
-  MESSAGE_SHAPES,
+  messageShapes,
   decisionProblem,
   escalationProblem,
   goalChangeProblem,
@@ -52,7 +52,7 @@ function decisions(run: Run): Decision[] {
   return [
     {
       signal: approvePlanSignal,
-      shape: MESSAGE_SHAPES.approvePlan,
+      shape: messageShapes().approvePlan,
       update: approvePlanUpdate,
       description: 'Approve the plan with this version so its steps may run.',
       settlesFrom: 'awaiting-approval',
@@ -61,7 +61,7 @@ function decisions(run: Run): Decision[] {
     },
     {
       signal: rejectPlanSignal,
-      shape: MESSAGE_SHAPES.rejectPlan,
+      shape: messageShapes().rejectPlan,
       update: rejectPlanUpdate,
       description: 'Reject the plan with this version; the feedback goes back to the planner.',
       settlesFrom: 'awaiting-approval',
@@ -71,7 +71,7 @@ function decisions(run: Run): Decision[] {
     },
     {
       signal: changeGoalSignal,
-      shape: MESSAGE_SHAPES.changeGoal,
+      shape: messageShapes().changeGoal,
       update: changeGoalUpdate,
       description: 'Change the goal; finished work is kept and the run replans for the new goal.',
       problem: ({ goal, reason }: { goal: string; reason?: string }) =>
@@ -81,7 +81,7 @@ function decisions(run: Run): Decision[] {
     },
     {
       signal: resolveEscalationSignal,
-      shape: MESSAGE_SHAPES.resolveEscalation,
+      shape: messageShapes().resolveEscalation,
       update: resolveEscalationUpdate,
       description: 'Decide about the escalated step: retry, skip, replan or abort.',
       settlesFrom: 'awaiting-decision',
@@ -102,7 +102,7 @@ export function wireMessages(run: Run): void {
   setDefaultSignalHandler((name: string) =>
     run.note(
       'signal-ignored',
-      `unknown signal "${name}" ignored; this run takes ${Object.keys(MESSAGE_SHAPES).join(', ')}`,
+      `unknown signal "${name}" ignored; this run takes ${Object.keys(messageShapes()).join(', ')}`,
     ),
   );
   for (const d of decisions(run)) {

@@ -3,24 +3,33 @@
  * Written once; the planner's wire format, the workflow's checks and the CLI's rendering all use it.
  */
 import { z } from 'zod';
+import { builtOnce } from './built-once.js';
 
 /** A JSON value: what tool arguments, tool outputs and context are made of. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 /** Zod schema for {@link Json}. */
-export const JsonSchema: z.ZodType<Json> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonSchema), z.record(z.string(), JsonSchema)]),
-);
+export const jsonSchema = builtOnce(() => {
+  const json: z.ZodType<Json> = z.lazy(() =>
+    z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]),
+  );
+  return json;
+});
 
 /** Pattern every step id matches: lower-case, starts with a letter, at most 64 characters. */
 export const STEP_ID_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
 
-const stepId = z
-  .string()
-  .regex(STEP_ID_PATTERN, 'a step id is lower-case letters, digits, "_" or "-", starting with a letter (max 64)');
+// zod resets the `lastIndex` of the pattern it holds, so it gets a copy: the exported one is frozen where shared.
+const stepId = () =>
+  z
+    .string()
+    .regex(
+      new RegExp(STEP_ID_PATTERN),
+      'a step id is lower-case letters, digits, "_" or "-", starting with a letter (max 64)',
+    );
 
 /** A tool to call instead of the step's own tool when that one fails for good. */
-export const FallbackSchema = z.object({ tool: z.string().min(1), args: JsonSchema.optional() });
+const fallbackSchema = builtOnce(() => z.object({ tool: z.string().min(1), args: jsonSchema().optional() }));
 
 /** Longest goal of a sub-goal step (a run's goal has the same limit). */
 export const MAX_GOAL_CHARS = 8000;
@@ -29,35 +38,39 @@ export const MAX_GOAL_CHARS = 8000;
  * One step of a plan: a tool call with known arguments, an open task for the executor, or a sub-goal that runs as
  * a plan of its own (a child `planAndExecute` run) whose answer is the step's output.
  */
-export const StepSchema = z.object({
-  id: stepId,
-  title: z.string().min(1).max(200),
-  description: z.string().optional(),
-  dependsOn: z.array(stepId),
-  tool: z.string().min(1).optional(),
-  args: JsonSchema.optional(),
-  /** The goal of a sub-goal step; such a step has no tool, args or fallback. */
-  subgoal: z.string().trim().min(1).max(MAX_GOAL_CHARS).optional(),
-  successCriterion: z.string().optional(),
-  critical: z.boolean().optional(),
-  fallback: FallbackSchema.optional(),
-});
+export const stepSchema = builtOnce(() =>
+  z.object({
+    id: stepId(),
+    title: z.string().min(1).max(200),
+    description: z.string().optional(),
+    dependsOn: z.array(stepId()),
+    tool: z.string().min(1).optional(),
+    args: jsonSchema().optional(),
+    /** The goal of a sub-goal step; such a step has no tool, args or fallback. */
+    subgoal: z.string().trim().min(1).max(MAX_GOAL_CHARS).optional(),
+    successCriterion: z.string().optional(),
+    critical: z.boolean().optional(),
+    fallback: fallbackSchema().optional(),
+  }),
+);
 
 /** A plan: steps forming a directed acyclic graph through `dependsOn`. */
-export const PlanSchema = z.object({
-  rationale: z.string().optional(),
-  steps: z.array(StepSchema).min(1, 'a plan needs at least one step'),
-});
+export const planSchema = builtOnce(() =>
+  z.object({
+    rationale: z.string().optional(),
+    steps: z.array(stepSchema()).min(1, 'a plan needs at least one step'),
+  }),
+);
 
 /** One step of a plan. */
-export type Step = z.infer<typeof StepSchema>;
+export type Step = z.infer<ReturnType<typeof stepSchema>>;
 /** A plan as the planner proposes it. */
-export type Plan = z.infer<typeof PlanSchema>;
+export type Plan = z.infer<ReturnType<typeof planSchema>>;
 /** A plan the workflow has accepted, numbered from 1 in the order it was adopted. */
 export type VersionedPlan = Plan & { version: number };
 
 /** A step's `args` as a model writes them: a JSON object, or the object encoded in a string. */
-const WireArgs = z.union([z.string(), z.record(z.string(), JsonSchema)]).nullable();
+const wireArgs = () => z.union([z.string(), z.record(z.string(), jsonSchema())]).nullable();
 
 /**
  * The plan as a model writes it, checked after parsing. Strict structured outputs want every key present,
@@ -65,27 +78,29 @@ const WireArgs = z.union([z.string(), z.record(z.string(), JsonSchema)]).nullabl
  * format is built from the tool catalog (`src/llm/plan-format.ts`), or a JSON string where a tool's schema
  * cannot be expressed in strict mode.
  */
-export const WirePlanSchema = z.object({
-  rationale: z.string().nullable(),
-  steps: z.array(
-    z.object({
-      id: z.string(),
-      title: z.string(),
-      description: z.string().nullable(),
-      dependsOn: z.array(z.string()),
-      tool: z.string().nullable(),
-      args: WireArgs,
-      successCriterion: z.string().nullable(),
-      critical: z.boolean().nullable(),
-      fallback: z.object({ tool: z.string(), args: WireArgs }).nullable(),
-      /** Only in the response format of runs that may use sub-goals; absent otherwise. */
-      subgoal: z.string().nullish(),
-    }),
-  ),
-});
+export const wirePlanSchema = builtOnce(() =>
+  z.object({
+    rationale: z.string().nullable(),
+    steps: z.array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        description: z.string().nullable(),
+        dependsOn: z.array(z.string()),
+        tool: z.string().nullable(),
+        args: wireArgs(),
+        successCriterion: z.string().nullable(),
+        critical: z.boolean().nullable(),
+        fallback: z.object({ tool: z.string(), args: wireArgs() }).nullable(),
+        /** Only in the response format of runs that may use sub-goals; absent otherwise. */
+        subgoal: z.string().nullish(),
+      }),
+    ),
+  }),
+);
 
-/** A plan as a model writes it; see {@link WirePlanSchema}. */
-export type WirePlan = z.infer<typeof WirePlanSchema>;
+/** A plan as a model writes it; see {@link wirePlanSchema}. */
+export type WirePlan = z.infer<ReturnType<typeof wirePlanSchema>>;
 
 /** A problem found in a plan, tied to the step it concerns when there is one. */
 export interface PlanIssue {
@@ -132,7 +147,7 @@ export function planFromWire(wire: WirePlan): { plan?: Plan; issues: PlanIssue[]
       };
     }),
   };
-  const parsed = PlanSchema.safeParse(candidate);
+  const parsed = planSchema().safeParse(candidate);
   if (!parsed.success) return { issues: [...issues, ...zodIssues(parsed.error, candidate.steps)] };
   return { plan: parsed.data, issues };
 }

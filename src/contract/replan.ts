@@ -2,7 +2,7 @@
  * The replanner's decision: carry on, replace the remaining steps, or finish with an answer.
  */
 import { z } from 'zod';
-import { planFromWire, WirePlanSchema, type PlanIssue, type Step } from './plan.js';
+import { planFromWire, wirePlanSchema, type PlanIssue, type Step } from './plan.js';
 
 /** What the replanner decided. Finished steps are never part of `steps`: they are kept as they are. */
 export type ReplanDecision =
@@ -15,7 +15,7 @@ export const WireReplanDecisionSchema = z.object({
   action: z.enum(['continue', 'revise', 'finish']),
   reason: z.string(),
   answer: z.string().nullable().describe('the final answer, when action is finish'),
-  steps: WirePlanSchema.shape.steps.nullable().describe('the new remaining steps, when action is revise'),
+  steps: wirePlanSchema().shape.steps.nullable().describe('the new remaining steps, when action is revise'),
 });
 
 /** A decision as a model writes it. */

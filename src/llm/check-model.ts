@@ -14,7 +14,7 @@ import type {
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
 import { z } from 'zod';
-import { WirePlanSchema, planFromWire } from '../contract/plan.js';
+import { wirePlanSchema, planFromWire } from '../contract/plan.js';
 import type { ToolInfo } from '../contract/tools.js';
 import { builtinTools } from '../tools/builtin.js';
 import { toolInfo } from '../tools/define.js';
@@ -320,7 +320,7 @@ async function probeStructured(probe: Probe, chat: Chat, tools: readonly ToolInf
     const reply = answerOf(await chat({ messages: alternating(messages), response_format: format }, 512));
     let steps = '';
     const checked = checkAnswer(reply, 512, (value) => {
-      const wire = WirePlanSchema.safeParse(value);
+      const wire = wirePlanSchema().safeParse(value);
       if (!wire.success) return `does not match the plan format: ${issuesOf(wire.error)}`;
       const { plan, issues } = planFromWire(wire.data);
       if (!plan) {

@@ -2,7 +2,7 @@
  * Plan validation: everything that can be checked before a step runs. Pure; the workflow calls it.
  */
 import type { Plan, PlanIssue } from '../contract/plan.js';
-import { PlanSchema, zodIssues } from '../contract/plan.js';
+import { planSchema, zodIssues } from '../contract/plan.js';
 import { ancestorsOf, findCycle } from './graph.js';
 import { findReferences, type Reference } from './references.js';
 import { missingPath } from './schema-path.js';
@@ -23,7 +23,7 @@ export interface PlanLimits {
  * dependencies, no cycles, and references only to steps the referring step depends on. An empty list means valid.
  */
 export function validatePlan(plan: unknown, limits: PlanLimits): PlanIssue[] {
-  const parsed = PlanSchema.safeParse(plan);
+  const parsed = planSchema().safeParse(plan);
   if (!parsed.success) {
     const steps = (plan as Partial<Plan> | null)?.steps;
     return zodIssues(parsed.error, Array.isArray(steps) ? steps.map((s) => ({ id: String(s?.id) })) : []);

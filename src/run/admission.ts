@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { RunState } from '../contract/run-state.js';
 import { FINAL_STATUSES } from '../contract/run-state.js';
+import { builtOnce } from '../contract/built-once.js';
 
 /** Largest message (its argument as JSON text) a run takes; anything larger is refused whole. */
 export const MAX_MESSAGE_CHARS = 64_000;
@@ -24,7 +25,7 @@ const text = (field: string) =>
   z.string().max(MAX_FEEDBACK, `${field} is too long: at most ${MAX_FEEDBACK} characters are taken`);
 
 /** The shape of each decision's argument, by message name: every field named, nothing else taken. */
-export const MESSAGE_SHAPES = {
+export const messageShapes = builtOnce(() => ({
   approvePlan: z.object({ version: z.number().int() }).strict(),
   rejectPlan: z.object({ version: z.number().int(), feedback: text('feedback') }).strict(),
   changeGoal: z.object({ goal: z.string(), reason: text('reason').optional() }).strict(),
@@ -37,7 +38,7 @@ export const MESSAGE_SHAPES = {
       note: text('note').optional(),
     })
     .strict(),
-} as const;
+}));
 
 /** What is wrong with a message's argument for its shape, naming each field, or undefined. */
 export function shapeProblem(shape: z.ZodType, arg: unknown): string | undefined {

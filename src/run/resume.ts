@@ -3,76 +3,81 @@
  * run with a clear, non-retryable error instead of failing every workflow task.
  */
 import { z } from 'zod';
-import { JsonSchema, PlanSchema, StepSchema } from '../contract/plan.js';
+import { builtOnce } from '../contract/built-once.js';
+import { jsonSchema, planSchema, stepSchema } from '../contract/plan.js';
 import type { RunMemory } from './state.js';
 
-const count = z.number().int().min(0);
-const text = z.string();
+const count = () => z.number().int().min(0);
+const text = () => z.string();
 
-const StepStateSchema = z.object({
-  id: text,
-  title: text,
-  status: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled']),
-  attempts: count,
-  output: JsonSchema.optional(),
-  error: text.optional(),
-  child: z.object({ workflowId: text, runId: text }).optional(),
-});
+const stepStateSchema = () =>
+  z.object({
+    id: text(),
+    title: text(),
+    status: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled']),
+    attempts: count(),
+    output: jsonSchema().optional(),
+    error: text().optional(),
+    child: z.object({ workflowId: text(), runId: text() }).optional(),
+  });
 
-const RunStateSchema = z.object({
-  status: z.enum([
-    'running',
-    'awaiting-approval',
-    'awaiting-decision',
-    'completed',
-    'partial',
-    'failed',
-    'rejected',
-    'cancelled',
-  ]),
-  goal: text,
-  answer: text.optional(),
-  plan: PlanSchema.extend({ version: count }).optional(),
-  planHistory: z.array(z.object({ version: count, reason: text, steps: z.array(StepSchema) })),
-  steps: z.array(StepStateSchema),
-  replans: count,
-  usage: z.object({
-    llmCalls: count,
-    inputTokens: count,
-    outputTokens: count,
-    toolCalls: count,
-    cost: z.number().min(0).optional(),
-    unpricedCalls: count.optional(),
-  }),
-  events: z.array(z.object({ type: text, stepId: text.optional(), message: text, at: text })),
-  failure: z.object({ stepId: text.optional(), message: text }).optional(),
-  escalation: z.object({ stepId: text, message: text }).optional(),
-});
+const runStateSchema = () =>
+  z.object({
+    status: z.enum([
+      'running',
+      'awaiting-approval',
+      'awaiting-decision',
+      'completed',
+      'partial',
+      'failed',
+      'rejected',
+      'cancelled',
+    ]),
+    goal: text(),
+    answer: text().optional(),
+    plan: planSchema().extend({ version: count() }).optional(),
+    planHistory: z.array(z.object({ version: count(), reason: text(), steps: z.array(stepSchema()) })),
+    steps: z.array(stepStateSchema()),
+    replans: count(),
+    usage: z.object({
+      llmCalls: count(),
+      inputTokens: count(),
+      outputTokens: count(),
+      toolCalls: count(),
+      cost: z.number().min(0).optional(),
+      unpricedCalls: count().optional(),
+    }),
+    events: z.array(z.object({ type: text(), stepId: text().optional(), message: text(), at: text() })),
+    failure: z.object({ stepId: text().optional(), message: text() }).optional(),
+    escalation: z.object({ stepId: text(), message: text() }).optional(),
+  });
 
 /** Zod schema of {@link RunMemory}. */
-export const RunMemorySchema = z.object({
-  state: RunStateSchema,
-  worker: z
-    .object({
-      tools: z.array(
-        z.object({
-          name: text,
-          // Runs started before tools were summarized carry descriptions and input schemas too.
-          description: text.optional(),
-          inputSchema: z.record(text, JsonSchema).optional(),
-          outputSchema: z.record(text, JsonSchema).optional(),
-          callOptions: z.record(text, JsonSchema).optional(),
-        }),
-      ),
-      searchAttributes: z.array(text),
-    })
-    .optional(),
-  failuresInARow: count,
-  escalated: z.array(text),
-  goalChange: z.object({ goal: text, reason: text.optional() }).optional(),
-  reviewAfter: text.optional(),
-  horizonReached: count.optional(),
-});
+const runMemorySchema = builtOnce(() =>
+  z.object({
+    state: runStateSchema(),
+    worker: z
+      .object({
+        tools: z.array(
+          z.object({
+            name: text(),
+            // Runs started before tools were summarized carry descriptions and input schemas too.
+            description: text().optional(),
+            inputSchema: z.record(text(), jsonSchema()).optional(),
+            outputSchema: z.record(text(), jsonSchema()).optional(),
+            callOptions: z.record(text(), jsonSchema()).optional(),
+          }),
+        ),
+        searchAttributes: z.array(text()),
+      })
+      .optional(),
+    failuresInARow: count(),
+    escalated: z.array(text()),
+    goalChange: z.object({ goal: text(), reason: text().optional() }).optional(),
+    reviewAfter: text().optional(),
+    horizonReached: count().optional(),
+  }),
+);
 
 /** Thrown by {@link parseRunMemory} when carried-over state does not have the expected shape. */
 export class InvalidResumeError extends Error {
@@ -84,7 +89,7 @@ export class InvalidResumeError extends Error {
  * @throws {InvalidResumeError} naming every field that is wrong.
  */
 export function parseRunMemory(raw: unknown): RunMemory {
-  const parsed = RunMemorySchema.safeParse(raw);
+  const parsed = runMemorySchema().safeParse(raw);
   if (parsed.success) return parsed.data as RunMemory;
   const problems = parsed.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || 'resume'}: ${i.message}`);
   throw new InvalidResumeError(

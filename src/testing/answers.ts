@@ -4,11 +4,11 @@
  *     plan(step('fetch', { tool: 'http_get', args: { url } }), step('sum', { dependsOn: ['fetch'] }))
  *
  * Each builder writes what a model writes under planwright's real response formats, and checks it against the
- * same zod schemas the activities parse answers with (`WirePlanSchema`, `WireReplanDecisionSchema`), so the
+ * same zod schemas the activities parse answers with (`wirePlanSchema()`, `WireReplanDecisionSchema`), so the
  * builders cannot drift from the prompts. They check the wire format only: a plan with an unknown tool or a
  * cycle is still built, so tests can show how the workflow handles one.
  */
-import { WirePlanSchema, type Json, type WirePlan } from '../contract/plan.js';
+import { wirePlanSchema, type Json, type WirePlan } from '../contract/plan.js';
 import { WireReplanDecisionSchema, type WireReplanDecision } from '../contract/replan.js';
 import type { RecordedRequest, ScriptEntry, ScriptedReply } from './scripted-model.js';
 import { CheckVerdictSchema, type CheckVerdict } from '../contract/check.js';
@@ -81,7 +81,7 @@ export function plan(...items: [PlanOptions, ...WireStep[]] | WireStep[]): Scrip
   const [first, ...rest] = items;
   const options = first !== undefined && !('id' in first) ? first : undefined;
   const steps = (options ? rest : items) as WireStep[];
-  return { content: WirePlanSchema.parse({ rationale: options?.rationale ?? null, steps }) };
+  return { content: wirePlanSchema().parse({ rationale: options?.rationale ?? null, steps }) };
 }
 
 function decision(wire: WireReplanDecision): ScriptedReply {

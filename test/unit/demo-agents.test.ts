@@ -20,7 +20,7 @@ import {
   checkDaily,
   writePipelineReport,
 } from '../../src/demo/pipeline.js';
-import { planFromWire, WirePlanSchema } from '../../src/contract/plan.js';
+import { planFromWire, wirePlanSchema } from '../../src/contract/plan.js';
 import { validatePlan, formatIssues } from '../../src/plan/validate.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { toolInfo } from '../../src/tools/define.js';
@@ -378,7 +378,7 @@ function quoting(phase: 'check' | 'synthesize', steps: unknown[]): RecordedReque
 describe('the pipeline script', () => {
   const tools = [...builtinTools, extractOrders, cleanOrders, normalizeOrders, loadTable].map(toolInfo);
   const validated = (reply: { content?: unknown }) => {
-    const { plan } = planFromWire(WirePlanSchema.parse(reply.content));
+    const { plan } = planFromWire(wirePlanSchema().parse(reply.content));
     return formatIssues(validatePlan(plan, { tools, maxSteps: 25 }));
   };
 

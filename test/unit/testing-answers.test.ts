@@ -3,7 +3,7 @@
  * requires, parsed by the same functions that parse a model's answers.
  */
 import { describe, expect, it } from 'vitest';
-import { planFromWire, WirePlanSchema } from '../../src/contract/plan.js';
+import { planFromWire, wirePlanSchema } from '../../src/contract/plan.js';
 import { replanFromWire, WireReplanDecisionSchema } from '../../src/contract/replan.js';
 import { planResponseSchema, replanResponseSchema } from '../../src/llm/plan-format.js';
 import { builtinTools } from '../../src/tools/builtin.js';
@@ -46,7 +46,7 @@ describe('plan builders', () => {
       }),
       step('summary', { description: 'Summarize', dependsOn: ['share'], successCriterion: 'names the top intent' }),
     );
-    const { plan: parsed, issues } = planFromWire(WirePlanSchema.parse(contentOf(reply)));
+    const { plan: parsed, issues } = planFromWire(wirePlanSchema().parse(contentOf(reply)));
     expect(issues).toEqual([]);
     expect(parsed).toEqual({
       steps: [
@@ -82,7 +82,7 @@ describe('plan builders', () => {
 
   it('pass text args through, so a test can show how a plan with bad JSON is handled', () => {
     const { issues } = planFromWire(
-      WirePlanSchema.parse(contentOf(plan(step('a', { tool: 'calculator', args: '{"expression": ' })))),
+      wirePlanSchema().parse(contentOf(plan(step('a', { tool: 'calculator', args: '{"expression": ' })))),
     );
     expect(issues).toEqual([{ stepId: 'a', message: expect.stringMatching(/^args is not valid JSON/) }]);
   });
