@@ -3,6 +3,7 @@
  * semantics of the in-memory {@link queryRows} (case-insensitive equality, numbers compared as numbers,
  * groups ordered by value then key), so plans written for either give the same answers.
  */
+import { stat } from 'node:fs/promises';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { z } from 'zod';
 import { ToolError } from './define.js';
@@ -38,12 +39,40 @@ function fileSource(file: string, wholeFile: boolean): string {
   throw new ToolError(`"${file}" is not a .csv, .json or .parquet file`, false);
 }
 
-/** The table's columns and their types; a JSON `{ "rows": [...] }` wrapper is unwrapped. */
-async function describe(
-  connection: DuckDBConnection,
-  file: string,
-  wholeFile: boolean,
-): Promise<{ source: string; types: Map<string, string> }> {
+/** A file's table expression and column types. */
+interface Description {
+  source: string;
+  types: Map<string, string>;
+}
+
+/** Descriptions of files read before, by path and way of judging types, with the version of the file they are of. */
+const described = new Map<string, { version: string; description: Description }>();
+/** Files whose descriptions are kept at most (the oldest goes first). */
+const MAX_DESCRIBED = 256;
+
+/**
+ * The table's columns and their types, judged once per version of the file (its size and modification time): a
+ * plan's queries over one file, and the next run's, do not read the file twice per query to learn its types.
+ */
+async function describe(connection: DuckDBConnection, file: string, wholeFile: boolean): Promise<Description> {
+  const key = `${wholeFile ? 'whole' : 'sample'}:${file}`;
+  const version = await stat(file).then(
+    (s) => `${s.ino}:${s.size}:${s.mtimeMs}`,
+    () => undefined, // the engine says what is wrong with the file
+  );
+  const kept = described.get(key);
+  if (version !== undefined && kept?.version === version) return kept.description;
+  const description = await readDescription(connection, file, wholeFile);
+  if (version !== undefined) {
+    described.delete(key);
+    described.set(key, { version, description });
+    if (described.size > MAX_DESCRIBED) described.delete(described.keys().next().value as string);
+  }
+  return description;
+}
+
+/** Reads the table's columns and their types; a JSON `{ "rows": [...] }` wrapper is unwrapped. */
+async function readDescription(connection: DuckDBConnection, file: string, wholeFile: boolean): Promise<Description> {
   const columns = async (source: string) => {
     const { rows } = await selectRows(
       connection,

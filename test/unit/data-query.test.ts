@@ -85,4 +85,27 @@ describe('data_query', () => {
     await expect(query('link.csv')).rejects.toThrow('"link.csv" is a link that leads outside the workspace');
     await expect(query('missing.csv')).rejects.toThrow('"missing.csv" does not exist in the workspace');
   });
+
+  it('learns a file’s columns again once the file changed', async () => {
+    const workspace = await mkdtemp(path.join(tmpdir(), 'pw-ws-'));
+    const file = path.join(workspace, 'sales.csv');
+    const ctx = { workspace } as ToolContext;
+    const query = (input: object) => dataQuery.run(DataQueryInput.parse({ file: 'sales.csv', ...input }), ctx);
+
+    await writeFile(file, 'region,amount\nnorth,10\nsouth,5\n');
+    await expect(query({ aggregate: { op: 'sum', field: 'amount' } })).resolves.toMatchObject({ value: 15 });
+    // Asked again: the same answer, from what was learned of the file the first time.
+    await expect(query({ aggregate: { op: 'sum', field: 'amount' } })).resolves.toMatchObject({ value: 15 });
+    await expect(query({ groupBy: 'channel' })).rejects.toThrow('no column "channel"; columns are: region, amount');
+
+    // A new column, and amounts that are no longer all numbers.
+    await writeFile(file, 'region,amount,channel\nnorth,10,web\nsouth,n/a,shop\nsouth,7,web\n');
+    await expect(query({ groupBy: 'channel' })).resolves.toMatchObject({
+      groups: [
+        { key: 'web', value: 2, rows: 2 },
+        { key: 'shop', value: 1, rows: 1 },
+      ],
+    });
+    await expect(query({ aggregate: { op: 'sum', field: 'amount' } })).resolves.toMatchObject({ value: 17 });
+  });
 });
