@@ -14,13 +14,18 @@ import { OUTPUT_CHECKS } from './patches.js';
 import type { Run } from './run.js';
 import { describeFailure, usageOf, type StepOutcome } from './steps.js';
 
+/** Whether an outcome has anything to be checked: a successful output of a step with a criterion, checks on. */
+export function checkApplies(run: Run, step: Step, outcome: StepOutcome): boolean {
+  return outcome.ok && Boolean(step.successCriterion) && run.input.checks;
+}
+
 /**
  * Checks a successful outcome against the step's success criterion; a failed check turns it into a failure that
  * says why. Outcomes that failed, steps without a criterion, and runs with `checks: false` pass unchanged.
  */
 export async function checked(run: Run, step: Step, outcome: StepOutcome, position: string): Promise<StepOutcome> {
   const criterion = step.successCriterion;
-  if (!outcome.ok || !criterion || !run.input.checks || !patched(OUTPUT_CHECKS)) return outcome;
+  if (!outcome.ok || !criterion || !checkApplies(run, step, outcome) || !patched(OUTPUT_CHECKS)) return outcome;
   const failed = (why: string): StepOutcome => ({
     ok: false,
     error: `its output failed the check "${criterion}": ${why}`,

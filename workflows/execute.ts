@@ -5,7 +5,7 @@
  * success criterion (check.ts) — as it runs, succeeds or fails. How a step runs as activities is in `steps.ts`.
  */
 import { isCancellation, patched } from '@temporalio/workflow';
-import { HONEST_TEMPORAL_STATUS } from './patches.js';
+import { HONEST_TEMPORAL_STATUS, SCHEDULER_WOKEN_BY_STEPS } from './patches.js';
 import type { Json, Step } from '../src/contract/plan.js';
 import { readySteps } from '../src/plan/graph.js';
 import { findReferences, resolveReferences, UnresolvedReferenceError } from '../src/plan/references.js';
@@ -13,17 +13,27 @@ import { isOutputRef } from '../src/contract/output.js';
 import { outputsById, statusById, stepState } from '../src/run/state.js';
 import type { Run } from './run.js';
 import { callTool, runOpenStep, type OpenStep, type StepOutcome } from './steps.js';
-import { checked } from './check.js';
+import { checkApplies, checked } from './check.js';
 import { runSubgoal } from './subgoal.js';
 
 /**
  * Starts ready steps (up to the limit) until nothing runs. Stops starting new ones when something needs the
  * run's attention: a failed step, a goal change, a review, or a history long enough to continue as new.
+ * Each finished step wakes the scheduler (runs started before that rule race the running steps instead; see
+ * `SCHEDULER_WOKEN_BY_STEPS`).
  */
 export async function executeUntilQuiet(run: Run): Promise<void> {
   const { memory, input } = run;
+  const woken = patched(SCHEDULER_WOKEN_BY_STEPS);
   const running = new Map<string, Promise<void>>();
   const limit = input.review === 'every-step' ? 1 : input.maxParallel;
+  let wake = () => {};
+  let failure: { error: unknown } | undefined;
+  const finished = (id: string, error?: { error: unknown }) => {
+    running.delete(id);
+    failure ??= error;
+    wake();
+  };
   for (;;) {
     const paused =
       run.needsAttention.length > 0 ||
@@ -36,15 +46,25 @@ export async function executeUntilQuiet(run: Run): Promise<void> {
         .map((id) => run.planStep(id))
         .filter((s) => s.tool !== undefined || !run.modelRefused()); // open steps and sub-goals need the model
       for (const step of ready.slice(0, Math.max(0, limit - running.size))) {
+        const started = runStep(run, step, woken);
         running.set(
           step.id,
-          runStep(run, step).finally(() => running.delete(step.id)),
+          woken
+            ? started.then(
+                () => finished(step.id),
+                (error: unknown) => finished(step.id, { error }),
+              )
+            : started.finally(() => running.delete(step.id)),
         );
       }
     }
     if (running.size === 0) return;
     try {
-      await Promise.race(running.values());
+      if (!woken) await Promise.race(running.values());
+      else {
+        await new Promise<void>((resolve) => (wake = resolve));
+        if (failure) throw failure.error;
+      }
     } catch (err) {
       // Cancelled: wait until every running step's activity has stopped, so none is left "cancel requested".
       if (isCancellation(err) && patched(HONEST_TEMPORAL_STATUS)) await Promise.allSettled(running.values());
@@ -54,7 +74,7 @@ export async function executeUntilQuiet(run: Run): Promise<void> {
 }
 
 /** Runs one step and records its outcome; a failure is queued for recovery. */
-async function runStep(run: Run, step: Step): Promise<void> {
+async function runStep(run: Run, step: Step, woken: boolean): Promise<void> {
   const { state, memory } = run;
   const record = stepState(state, step.id);
   const position = run.position(step.id);
@@ -67,7 +87,8 @@ async function runStep(run: Run, step: Step): Promise<void> {
     outcome = await checked(run, step, await runOpenStep(openStep(run, step, position)), position);
   } else {
     const called = await callResolved(run, step.id, step.tool, step.args, `${position} · ${step.tool}`);
-    outcome = await checked(run, step, called, position);
+    // Only an output with something to check goes through the check (runs started before: every outcome did).
+    outcome = woken && !checkApplies(run, step, called) ? called : await checked(run, step, called, position);
     // The fallback is always the first recovery (see decideRecovery), so it is tried right away.
     if (!outcome.ok && step.fallback) {
       run.spend(outcome.usage);

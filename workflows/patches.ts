@@ -23,3 +23,10 @@ export const WORKER_DESCRIBED_WHILE_PLANNING = 'worker-described-while-planning'
 
 /** A run that asks for approval adopts a cached plan that a person approved for an earlier run without asking again. */
 export const CACHED_PLANS_APPROVED = 'cached-plans-approved';
+
+/**
+ * The scheduler is woken by each step that finishes, instead of racing the running steps, and a step's output goes
+ * through the check only when there is something to check: fewer promises per step. Steps that finish in one
+ * workflow task may be noticed in a different order, so runs started before keep the old scheduler.
+ */
+export const SCHEDULER_WOKEN_BY_STEPS = 'scheduler-woken-by-steps';
