@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { z } from 'zod';
 import { ToolError } from './define.js';
-import { selectRows, sqlIdentifier, sqlString } from './duckdb.js';
+import { readBuiltSelect, sqlIdentifier, sqlString } from './duckdb.js';
 import type { DataQueryInput, DataQueryOutput } from './data-query.js';
 
 type Input = z.output<typeof DataQueryInput>;
@@ -74,7 +74,7 @@ async function describe(connection: DuckDBConnection, file: string, wholeFile: b
 /** Reads the table's columns and their types; a JSON `{ "rows": [...] }` wrapper is unwrapped. */
 async function readDescription(connection: DuckDBConnection, file: string, wholeFile: boolean): Promise<Description> {
   const columns = async (source: string) => {
-    const { rows } = await selectRows(
+    const { rows } = await readBuiltSelect(
       connection,
       `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${source})`,
     );
@@ -202,7 +202,7 @@ async function queryTable(
   const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const value = q.aggregate(input.aggregate);
   if (input.groupBy === undefined) {
-    const { rows } = await selectRows(
+    const { rows } = await readBuiltSelect(
       connection,
       `SELECT count(*) AS matched, ${value} AS value FROM ${source} ${whereSql}`,
       q.values,
@@ -212,7 +212,7 @@ async function queryTable(
   // Groups tied at the limit's edge are all read back, then ordered exactly as queryRows orders them.
   const order = input.order === 'desc' ? 'DESC NULLS LAST' : 'ASC NULLS FIRST';
   const top = input.limit ? `QUALIFY rank() OVER (ORDER BY value ${order}) <= ${input.limit}` : '';
-  const { rows } = await selectRows(
+  const { rows } = await readBuiltSelect(
     connection,
     `SELECT key, value, rows, sum(rows) OVER () AS matched FROM (
        SELECT ${sqlIdentifier(input.groupBy)} AS key, ${value} AS value, count(*) AS rows FROM ${source} ${whereSql} GROUP BY 1

@@ -12,6 +12,7 @@ import {
   StatementType,
   type DuckDBConnection,
   type DuckDBDecimalValue,
+  type DuckDBResultReader,
   type DuckDBValue,
   type DuckDBValueConverter,
 } from '@duckdb/node-api';
@@ -140,6 +141,25 @@ export async function selectRows(
   if (values.length > 0) prepared.bind(values);
   const reader =
     maxRows === undefined ? await prepared.runAndReadAll() : await prepared.streamAndReadUntil(maxRows + 1);
+  return queryResult(reader, maxRows);
+}
+
+/**
+ * Runs a SELECT its caller built (never SQL from outside) and reads back all its rows as JSON. One without values
+ * runs at once, unprepared: preparing it would make DuckDB read a CSV source's header and sample twice.
+ */
+export async function readBuiltSelect(
+  connection: DuckDBConnection,
+  sql: string,
+  values: DuckDBValue[] = [],
+): Promise<QueryResult> {
+  return queryResult(
+    values.length > 0 ? await connection.runAndReadAll(sql, values) : await connection.runAndReadAll(sql),
+  );
+}
+
+/** A result's rows as JSON, with its columns; more than `maxRows` rows are cut and marked `truncated`. */
+function queryResult(reader: DuckDBResultReader, maxRows?: number): QueryResult {
   const rows = reader.convertRowObjects(toJson) as Array<Record<string, Json>>;
   const names = reader.columnNames();
   const columns = reader.columnTypes().map((type, i) => ({ name: names[i] ?? `column${i}`, type: type.toString() }));
