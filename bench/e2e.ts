@@ -11,7 +11,8 @@
  * - a 24 h approval timeout on the time-skipping server, in wall time.
  *
  * Every figure is the median of `reps` repetitions (default 5; at least 3 for throughput, 15 for the demo) with its
- * range; planwright and the baselines take turns. `PLANWRIGHT_BENCH_SERVER=default` runs the dev server without planwright's fast settings.
+ * range; planwright and the baselines take turns. `PLANWRIGHT_BENCH_SERVER=default` runs the dev server without
+ * planwright's fast settings.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
