@@ -191,8 +191,8 @@ async function scheduledRuns(
   const note = 'paused: the demo triggers its runs itself';
   const when = (schedule.spec.cron ?? []).flatMap((cron) => ['--cron', cron]);
   const every = schedule.spec.every === undefined ? [] : ['--every', String(schedule.spec.every)];
-  const { goal, ...options } = demo.given;
-  const flags = [...when, ...every, '--paused', '--note', note, ...startFlags({ goal, ...options })];
+  const { goal } = demo.given;
+  const flags = [...when, ...every, '--paused', '--note', note, ...startFlags(demo.given)];
   print(`\n(demo) creating the schedule for you: planwright schedule create ${id} ${shellWord(goal)} \\`);
   print(`    ${flags.map(shellWord).join(' ')}`);
   await createRunSchedule(client, {
@@ -234,10 +234,12 @@ function planningOf(result: RunResult): string {
     ? 'plan from the plan cache (no planner call)'
     : `${calls} planner call${calls === 1 ? '' : 's'}` +
       (sentBack.length > 0 ? ` (${sentBack.length} invalid plan${sentBack.length === 1 ? '' : 's'} sent back)` : '');
-  const approval = result.events.find((e) => e.type === 'plan-approved')?.message;
-  if (!approval) return planning;
-  const before = /^plan v\d+ approved: (.+)$/.exec(approval)?.[1];
-  return `${planning} · ${before ? `not asked: ${before}` : 'plan approved by a person'}`;
+  if (!result.events.some((e) => e.type === 'plan-approved')) return planning;
+  // A cached plan that was approved was approved for an earlier run: the run does not ask again.
+  const approved = fromCache
+    ? 'not asked: a person approved this plan for an earlier run'
+    : 'plan approved by a person';
+  return `${planning} · ${approved}`;
 }
 
 /** Follows a demo run to its end, answering in a person's place when the agent does, and prints its outcome. */

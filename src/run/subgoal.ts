@@ -24,31 +24,22 @@ export function subgoalWorkflowId(parentWorkflowId: string, stepId: string, runs
  * `subgoals.approval` sets, one level of sub-goals less, and what is left of the parent's budget.
  */
 export function subgoalInput(parent: ResolvedRunInput, state: RunState, step: SubgoalStep): RunInput {
-  const { subgoals, budget } = parent;
+  // Every other option (timeouts, limits, review, checks, the plan cache...) is the parent's as it is.
+  const { goal, context: parentContext, approval, budget, subgoals, ...inherited } = parent;
   const inputs = state.steps.filter((s) => step.dependsOn.includes(s.id) && s.output !== undefined);
   const context: Record<string, Json> = {
     partOf: state.goal,
     step: step.title,
     ...(step.description !== undefined ? { description: step.description } : {}),
     ...(step.successCriterion !== undefined ? { successCriterion: step.successCriterion } : {}),
-    ...(parent.context !== undefined ? { parentContext: parent.context } : {}),
+    ...(parentContext !== undefined ? { parentContext } : {}),
     ...(inputs.length > 0 ? { inputs: Object.fromEntries(inputs.map((s) => [s.id, s.output as Json])) } : {}),
   };
   return {
+    ...inherited,
     goal: step.subgoal,
     context,
-    approval: subgoals.approval === 'inherit' ? parent.approval : subgoals.approval,
-    approvalTimeout: parent.approvalTimeout,
-    escalation: parent.escalation,
-    maxReplans: parent.maxReplans,
-    maxSteps: parent.maxSteps,
-    maxParallel: parent.maxParallel,
-    stepTimeout: parent.stepTimeout,
-    review: parent.review,
-    planCache: parent.planCache,
-    checks: parent.checks,
-    ...(parent.horizon !== undefined ? { horizon: parent.horizon } : {}),
-    ...(parent.historyLimit !== undefined ? { historyLimit: parent.historyLimit } : {}),
+    approval: subgoals.approval === 'inherit' ? approval : subgoals.approval,
     ...(budget ? { budget: budgetLeft(budget, state.usage) } : {}),
     subgoals: { ...subgoals, maxDepth: subgoals.maxDepth - 1 },
   };
