@@ -1,16 +1,22 @@
 /**
  * A worker process for `bench/e2e.ts`: `planwright` (the planwright worker with the scripted model) or `bare`
  * (the baseline workflow of bench/bare/workflows.ts), with the same tools. It says `ready` over IPC once
- * polling, and answers `measure` with its own CPU time and memory, so the benchmark sees the worker alone.
+ * polling, and answers `measure` with its own CPU time and memory, so the benchmark sees the worker alone, and
+ * `{ demo: workflowId }` with the time a demo run took, started as `planwright demo` starts it.
  */
+import { performance } from 'node:perf_hooks';
 import { Context } from '@temporalio/activity';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createModel } from '../src/llm/model.js';
 import { builtinTools } from '../src/tools/builtin.js';
 import type { Tool, ToolContext } from '../src/tools/define.js';
 import { createPlanwrightWorker } from '../src/worker.js';
-import { DEMO_WORKSPACE } from '../src/demo/support-report.js';
+import { DEMO_GOAL, DEMO_WORKSPACE } from '../src/demo/support-report.js';
+import { runResult } from '../src/run-result.js';
+import { WORKFLOW_TYPE } from '../workflows/messages.js';
+import type { planAndExecute } from '../workflows/index.js';
 import { benchTools } from './e2e-tools.js';
 
 const [kind, address, taskQueue, bundlePath, modelUrl] = process.argv.slice(2) as [
@@ -68,10 +74,36 @@ async function callTool(name: string, args: unknown): Promise<unknown> {
   return tool.run(tool.input.parse(args), ctx);
 }
 
+const client = new Client({ connection, namespace: 'default' });
+
+/**
+ * A demo run as `planwright demo` starts it: from a client on this worker's own connection, with eager start (its
+ * first workflow task comes back with the start request); the time from start to result, in ms.
+ */
+async function demoRun(workflowId: string): Promise<{ ms: number; eagerlyStarted: boolean }> {
+  const started = performance.now();
+  const handle = await client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+    taskQueue,
+    workflowId,
+    args: [{ goal: DEMO_GOAL }],
+    requestEagerStart: true,
+  });
+  const result = await runResult(handle);
+  if (result.status !== 'completed') throw new Error(`the demo run ended ${result.status}`);
+  return { ms: performance.now() - started, eagerlyStarted: handle.eagerlyStarted };
+}
+
 const stopped = new Promise<void>((resolve) => {
   process.on('disconnect', resolve);
   process.on('message', (message) => {
     if (message === 'stop') return resolve();
+    if (typeof message === 'object' && message && 'demo' in message) {
+      demoRun(String(message.demo)).then(
+        (timing) => process.send?.(timing),
+        (err: unknown) => process.send?.({ error: String(err) }),
+      );
+      return;
+    }
     if (message !== 'measure') return;
     const cpu = process.cpuUsage();
     const memory = process.memoryUsage();

@@ -164,12 +164,14 @@ async function oneRun(
   demo: Demo,
 ): Promise<RunResult> {
   const workflowId = `${demo.name}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`;
-  const handle = await temporal.env.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+  // Started on the worker's own connection: its first workflow task comes back with the start, to this worker.
+  const handle = await temporal.workerClient.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
     taskQueue,
     workflowId,
     args: [demo.input],
     staticSummary: demo.agent.summary,
     staticDetails: demo.input.goal,
+    requestEagerStart: true,
   });
   return followDemoRun(temporal, handle, print, demo);
 }

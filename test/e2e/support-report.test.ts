@@ -59,6 +59,19 @@ describe('the support-report run, end to end', () => {
     expect(starts.slice(0, 3).sort()).toEqual(['overall_csat', 'tickets_per_intent', 'week_total']);
   });
 
+  it("starts at once on a worker that shares the client's connection (eager start), as the demo starts it", async () => {
+    const { result, eagerlyStarted, handle } = await runScenario(env, 'support-report-eager', {
+      script: demoScript(),
+      input: { goal: DEMO_GOAL },
+      eagerStart: true,
+      record: false,
+    });
+    expect(eagerlyStarted).toBe(true);
+    expect(result.status).toBe('completed');
+    // A client on the worker's connection follows the run as any other does.
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+  });
+
   it('ends partial with an honest answer when a step cannot read its file', async () => {
     const plan = structuredClone(DEMO_PLAN);
     plan.steps[2]!.args = JSON.stringify({ file: 'last-year.csv', aggregate: { op: 'avg', field: 'csat' } });

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -78,6 +78,8 @@ export interface Scenario {
   model: ScriptedModel;
   counts: ToolCounts;
   handle: WorkflowHandle<typeof planAndExecute>;
+  /** Whether the run's first workflow task came back with the start request (eager start). */
+  eagerlyStarted: boolean;
 }
 
 /** Runs one scenario; `during` may signal, update, query or cancel the run before its result. */
@@ -100,6 +102,8 @@ export async function runScenario(
     model?: Partial<ModelConfig>;
     /** The directory the tools work in; default the support report's. */
     workspace?: string;
+    /** Start the run on the worker's own connection, asking for its first workflow task at once (eager start). */
+    eagerStart?: boolean;
   },
 ): Promise<Scenario> {
   const model = await startScriptedModel({ script: options.script });
@@ -107,18 +111,22 @@ export async function runScenario(
   const taskQueue = unique('e2e');
   const worker = await scriptedModelWorker(env, { ...options, taskQueue, url: model.url, tools });
   try {
+    const client = options.eagerStart
+      ? new Client({ connection: env.nativeConnection, namespace: env.namespace ?? 'default' })
+      : env.client;
     const { result, handle } = await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+      const handle = await client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
         taskQueue,
         workflowId: unique(name),
         args: [options.input],
         staticSummary: name,
+        ...(options.eagerStart ? { requestEagerStart: true } : {}),
       });
       await options.during?.(handle);
       return { result: await runResult(handle), handle };
     });
     if (options.record !== false) await recordHistory(handle, name);
-    return { result, model, counts, handle };
+    return { result, model, counts, handle, eagerlyStarted: handle.eagerlyStarted };
   } finally {
     await model.close();
   }
