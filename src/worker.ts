@@ -2,7 +2,7 @@
  * The planwright worker: runs `planAndExecute` and its activities on a task queue.
  */
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Runtime, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Model } from './llm/model.js';
@@ -17,28 +17,9 @@ import { createOutputKeeper } from './outputs/keeper.js';
 import { describeOutputStore, openOutputStore, outputStoreSettings } from './outputs/config.js';
 import type { OutputStore } from './outputs/store.js';
 import { DEFAULT_CONTEXT_TOKENS } from './llm/prompts.js';
+import { planwrightWorkflowBundle } from './workflow-bundle.js';
 
-/**
- * Path of the workflows entry point, for `workflowsPath` and `bundleWorkflowCode`: the TypeScript source in a
- * clone, the compiled JavaScript next to this module in the installed package.
- */
-export const WORKFLOWS_PATH = fileURLToPath(
-  new URL(`../workflows/index.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
-);
-
-/** A module next to the workflows entry point, in the same form (TypeScript in a clone, JavaScript installed). */
-const workflowModule = (name: string) => WORKFLOWS_PATH.replace(/index\.(ts|js)$/, `${name}.$1`);
-
-/**
- * How the workflow code is bundled, wherever it is: the entry point, the modules every run in a worker thread
- * shares instead of evaluating its own copy (workflows/shared-modules.ts: zod), and the interceptor that renders a
- * run's Current Details only when the Web UI asks for them (workflows/current-details.ts).
- */
-export const WORKFLOW_BUNDLE_OPTIONS = {
-  workflowsPath: WORKFLOWS_PATH,
-  preloadModules: [workflowModule('shared-modules')],
-  workflowInterceptorModules: [workflowModule('current-details')],
-};
+export { WORKFLOWS_PATH, WORKFLOW_BUNDLE_OPTIONS } from './workflow-bundle.js';
 
 /** Everything a worker is made of. */
 export interface PlanwrightWorkerOptions {
@@ -51,7 +32,7 @@ export interface PlanwrightWorkerOptions {
   workspace?: string;
   /** Where runs with `planCache` keep plans; default a folder under `PLANWRIGHT_PLAN_CACHE_DIR` or the user cache. */
   planCache?: PlanCache;
-  /** A prebuilt workflow bundle (tests build one per run); default: bundle `workflows/` at start. */
+  /** A prebuilt workflow bundle (tests build one per run); default: the cached bundle of this code, built if new. */
   workflowBundle?: WorkflowBundleOption;
   /**
    * Where outputs larger than the inline limit are kept; default the store `PLANWRIGHT_OUTPUT_STORE` names
@@ -80,13 +61,7 @@ export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): 
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : {
-          workflowsPath: WORKFLOW_BUNDLE_OPTIONS.workflowsPath,
-          bundlerOptions: { preloadModules: WORKFLOW_BUNDLE_OPTIONS.preloadModules },
-          interceptors: { workflowModules: WORKFLOW_BUNDLE_OPTIONS.workflowInterceptorModules },
-        }),
+    workflowBundle: options.workflowBundle ?? (await planwrightWorkflowBundle()),
     activities: createActivities({
       model: options.model,
       tools,

@@ -2,7 +2,7 @@
  * The Current Details the Web UI shows for a run, rendered only when someone asks for them. The Web UI (and
  * `temporal workflow metadata`) read them with the SDK's `__temporal_workflow_metadata` query; nothing else does,
  * and they are not part of the history. So a run only says how to render them, and the interceptor exported here
- * (a workflow interceptor module, see `WORKFLOW_BUNDLE_OPTIONS` in src/worker.ts) renders them just before that
+ * (a workflow interceptor module, see `WORKFLOW_BUNDLE_OPTIONS` in src/workflow-bundle.ts) renders them just before that
  * query is answered: no run spends anything on them between queries.
  *
  * In a bundle built without this module as an interceptor module, a run renders them once per activation instead,

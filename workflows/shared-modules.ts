@@ -1,6 +1,6 @@
 /**
  * Evaluated once per worker thread, before any run, so that every run shares these modules instead of evaluating
- * its own copy (see `WORKFLOW_BUNDLE_OPTIONS` in src/worker.ts): zod, and the contract's schemas, which were most
+ * its own copy (see `WORKFLOW_BUNDLE_OPTIONS` in src/workflow-bundle.ts): zod, and the contract's schemas, which were most
  * of what a new run cost the worker. The SDK deep-freezes what shared modules export, so a run cannot leave state
  * in them: what they export is constants, pure functions and classes; the schemas are built here, once, and kept
  * inside functions (`builtOnce`), where the freeze does not reach (zod completes a schema's members when it is

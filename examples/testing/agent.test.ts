@@ -19,7 +19,7 @@ const orderStatus = defineTool({
 // What the planner answers: a plan of one step that calls the tool.
 const lookUp = (order: string) => plan(step('lookup', { tool: 'order_status', args: { order } }));
 
-// The first test also bundles the workflow code (a few seconds), hence the generous timeout.
+// The first test may bundle the workflow code (a few seconds, once per version), hence the generous timeout.
 describe('the order agent', { timeout: 60_000 }, () => {
   it('looks the order up and answers', async () => {
     await using kit = await startTestKit({

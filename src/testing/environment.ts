@@ -4,11 +4,11 @@
  * package registries), the workflow bundle built once per process, and a quiet Temporal runtime.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type LogLevel, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel, type WorkflowBundle } from '@temporalio/worker';
 import { IllegalStateError } from '@temporalio/common';
 import { startLocalTemporal } from '../temporal/local-server.js';
 import { startTestServer } from '../temporal/provision.js';
-import { WORKFLOW_BUNDLE_OPTIONS } from '../worker.js';
+import { planwrightWorkflowBundle } from '../workflow-bundle.js';
 
 /**
  * Which Temporal server a kit runs on: `'time-skipping'` (Temporal's Java test server: timers and timeouts
@@ -35,31 +35,21 @@ export async function startEnvironment(server: TestServer): Promise<TestWorkflow
 let bundle: Promise<WorkflowBundle> | undefined;
 
 /**
- * The workflow bundle of `planAndExecute`, built on the first call and shared by every later one in this
- * process (building takes a few seconds). Pass it to workers, or write `code` to a file in a test runner's
- * global setup and give kits `{ codePath }`, to build it once per test run.
+ * The workflow bundle of `planAndExecute`, loaded (from the user cache when this code was bundled before, else
+ * built, which takes a few seconds) on the first call and shared by every later one in this process. Pass it to
+ * workers, or write `code` to a file in a test runner's global setup and give kits `{ codePath }`.
  * @throws {Error} when the workflow code cannot be bundled.
  * @example
  * const { code } = await bundleWorkflows();
  * await writeFile('.cache/planwright-workflows.js', code);
  */
 export function bundleWorkflows(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: bundlerLogger }).catch((err: unknown) => {
+  bundle ??= planwrightWorkflowBundle().catch((err: unknown) => {
     bundle = undefined; // a later call tries again
     throw err;
   });
   return bundle;
 }
-
-/** The bundler's progress stays quiet; its warnings and errors are shown. */
-const bundlerLogger = {
-  log: () => {},
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
 
 /**
  * Installs this process's Temporal runtime with a logger at `level`, unless a runtime is installed already
