@@ -4,7 +4,6 @@
  * polling, and answers `measure` with its own CPU time and memory, so the benchmark sees the worker alone, and
  * `{ demo: workflowId }` with the time a demo run took, started as `planwright demo` starts it.
  */
-import { performance } from 'node:perf_hooks';
 import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
@@ -13,10 +12,8 @@ import { createModel } from '../src/llm/model.js';
 import { builtinTools } from '../src/tools/builtin.js';
 import type { Tool, ToolContext } from '../src/tools/define.js';
 import { createPlanwrightWorker } from '../src/worker.js';
-import { DEMO_GOAL, DEMO_WORKSPACE } from '../src/demo/support-report.js';
-import { runResult } from '../src/run-result.js';
-import { WORKFLOW_TYPE } from '../workflows/messages.js';
-import type { planAndExecute } from '../workflows/index.js';
+import { DEMO_WORKSPACE } from '../src/demo/support-report.js';
+import { timedDemoRun } from './demo-run.js';
 import { benchTools } from './e2e-tools.js';
 
 const [kind, address, taskQueue, bundlePath, modelUrl] = process.argv.slice(2) as [
@@ -76,29 +73,13 @@ async function callTool(name: string, args: unknown): Promise<unknown> {
 
 const client = new Client({ connection, namespace: 'default' });
 
-/**
- * A demo run as `planwright demo` starts it: from a client on this worker's own connection, with eager start (its
- * first workflow task comes back with the start request); the time from start to result, in ms.
- */
-async function demoRun(workflowId: string): Promise<{ ms: number; eagerlyStarted: boolean }> {
-  const started = performance.now();
-  const handle = await client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
-    taskQueue,
-    workflowId,
-    args: [{ goal: DEMO_GOAL }],
-    requestEagerStart: true,
-  });
-  const result = await runResult(handle);
-  if (result.status !== 'completed') throw new Error(`the demo run ended ${result.status}`);
-  return { ms: performance.now() - started, eagerlyStarted: handle.eagerlyStarted };
-}
-
 const stopped = new Promise<void>((resolve) => {
   process.on('disconnect', resolve);
   process.on('message', (message) => {
     if (message === 'stop') return resolve();
     if (typeof message === 'object' && message && 'demo' in message) {
-      demoRun(String(message.demo)).then(
+      // As `planwright demo` starts it: from a client on this worker's own connection, eagerly.
+      timedDemoRun(client, { taskQueue, workflowId: String(message.demo), eager: true }).then(
         (timing) => process.send?.(timing),
         (err: unknown) => process.send?.({ error: String(err) }),
       );

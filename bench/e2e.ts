@@ -27,7 +27,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { WirePlan } from '../src/contract/plan.js';
 import type { RunInput } from '../src/contract/run-input.js';
-import { DEMO_GOAL, demoScript } from '../src/demo/support-report.js';
+import { demoScript } from '../src/demo/support-report.js';
 import { createModel } from '../src/llm/model.js';
 import { runResult } from '../src/run-result.js';
 import { startLocalTemporal } from '../src/temporal/local-server.js';
@@ -37,6 +37,7 @@ import { createPlanwrightWorker, WORKFLOW_BUNDLE_OPTIONS } from '../src/worker.j
 import { WORKFLOW_TYPE } from '../workflows/messages.js';
 import type { planAndExecute } from '../workflows/index.js';
 import type { BareStep } from './bare/workflows.js';
+import { timedDemoRun } from './demo-run.js';
 import { benchTools } from './e2e-tools.js';
 
 const BARE_WORKFLOWS = fileURLToPath(new URL('./bare/workflows.ts', import.meta.url));
@@ -61,6 +62,13 @@ const FIVE: Node[] = [
   ['t1', 0, ['q1', 'q2']],
   ['t2', 0, ['t1', 'q3']],
 ];
+
+/**
+ * The contenders of repetition `r`, in turn: in the opposite order to the repetition before, so that none always
+ * follows the same one.
+ */
+const inTurn = <T>(contenders: readonly T[], r: number): readonly T[] =>
+  r % 2 ? [...contenders].reverse() : contenders;
 
 /** The longest path through a DAG, in ms. */
 function criticalPath(nodes: Node[]): number {
@@ -233,11 +241,8 @@ export async function benchE2e(reps = 5) {
     // the bare workflow running the same activities (bareAgent), and the bare DAG of tool calls alone (bare).
     const kinds = ['planwright', 'bareAgent', 'bare'] as const;
     const perStep = Object.fromEntries(kinds.map((k) => [k, { all: [] as number[], marginal: [] as number[] }]));
-    // Each repetition runs the contenders in turn, in the opposite order to the one before, so that none always
-    // follows the same one.
-    const inTurn = (r: number) => (r % 2 ? [...kinds].reverse() : kinds);
     for (let r = 0; r < reps; r++) {
-      for (const kind of inTurn(r)) {
+      for (const kind of inTurn(kinds, r)) {
         const ms50 = (await timed(() => run[kind](chain(50)))).ms;
         const ms5 = (await timed(() => run[kind](chain(5)))).ms;
         perStep[kind]!.all.push(ms50 / 50);
@@ -290,21 +295,12 @@ export async function benchE2e(reps = 5) {
         return own.ms;
       },
       async otherProcess(r: number) {
-        const { ms } = await timed(async () => {
-          const handle = await temporal.env.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
-            taskQueue: pw.taskQueue,
-            workflowId: `bench-demo-other-${Date.now()}-${r}`,
-            args: [{ goal: DEMO_GOAL }],
-          });
-          const result = await runResult(handle);
-          if (result.status !== 'completed') throw new Error(`the demo run ended ${result.status}`);
-        });
-        return ms;
+        const workflowId = `bench-demo-other-${Date.now()}-${r}`;
+        return (await timedDemoRun(temporal.env.client, { taskQueue: pw.taskQueue, workflowId, eager: false })).ms;
       },
     };
     for (let r = 0; r < Math.max(15, 3 * reps); r++) {
-      const order = ['asTheDemo', 'otherProcess'] as const;
-      for (const how of r % 2 ? [...order].reverse() : order) {
+      for (const how of inTurn(['asTheDemo', 'otherProcess'] as const, r)) {
         model.enqueue(demoScript());
         demo[how].push(await demoRuns[how](r));
       }
@@ -317,7 +313,7 @@ export async function benchE2e(reps = 5) {
     );
     const RUNS = 100;
     for (let r = 0; r < Math.max(3, Math.ceil(reps / 2)); r++) {
-      for (const kind of inTurn(r)) {
+      for (const kind of inTurn(kinds, r)) {
         const worker = kind === 'planwright' ? pw : bare;
         const before = await worker.measure();
         const { ms } = await timed(() => Promise.all(Array.from({ length: RUNS }, () => run[kind](FIVE))));
