@@ -484,29 +484,44 @@ export interface ModelHeartbeat {
 }
 
 /**
+ * How long after a model call answers its usage is heartbeated, when the activity is still running by then.
+ * An activity that ends sooner carries its usage in its result (or failure) and sends no heartbeat at all:
+ * a heartbeat is a request the server must persist, on the run's critical path.
+ */
+export const USAGE_BEAT_DELAY_MS = 100;
+
+/**
  * Runs a model call while heartbeating, with the usage so far in the heartbeat details. Usage of earlier
  * attempts (read back from those details when Temporal retries) is added to what this attempt returns or
- * fails with, and an attempt that times out leaves its usage in the timeout's last heartbeat details: every
- * call that reached the model is counted.
+ * fails with, and an attempt that times out leaves its usage in the timeout's last heartbeat details: a call
+ * that answered is heartbeated {@link USAGE_BEAT_DELAY_MS} later if the activity has not ended by then, so
+ * every call that reached the model is counted.
  */
 async function modelCall<T extends { usage: TokenUsage }>(work: (onUsage: UsageListener) => Promise<T>): Promise<T> {
   const activity = Context.current();
   const earlier = (activity.info.heartbeatDetails as Partial<ModelHeartbeat> | undefined)?.usage;
   const prior = earlier ?? { llmCalls: 0, inputTokens: 0, outputTokens: 0 };
   let details: ModelHeartbeat = { usage: prior };
-  const beat = () => activity.heartbeat(details);
-  beat();
+  let pending: NodeJS.Timeout | undefined;
+  const beat = () => {
+    clearTimeout(pending);
+    pending = undefined;
+    activity.heartbeat(details);
+  };
+  // A retried attempt keeps what earlier attempts used in its own details from the start.
+  if (earlier) beat();
   const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
   try {
     const out = await work((soFar) => {
       details = { usage: addTokenUsage(prior, soFar) };
-      beat();
+      pending ??= setTimeout(beat, USAGE_BEAT_DELAY_MS);
     });
     return { ...out, usage: addTokenUsage(prior, out.usage) };
   } catch (err) {
     throw withUsage(err, addTokenUsage(prior, usageOfFailure(err)));
   } finally {
     clearInterval(timer);
+    clearTimeout(pending);
   }
 }
 

@@ -7,7 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, USAGE_BEAT_DELAY_MS } from '../../activities/index.js';
 import { ErrorType } from '../../src/contract/errors.js';
 import { DEMO_PLAN } from '../../src/demo/support-report.js';
 import {
@@ -258,16 +258,39 @@ describe('tool calls', () => {
 
 describe('usage across Temporal retries', () => {
   it('adds the usage of earlier attempts, read back from the heartbeat details, and heartbeats the total', async () => {
-    model.enqueue({ synthesize: [{ content: 'done', usage: { prompt_tokens: 10, completion_tokens: 5 } }] });
+    model.enqueue({
+      synthesize: [
+        { content: 'a very long draft', truncated: true, usage: { prompt_tokens: 10, completion_tokens: 5 } },
+        // Asked again, shorter: this call is still running when the first one's usage is heartbeated.
+        { content: 'done', delayMs: 4 * USAGE_BEAT_DELAY_MS, usage: { prompt_tokens: 20, completion_tokens: 5 } },
+      ],
+    });
     const earlier = { usage: { llmCalls: 3, inputTokens: 300, outputTokens: 0, cost: 0.0003 } };
     const env = new MockActivityEnvironment({ heartbeatDetails: earlier, attempt: 4 });
     const beats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => beats.push(d));
     const priced = activities({ prices: { scripted: { input: 1, output: 2 } } });
     const out = (await env.run(priced.synthesize, { goal: 'g', steps: [] })) as { usage: unknown };
-    // This attempt's call costs 10 × $1 + 5 × $2 per million tokens, added to what earlier attempts cost.
-    expect(out.usage).toEqual({ llmCalls: 4, inputTokens: 310, outputTokens: 5, cost: 0.00032 });
-    expect(beats.at(-1)).toEqual({ usage: { llmCalls: 4, inputTokens: 310, outputTokens: 5, cost: 0.00032 } });
+    // Each call costs its input tokens × $1 and output tokens × $2 per million, added to what earlier attempts cost.
+    expect(out.usage).toEqual({ llmCalls: 5, inputTokens: 330, outputTokens: 10, cost: 0.00035 });
+    // Earlier attempts' usage from the start, then with the first call's, while the second one ran (a slow machine
+    // may add the once-a-second beat after these).
+    expect(beats.slice(0, 2)).toEqual([
+      earlier,
+      { usage: { llmCalls: 4, inputTokens: 310, outputTokens: 5, cost: 0.00032 } },
+    ]);
+  });
+
+  it('sends no heartbeat for a first attempt that ends as soon as the model answers', async () => {
+    model.enqueue({ synthesize: [{ content: 'done', usage: { prompt_tokens: 10, completion_tokens: 5 } }] });
+    const env = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(d));
+    const out = (await env.run(activities().synthesize, { goal: 'g', steps: [] })) as { usage: unknown };
+    expect(out.usage).toMatchObject({ llmCalls: 1, inputTokens: 10, outputTokens: 5 });
+    // The answer's usage travels in the result; a heartbeat would only be one more request for the server.
+    await new Promise((resolve) => setTimeout(resolve, 2 * USAGE_BEAT_DELAY_MS));
+    expect(beats).toEqual([]);
   });
 
   it('reports earlier attempts in the failure of the last one', async () => {
