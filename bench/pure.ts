@@ -19,24 +19,36 @@ function time<T>(runs: number, fn: () => T): { meanMs: number; bestMs: number } 
   return { meanMs: round(times.reduce((a, b) => a + b, 0) / runs), bestMs: round(Math.min(...times)) };
 }
 
-/** Validating a 200-step plan (a chain with fan-in) that references earlier outputs. */
+/**
+ * Validating plans of 200 and 1000 steps (a chain with fan-in) whose every step references the step before it, and
+ * a 1000-step chain without references (as a run validates each plan it adopts).
+ */
 export function benchValidate() {
-  const steps: Plan['steps'] = Array.from({ length: 200 }, (_, i) => ({
-    id: `s${i}`,
-    title: `Step ${i}`,
-    dependsOn: i === 0 ? [] : [`s${i - 1}`, ...(i > 10 ? [`s${i - 10}`] : [])],
-    tool: 'calculator',
-    args: { expression: i === 0 ? '1' : `{{s${i - 1}.value}} + 1` },
-  }));
   const tools = [
     {
       name: 'calculator',
       outputSchema: { type: 'object', properties: { value: { type: 'number' } }, additionalProperties: false },
     },
   ];
-  const issues = validatePlan({ steps }, { tools, maxSteps: 200 });
-  if (issues.length > 0) throw new Error(`unexpected issues: ${issues[0]?.message}`);
-  return time(50, () => validatePlan({ steps }, { tools, maxSteps: 200 }));
+  const chain = (n: number, referencing: boolean): Plan['steps'] =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `s${i}`,
+      title: `Step ${i}`,
+      dependsOn: i === 0 ? [] : [`s${i - 1}`, ...(i > 10 ? [`s${i - 10}`] : [])],
+      tool: 'calculator',
+      args: { expression: i === 0 || !referencing ? '1' : `{{s${i - 1}.value}} + 1` },
+    }));
+  const timed = (steps: Plan['steps'], runs: number) => {
+    const limits = { tools, maxSteps: steps.length };
+    const issues = validatePlan({ steps }, limits);
+    if (issues.length > 0) throw new Error(`unexpected issues: ${issues[0]?.message}`);
+    return time(runs, () => validatePlan({ steps }, limits));
+  };
+  return {
+    steps200: timed(chain(200, true), 50),
+    steps1000: timed(chain(1000, true), 10),
+    steps1000WithoutReferences: timed(chain(1000, false), 10),
+  };
 }
 
 /** Resolving references in arguments against 200 outputs. */

@@ -32,18 +32,28 @@ export function findCycle(steps: readonly Node[]): string[] | undefined {
   return undefined;
 }
 
-/** Every step `id` depends on, directly or through other steps. */
-export function ancestorsOf(steps: readonly Node[], id: string): Set<string> {
+/**
+ * A test of whether one step depends on another, directly or through other steps, over the graph indexed once.
+ * Each test walks the ancestors nearest first and stops at the one it looks for: references mostly point at
+ * recent steps, and a plan of a thousand steps is not walked a thousand times over.
+ */
+export function dependencyTest(steps: readonly Node[]): (id: string, ancestor: string) => boolean {
   const byId = new Map(steps.map((s) => [s.id, s]));
-  const seen = new Set<string>();
-  const stack = [...(byId.get(id)?.dependsOn ?? [])];
-  while (stack.length > 0) {
-    const next = stack.pop() as string;
-    if (seen.has(next)) continue;
-    seen.add(next);
-    stack.push(...(byId.get(next)?.dependsOn ?? []));
-  }
-  return seen;
+  return (id, ancestor) => {
+    const queue = [...(byId.get(id)?.dependsOn ?? [])];
+    const seen = new Set(queue);
+    for (let i = 0; i < queue.length; i++) {
+      const next = queue[i] as string;
+      if (next === ancestor) return true;
+      for (const dep of byId.get(next)?.dependsOn ?? []) {
+        if (!seen.has(dep)) {
+          seen.add(dep);
+          queue.push(dep);
+        }
+      }
+    }
+    return false;
+  };
 }
 
 /** Steps that are pending and whose dependencies have all succeeded, in plan order. */

@@ -3,7 +3,7 @@
  */
 import type { Plan, PlanIssue } from '../contract/plan.js';
 import { planSchema, zodIssues } from '../contract/plan.js';
-import { ancestorsOf, findCycle } from './graph.js';
+import { dependencyTest, findCycle } from './graph.js';
 import { findReferences, type Reference } from './references.js';
 import { missingPath } from './schema-path.js';
 import type { ToolInfo } from '../contract/tools.js';
@@ -69,18 +69,19 @@ export function validatePlan(plan: unknown, limits: PlanLimits): PlanIssue[] {
   const cycle = findCycle(steps);
   if (cycle) issues.push({ stepId: cycle[0], message: `dependency cycle: ${cycle.join(' -> ')}` });
   else {
+    const dependsOn = dependencyTest(steps);
+    const byId = new Map(steps.map((s) => [s.id, s]));
     for (const step of steps) {
-      const reachable = ancestorsOf(steps, step.id);
       for (const ref of [...findReferences(step.args), ...findReferences(step.fallback?.args)]) {
         if (!seen.has(ref.stepId)) {
           issues.push({ stepId: step.id, message: `${ref.text} refers to "${ref.stepId}", which is not a step` });
-        } else if (!reachable.has(ref.stepId)) {
+        } else if (!dependsOn(step.id, ref.stepId)) {
           issues.push({
             stepId: step.id,
             message: `${ref.text} refers to "${ref.stepId}", which is not among its dependencies; add it to dependsOn`,
           });
         } else {
-          const problem = referencedPathProblem(steps, tools, ref);
+          const problem = referencedPathProblem(byId, tools, ref);
           if (problem) issues.push({ stepId: step.id, message: `${ref.text} cannot resolve: ${problem}` });
         }
       }
@@ -103,12 +104,12 @@ function subgoalProblems(step: Plan['steps'][number], limits: PlanLimits): strin
 
 /** Why a reference's path cannot exist in the referenced step's output, if that can be known now. */
 function referencedPathProblem(
-  steps: Plan['steps'],
+  steps: ReadonlyMap<string, Plan['steps'][number]>,
   tools: ReadonlyMap<string, Pick<ToolInfo, 'outputSchema'>>,
   ref: Reference,
 ): string | undefined {
   if (ref.path.length === 0) return undefined;
-  const target = steps.find((s) => s.id === ref.stepId);
+  const target = steps.get(ref.stepId);
   if (!target) return undefined;
   if (target.subgoal !== undefined)
     return `"${ref.stepId}" is a sub-goal whose output is its answer, text with no fields`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ancestorsOf, findCycle, readySteps, topologicalOrder } from '../../src/plan/graph.js';
+import { dependencyTest, findCycle, readySteps, topologicalOrder } from '../../src/plan/graph.js';
 
 const steps = [
   { id: 'load', dependsOn: [] },
@@ -32,8 +32,16 @@ describe('plan graph', () => {
     expect(topologicalOrder(steps)).toEqual(['load', 'other', 'count', 'total', 'share']);
   });
 
-  it('finds ancestors through several levels', () => {
-    expect([...ancestorsOf(steps, 'share')].sort()).toEqual(['count', 'load', 'total']);
+  it('tells whether a step depends on another through several levels', () => {
+    const dependsOn = dependencyTest(steps);
+    expect(['load', 'count', 'total', 'other', 'share'].filter((id) => dependsOn('share', id))).toEqual([
+      'load',
+      'count',
+      'total',
+    ]);
+    expect(dependsOn('load', 'share')).toBe(false);
+    expect(dependsOn('other', 'load')).toBe(false);
+    expect(dependsOn('count', 'nowhere')).toBe(false);
   });
 
   it('finds cycles, including a step depending on itself', () => {
