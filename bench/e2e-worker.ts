@@ -1,8 +1,11 @@
 /**
- * A worker process for `bench/e2e.ts`: `planwright` (the planwright worker with the scripted model) or `bare`
- * (the baseline workflow of bench/bare/workflows.ts), with the same tools. It says `ready` over IPC once
- * polling, and answers `measure` with its own CPU time and memory, so the benchmark sees the worker alone, and
- * `{ demo: workflowId }` with the time a demo run took, started as `planwright demo` starts it.
+ * A worker process for `bench/e2e.ts`: `planwright` (the planwright worker with the benchmark's scripted model) or
+ * `bare` (the baseline workflow of bench/bare/workflows.ts), with the same tools; or `demo`, the demo as
+ * `planwright demo` runs it: a planwright worker, its scripted model and the client that starts the run, in one
+ * process. It says `ready` over IPC once polling, and answers `measure` with its own CPU time and memory, so the
+ * benchmark sees the worker alone. A `demo` process answers `{ demo: workflowId }` with the time a demo run took,
+ * started as `planwright demo` starts it (eagerly, on the worker's connection), and `script` (its model gets the
+ * demo's answers for a run the benchmark starts from its own process) with `scripted`.
  */
 import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
@@ -12,11 +15,12 @@ import { createModel } from '../src/llm/model.js';
 import { builtinTools } from '../src/tools/builtin.js';
 import type { Tool, ToolContext } from '../src/tools/define.js';
 import { createPlanwrightWorker } from '../src/worker.js';
-import { DEMO_WORKSPACE } from '../src/demo/support-report.js';
+import { DEMO_WORKSPACE, demoScript } from '../src/demo/support-report.js';
+import { startScriptedModel } from '../src/testing/scripted-model.js';
 import { timedDemoRun } from './demo-run.js';
 import { benchTools } from './e2e-tools.js';
 
-const [kind, address, taskQueue, bundlePath, modelUrl] = process.argv.slice(2) as [
+const [kind, address, taskQueue, bundlePath, benchModelUrl] = process.argv.slice(2) as [
   string,
   string,
   string,
@@ -30,6 +34,9 @@ Runtime.install({
 });
 
 const tools: Tool[] = [...builtinTools, ...benchTools];
+// The demo's model lives in its process, as `planwright demo` has it; the others use the benchmark's.
+const demoModel = kind === 'demo' ? await startScriptedModel() : undefined;
+const modelUrl = demoModel?.url ?? benchModelUrl;
 const connection = await NativeConnection.connect({ address });
 const worker =
   kind === 'bare'
@@ -77,8 +84,14 @@ const stopped = new Promise<void>((resolve) => {
   process.on('disconnect', resolve);
   process.on('message', (message) => {
     if (message === 'stop') return resolve();
-    if (typeof message === 'object' && message && 'demo' in message) {
+    if (message === 'script' && demoModel) {
+      demoModel.enqueue(demoScript());
+      process.send?.('scripted');
+      return;
+    }
+    if (typeof message === 'object' && message && 'demo' in message && demoModel) {
       // As `planwright demo` starts it: from a client on this worker's own connection, eagerly.
+      demoModel.enqueue(demoScript());
       timedDemoRun(client, { taskQueue, workflowId: String(message.demo), eager: true }).then(
         (timing) => process.send?.(timing),
         (err: unknown) => process.send?.({ error: String(err) }),
@@ -93,5 +106,6 @@ const stopped = new Promise<void>((resolve) => {
 });
 process.send?.('ready');
 await worker.runUntil(stopped);
+await demoModel?.close();
 await connection.close();
 process.disconnect?.();
