@@ -8,7 +8,7 @@ import { isCancellation, patched } from '@temporalio/workflow';
 import { HONEST_TEMPORAL_STATUS, SCHEDULER_WOKEN_BY_STEPS } from './patches.js';
 import type { Json, Step } from '../src/contract/plan.js';
 import { readySteps } from '../src/plan/graph.js';
-import { findReferences, resolveReferences, UnresolvedReferenceError } from '../src/plan/references.js';
+import { findReferences, resolveReferences, UnresolvedReferenceError, type Reference } from '../src/plan/references.js';
 import { isOutputRef } from '../src/contract/output.js';
 import { outputsById, statusById, stepState } from '../src/run/state.js';
 import type { Run } from './run.js';
@@ -155,8 +155,10 @@ function callResolved(
 ): Promise<StepOutcome> {
   const own = run.tools.find((t) => t.name === tool)?.callOptions;
   const call = { stepId, tool, stepTimeout: run.input.stepTimeout, summary, ...(own ? { own } : {}) };
+  const references = findReferences(args ?? {});
+  if (references.length === 0) return callTool({ ...call, args: args ?? {} });
   const outputs = outputsById(run.state);
-  const stored = storedReferences(args ?? {}, outputs);
+  const stored = storedReferences(references, outputs);
   if (stored) return callTool({ ...call, args: args ?? {}, outputs: stored });
   let resolved;
   try {
@@ -168,9 +170,9 @@ function callResolved(
   return callTool({ ...call, args: resolved });
 }
 
-/** The outputs `args` references, when at least one of them is kept in the output store; otherwise undefined. */
-function storedReferences(args: Json, outputs: Record<string, Json>): Record<string, Json> | undefined {
-  const ids = [...new Set(findReferences(args).map((r) => r.stepId))].filter((id) => Object.hasOwn(outputs, id));
+/** The outputs the references name, when at least one of them is kept in the output store; otherwise undefined. */
+function storedReferences(references: Reference[], outputs: Record<string, Json>): Record<string, Json> | undefined {
+  const ids = [...new Set(references.map((r) => r.stepId))].filter((id) => Object.hasOwn(outputs, id));
   if (!ids.some((id) => isOutputRef(outputs[id]))) return undefined;
   return Object.fromEntries(ids.map((id) => [id, outputs[id] as Json]));
 }
