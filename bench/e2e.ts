@@ -310,7 +310,8 @@ export async function benchE2e(reps = 5) {
       },
     };
     try {
-      for (let r = 0; r < 3; r++) await demoRuns.asTheDemo(`warm-${r}`); // a new worker process's first runs are not typical
+      // A new worker process's first runs are not typical.
+      for (let r = 0; r < 3; r++) await demoRuns.asTheDemo(`warm-${r}`);
       for (let r = 0; r < Math.max(15, 3 * reps); r++) {
         for (const how of inTurn(['asTheDemo', 'otherProcess'] as const, r)) demo[how].push(await demoRuns[how](r));
       }
