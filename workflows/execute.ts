@@ -155,14 +155,15 @@ function callResolved(
 ): Promise<StepOutcome> {
   const own = run.tools.find((t) => t.name === tool)?.callOptions;
   const call = { stepId, tool, stepTimeout: run.input.stepTimeout, summary, ...(own ? { own } : {}) };
-  const references = findReferences(args ?? {});
-  if (references.length === 0) return callTool({ ...call, args: args ?? {} });
+  const given: Json = args ?? {};
+  const references = findReferences(given);
+  if (references.length === 0) return callTool({ ...call, args: given });
   const outputs = outputsById(run.state);
   const stored = storedReferences(references, outputs);
-  if (stored) return callTool({ ...call, args: args ?? {}, outputs: stored });
+  if (stored) return callTool({ ...call, args: given, outputs: stored });
   let resolved;
   try {
-    resolved = resolveReferences(args ?? {}, outputs);
+    resolved = resolveReferences(given, outputs);
   } catch (err) {
     if (!(err instanceof UnresolvedReferenceError)) throw err;
     return Promise.resolve({ ok: false, error: err.message, attempts: 0, usage: {} });

@@ -57,12 +57,17 @@ export interface LocalTemporal {
   address: string;
   /** Base URL of the Web UI, when it was started. */
   uiUrl?: string;
-  /**
-   * A client on `env.nativeConnection`, the connection workers of this process are given: a run it starts with
-   * `requestEagerStart` begins on such a worker of the run's task queue at once, not through the task queue.
-   */
+  /** The {@link workerClient} of `env`: runs it starts with `requestEagerStart` begin on this process's workers. */
   workerClient: Client;
   stop(): Promise<void>;
+}
+
+/**
+ * A client on an environment's `nativeConnection`, the connection its workers are given: a run it starts with
+ * `requestEagerStart` begins on such a worker of the run's task queue at once, not through the task queue.
+ */
+export function workerClient(env: TestWorkflowEnvironment): Client {
+  return new Client({ connection: env.nativeConnection, namespace: env.namespace ?? 'default' });
 }
 
 /**
@@ -104,7 +109,7 @@ export async function startLocalTemporal(
   return {
     env,
     address: env.address,
-    workerClient: new Client({ connection: env.nativeConnection, namespace: env.namespace ?? 'default' }),
+    workerClient: workerClient(env),
     ...(uiPort !== undefined ? { uiUrl: `http://localhost:${uiPort}` } : {}),
     stop: () => env.teardown(),
   };

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Client, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -21,6 +21,7 @@ import { builtinTools } from '../../src/tools/builtin.js';
 import { defineTool, ToolError, type Tool } from '../../src/tools/define.js';
 import { startScriptedModel, type Script, type ScriptedModel } from '../../src/testing/scripted-model.js';
 import { createPlanwrightWorker } from '../../src/worker.js';
+import { workerClient } from '../../src/temporal/local-server.js';
 import type { PlanCache } from '../../src/plan-cache.js';
 import type { OutputStore } from '../../src/outputs/store.js';
 import type { planAndExecute } from '../../workflows/index.js';
@@ -111,9 +112,7 @@ export async function runScenario(
   const taskQueue = unique('e2e');
   const worker = await scriptedModelWorker(env, { ...options, taskQueue, url: model.url, tools });
   try {
-    const client = options.eagerStart
-      ? new Client({ connection: env.nativeConnection, namespace: env.namespace ?? 'default' })
-      : env.client;
+    const client = options.eagerStart ? workerClient(env) : env.client;
     const { result, handle } = await worker.runUntil(async () => {
       const handle = await client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
         taskQueue,
