@@ -5,7 +5,7 @@
  * success criterion (check.ts) — as it runs, succeeds or fails. How a step runs as activities is in `steps.ts`.
  */
 import { isCancellation, patched } from '@temporalio/workflow';
-import { HONEST_TEMPORAL_STATUS, SCHEDULER_WOKEN_BY_STEPS } from './patches.js';
+import { HONEST_TEMPORAL_STATUS, SCHEDULER_WOKEN_BY_STEPS, STEPS_STARTED_AS_STEPS_FINISH } from './patches.js';
 import type { Json, Step } from '../src/contract/plan.js';
 import { readySteps } from '../src/plan/graph.js';
 import { findReferences, resolveReferences, UnresolvedReferenceError, type Reference } from '../src/plan/references.js';
@@ -19,14 +19,14 @@ import { runSubgoal } from './subgoal.js';
 /**
  * Starts ready steps (up to the limit) until nothing runs. Stops starting new ones when something needs the
  * run's attention: a failed step, a goal change, a review, or a history long enough to continue as new.
- * Each finished step wakes the scheduler (runs started before that rule race the running steps instead; see
- * `SCHEDULER_WOKEN_BY_STEPS`).
+ * Each finished step starts the steps it made ready (runs started before that rule woke a loop that started
+ * them, or raced the running steps; see `STEPS_STARTED_AS_STEPS_FINISH` and `SCHEDULER_WOKEN_BY_STEPS`).
  */
 export async function executeUntilQuiet(run: Run): Promise<void> {
-  const { memory, input } = run;
+  if (patched(STEPS_STARTED_AS_STEPS_FINISH)) return startedAsStepsFinish(run);
   const woken = patched(SCHEDULER_WOKEN_BY_STEPS);
   const running = new Map<string, Promise<void>>();
-  const limit = input.review === 'every-step' ? 1 : input.maxParallel;
+  const limit = parallelLimit(run);
   let wake = () => {};
   let failure: { error: unknown } | undefined;
   const finished = (id: string, error?: { error: unknown }) => {
@@ -35,17 +35,8 @@ export async function executeUntilQuiet(run: Run): Promise<void> {
     wake();
   };
   for (;;) {
-    const paused =
-      run.needsAttention.length > 0 ||
-      memory.goalChange !== undefined ||
-      memory.reviewAfter !== undefined ||
-      run.continueAsNewDue();
-    if (!paused) {
-      const plan = run.plan;
-      const ready = readySteps(plan.steps, statusById(run.state))
-        .map((id) => run.planStep(id))
-        .filter((s) => s.tool !== undefined || !run.modelRefused()); // open steps and sub-goals need the model
-      for (const step of ready.slice(0, Math.max(0, limit - running.size))) {
+    if (!paused(run)) {
+      for (const step of readyToStart(run, limit - running.size)) {
         const started = runStep(run, step, woken);
         running.set(
           step.id,
@@ -73,51 +64,126 @@ export async function executeUntilQuiet(run: Run): Promise<void> {
   }
 }
 
-/** Runs one step and records its outcome; a failure is queued for recovery. */
-async function runStep(run: Run, step: Step, woken: boolean): Promise<void> {
-  const { state, memory } = run;
-  const record = stepState(state, step.id);
-  const position = run.position(step.id);
-  record.status = 'running';
-  run.note('step-started', `${position} ${step.title}`, step.id);
-  let outcome: StepOutcome;
-  if (step.subgoal !== undefined) {
-    outcome = await checked(run, step, await runSubgoal(run, { ...step, subgoal: step.subgoal }, position), position);
-  } else if (step.tool === undefined) {
-    outcome = await checked(run, step, await runOpenStep(openStep(run, step, position)), position);
-  } else {
-    const called = await callResolved(run, step.id, step.tool, step.args, `${position} · ${step.tool}`);
-    // Only an output with something to check goes through the check (runs started before: every outcome did).
-    outcome = woken && !checkApplies(run, step, called) ? called : await checked(run, step, called, position);
-    // The fallback is always the first recovery (see decideRecovery), so it is tried right away.
-    if (!outcome.ok && step.fallback) {
-      run.spend(outcome.usage);
-      record.attempts += outcome.attempts;
-      run.note('fallback', `${step.id} failed (${outcome.error}); trying fallback tool ${step.fallback.tool}`, step.id);
-      const { tool, args } = step.fallback;
-      outcome = await checked(
-        run,
-        step,
-        await callResolved(run, step.id, tool, args, `${position} · fallback ${tool}`),
-        position,
-      );
+/**
+ * The scheduler of runs started since `STEPS_STARTED_AS_STEPS_FINISH`: the steps that are ready start at once,
+ * and each step that finishes starts, in the callback that hears of it, the steps that are ready then. Settles
+ * once nothing runs; with the error of a step that threw (after every running step has stopped, when the run
+ * was cancelled).
+ */
+function startedAsStepsFinish(run: Run): Promise<void> {
+  const limit = parallelLimit(run);
+  const running = new Set<string>();
+  let failure: { error: unknown } | undefined;
+  return new Promise<void>((resolve, reject) => {
+    const startReady = () => {
+      if (failure === undefined && !paused(run)) {
+        for (const step of readyToStart(run, limit - running.size)) {
+          running.add(step.id);
+          void runStep(run, step, true, (thrown) => finished(step.id, thrown));
+        }
+      }
+      if (failure !== undefined && (running.size === 0 || !isCancellation(failure.error))) reject(failure.error);
+      else if (running.size === 0) resolve();
+    };
+    const finished = (id: string, error?: { error: unknown }) => {
+      running.delete(id);
+      failure ??= error;
+      try {
+        startReady();
+      } catch (err) {
+        reject(err);
+      }
+    };
+    startReady();
+  });
+}
+
+/** How many steps may run at once. */
+const parallelLimit = (run: Run) => (run.input.review === 'every-step' ? 1 : run.input.maxParallel);
+
+/**
+ * Whether something needs the run's attention before more steps start: a failed step, a goal change, a review,
+ * or a history long enough to continue as new.
+ */
+function paused(run: Run): boolean {
+  const { memory } = run;
+  return (
+    run.needsAttention.length > 0 ||
+    memory.goalChange !== undefined ||
+    memory.reviewAfter !== undefined ||
+    run.continueAsNewDue()
+  );
+}
+
+/** The ready steps that may start now, at most `room` of them; open steps and sub-goals need the model. */
+function readyToStart(run: Run, room: number): Step[] {
+  return readySteps(run.plan.steps, statusById(run.state))
+    .map((id) => run.planStep(id))
+    .filter((s) => s.tool !== undefined || !run.modelRefused())
+    .slice(0, Math.max(0, room));
+}
+
+/** How a step tells the scheduler of newer runs that it has ended: with what it threw, if it threw. */
+type StepEnded = (failure?: { error: unknown }) => void;
+
+/**
+ * Runs one step and records its outcome; a failure is queued for recovery. With `ended`, the step reports its end
+ * (and what it threw) there, and its promise always resolves.
+ */
+async function runStep(run: Run, step: Step, woken: boolean, ended?: StepEnded): Promise<void> {
+  try {
+    const { state, memory } = run;
+    const record = stepState(state, step.id);
+    const position = run.position(step.id);
+    record.status = 'running';
+    run.note('step-started', `${position} ${step.title}`, step.id);
+    let outcome: StepOutcome;
+    if (step.subgoal !== undefined) {
+      outcome = await checked(run, step, await runSubgoal(run, { ...step, subgoal: step.subgoal }, position), position);
+    } else if (step.tool === undefined) {
+      outcome = await checked(run, step, await runOpenStep(openStep(run, step, position)), position);
+    } else {
+      const called = await callResolved(run, step.id, step.tool, step.args, `${position} · ${step.tool}`);
+      // Only an output with something to check goes through the check (runs started before: every outcome did).
+      outcome = woken && !checkApplies(run, step, called) ? called : await checked(run, step, called, position);
+      // The fallback is always the first recovery (see decideRecovery), so it is tried right away.
+      if (!outcome.ok && step.fallback) {
+        run.spend(outcome.usage);
+        record.attempts += outcome.attempts;
+        run.note(
+          'fallback',
+          `${step.id} failed (${outcome.error}); trying fallback tool ${step.fallback.tool}`,
+          step.id,
+        );
+        const { tool, args } = step.fallback;
+        outcome = await checked(
+          run,
+          step,
+          await callResolved(run, step.id, tool, args, `${position} · fallback ${tool}`),
+          position,
+        );
+      }
     }
+    run.spend(outcome.usage);
+    record.attempts += outcome.attempts;
+    if (outcome.ok) {
+      record.status = 'succeeded';
+      record.output = outcome.output;
+      memory.failuresInARow = 0;
+      if (run.input.review === 'every-step') memory.reviewAfter = step.id;
+      run.note('step-succeeded', `${position} ${step.title} succeeded`, step.id);
+    } else {
+      record.status = 'failed';
+      record.error = outcome.error;
+      memory.failuresInARow++;
+      run.needsAttention.push(step.id);
+      run.note('step-failed', `${position} ${step.title} failed: ${outcome.error}`, step.id);
+    }
+  } catch (error) {
+    if (!ended) throw error;
+    return ended({ error });
   }
-  run.spend(outcome.usage);
-  record.attempts += outcome.attempts;
-  if (outcome.ok) {
-    record.status = 'succeeded';
-    record.output = outcome.output;
-    memory.failuresInARow = 0;
-    if (run.input.review === 'every-step') memory.reviewAfter = step.id;
-    run.note('step-succeeded', `${position} ${step.title} succeeded`, step.id);
-  } else {
-    record.status = 'failed';
-    record.error = outcome.error;
-    memory.failuresInARow++;
-    run.needsAttention.push(step.id);
-    run.note('step-failed', `${position} ${step.title} failed: ${outcome.error}`, step.id);
-  }
+  ended?.();
 }
 
 /** An open step as the executor is given it: the step, the outputs of the steps it depends on, and the tools. */

@@ -30,3 +30,10 @@ export const CACHED_PLANS_APPROVED = 'cached-plans-approved';
  * workflow task may be noticed in a different order, so runs started before keep the old scheduler.
  */
 export const SCHEDULER_WOKEN_BY_STEPS = 'scheduler-woken-by-steps';
+
+/**
+ * A step that finishes starts the steps it made ready, instead of waking the scheduler's loop: two promises fewer
+ * per step (each promise a workflow makes costs the SDK a stack trace). Steps that finish in one workflow task may
+ * start their successors in a different order, so runs started before keep the loop (`SCHEDULER_WOKEN_BY_STEPS`).
+ */
+export const STEPS_STARTED_AS_STEPS_FINISH = 'steps-started-as-steps-finish';

@@ -434,6 +434,41 @@ describe('planAndExecute', () => {
     expect(result.steps[0]?.output).toEqual({ value: 120 });
   });
 
+  it('ends cancelled only once every running step has stopped, the slowest to stop included', async () => {
+    const slow = (id: string) => ({ id, title: id, dependsOn: [], tool: 'calculator', args: { expression: '1' } });
+    let handle: Handle | undefined;
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [slow('quick'), slow('lingering')] }),
+        runTool: async (input) => {
+          const ctx = Context.current();
+          try {
+            for (;;) {
+              ctx.heartbeat();
+              await ctx.sleep(50); // throws once the cancellation arrives with a heartbeat response
+            }
+          } finally {
+            // One step takes a while to stop (cleaning up after its tool).
+            if (input.stepId === 'lingering') await new Promise((resolve) => setTimeout(resolve, 1500));
+          }
+        },
+      }),
+      { goal: 'Two at once' },
+      async (h) => {
+        handle = h;
+        await until(h, (s) => s.steps.every((step) => step.status === 'running'));
+        await h.cancel();
+      },
+    );
+    expect(result.status).toBe('cancelled');
+    expect(result.steps.map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
+    const events = (await handle!.fetchHistory()).events ?? [];
+    const stopped = events.flatMap((e, i) => (e.activityTaskCanceledEventAttributes ? [i] : []));
+    const ended = events.findIndex((e) => e.workflowExecutionCanceledEventAttributes);
+    expect(stopped).toHaveLength(2);
+    expect(Math.max(...stopped)).toBeLessThan(ended);
+  });
+
   it('fails at once, without retrying, when the input is invalid', async () => {
     const err = await run(mockActivities({}), { goal: '', maxParallel: 0 }).then(
       () => expect.unreachable(),
