@@ -2,10 +2,10 @@
  * The cache of workflow bundles: a bundle is built once per version of the code it is made of, and a cache that
  * cannot be written costs only the time of bundling.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { BUNDLE_SOURCES, bundleKey, planwrightWorkflowBundle, type BundleSources } from '../../src/workflow-bundle.js';
 
 let dir: string;
@@ -55,6 +55,14 @@ describe('the workflow bundle cache', () => {
     expect(builds).toBe(4);
   });
 
+  it('builds again when the code of a function among the options changes', async () => {
+    const cache = path.join(dir, 'cache');
+    const withHook = (hook: (config: object) => object) => ({ ...sources, options: { entry: 'index', hook } });
+    await planwrightWorkflowBundle({ cacheDir: cache, sources: withHook((c) => c), build });
+    await planwrightWorkflowBundle({ cacheDir: cache, sources: withHook((c) => ({ ...c })), build });
+    expect(builds).toBe(2);
+  });
+
   it('builds every time, and caches nothing, when a package version cannot be found', async () => {
     const cache = path.join(dir, 'cache');
     const unknown = { ...sources, versions: () => undefined };
@@ -80,5 +88,11 @@ describe('the workflow bundle cache', () => {
     expect(roots.map((r) => path.basename(r))).toEqual(['workflows', 'src']);
     const key = await bundleKey(BUNDLE_SOURCES);
     expect(key).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('compiles the workflow code for ES2022: no ES2017 helpers for object spread or class fields', async () => {
+    const code = await readFile(inject('workflowBundlePath'), 'utf8');
+    expect(code).toContain('./workflows/execute.');
+    expect(code).not.toMatch(/_object_spread|_define_property\(/);
   });
 });
