@@ -1,8 +1,8 @@
 /**
  * The activities as the workflow calls them, one proxy per option profile.
  */
-import { ActivityCancellationType, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import { HONEST_TEMPORAL_STATUS } from './patches.js';
+import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { HONEST_TEMPORAL_STATUS, follows } from './patches.js';
 import type { Activities } from '../activities/index.js';
 import { llmCall, localCall, toolCall } from './activity-profiles.js';
 
@@ -21,7 +21,7 @@ export function summarized(profile: ActivityOptions, summary: string): ActivityO
   return {
     ...profile,
     summary: summary.length > 190 ? `${summary.slice(0, 189)}…` : summary,
-    cancellationType: patched(HONEST_TEMPORAL_STATUS)
+    cancellationType: follows(HONEST_TEMPORAL_STATUS)
       ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
       : ActivityCancellationType.TRY_CANCEL,
   };

@@ -4,13 +4,13 @@
  * by the `checkOutput` activity (which loads stored outputs and asks the model about criteria in words). A failed
  * check is a failed step, and goes through the same recovery as any other failure.
  */
-import { isCancellation, patched } from '@temporalio/workflow';
+import { isCancellation } from '@temporalio/workflow';
 import { isOutputRef } from '../src/contract/output.js';
 import type { Step } from '../src/contract/plan.js';
 import { criterionProblem, parseCriterion } from '../src/plan/criterion.js';
 import { llmCall } from './activity-profiles.js';
 import { llm, summarized } from './activity-proxies.js';
-import { OUTPUT_CHECKS } from './patches.js';
+import { OUTPUT_CHECKS, follows } from './patches.js';
 import type { Run } from './run.js';
 import { describeFailure, usageOf, type StepOutcome } from './steps.js';
 
@@ -25,7 +25,7 @@ export function checkApplies(run: Run, step: Step, outcome: StepOutcome): boolea
  */
 export async function checked(run: Run, step: Step, outcome: StepOutcome, position: string): Promise<StepOutcome> {
   const criterion = step.successCriterion;
-  if (!outcome.ok || !criterion || !checkApplies(run, step, outcome) || !patched(OUTPUT_CHECKS)) return outcome;
+  if (!outcome.ok || !criterion || !checkApplies(run, step, outcome) || !follows(OUTPUT_CHECKS)) return outcome;
   const failed = (why: string): StepOutcome => ({
     ok: false,
     error: `its output failed the check "${criterion}": ${why}`,

@@ -4,8 +4,8 @@
  * for an open step, or a child run for a sub-goal (subgoal.ts), each output checked against the step's
  * success criterion (check.ts) — as it runs, succeeds or fails. How a step runs as activities is in `steps.ts`.
  */
-import { isCancellation, patched } from '@temporalio/workflow';
-import { HONEST_TEMPORAL_STATUS, SCHEDULER_WOKEN_BY_STEPS, STEPS_STARTED_AS_STEPS_FINISH } from './patches.js';
+import { isCancellation } from '@temporalio/workflow';
+import { HONEST_TEMPORAL_STATUS, SCHEDULER_WOKEN_BY_STEPS, STEPS_STARTED_AS_STEPS_FINISH, follows } from './patches.js';
 import type { Json, Step } from '../src/contract/plan.js';
 import { readySteps } from '../src/plan/graph.js';
 import { findReferences, resolveReferences, UnresolvedReferenceError, type Reference } from '../src/plan/references.js';
@@ -23,8 +23,8 @@ import { runSubgoal } from './subgoal.js';
  * them, or raced the running steps; see `STEPS_STARTED_AS_STEPS_FINISH` and `SCHEDULER_WOKEN_BY_STEPS`).
  */
 export async function executeUntilQuiet(run: Run): Promise<void> {
-  if (patched(STEPS_STARTED_AS_STEPS_FINISH)) return startedAsStepsFinish(run);
-  const woken = patched(SCHEDULER_WOKEN_BY_STEPS);
+  if (follows(STEPS_STARTED_AS_STEPS_FINISH)) return startedAsStepsFinish(run);
+  const woken = follows(SCHEDULER_WOKEN_BY_STEPS);
   const running = new Map<string, Promise<void>>();
   const limit = parallelLimit(run);
   let wake = () => {};
@@ -58,7 +58,7 @@ export async function executeUntilQuiet(run: Run): Promise<void> {
       }
     } catch (err) {
       // Cancelled: wait until every running step's activity has stopped, so none is left "cancel requested".
-      if (isCancellation(err) && patched(HONEST_TEMPORAL_STATUS)) await Promise.allSettled(running.values());
+      if (isCancellation(err) && follows(HONEST_TEMPORAL_STATUS)) await Promise.allSettled(running.values());
       throw err;
     }
   }

@@ -1,7 +1,8 @@
 /**
  * Patch ids: each marks a change in the commands a run makes. Runs started before a change replay their old
- * path (`patched(id)` is false for them); remove a guard with `deprecatePatch` once no such run is left.
+ * path (`follows(id)` is false for them); remove a guard with `deprecatePatch` once no such run is left.
  */
+import { patched } from '@temporalio/workflow';
 
 /** Unusable model answers (cut off, or invalid after a repair) lead to a revision instead of ending the run. */
 export const MODEL_ANSWERS_REVISED = 'model-answers-revised';
@@ -37,3 +38,31 @@ export const SCHEDULER_WOKEN_BY_STEPS = 'scheduler-woken-by-steps';
  * start their successors in a different order, so runs started before keep the loop (`SCHEDULER_WOKEN_BY_STEPS`).
  */
 export const STEPS_STARTED_AS_STEPS_FINISH = 'steps-started-as-steps-finish';
+
+/**
+ * Every change above, as one patch for the runs started since 0.7.0: such a run records this one marker (and the
+ * one upsert of `TemporalChangeVersion` the SDK makes with each marker) instead of one for each change it meets.
+ * Runs started before have no such marker and follow each change as their history says. A change made later gets
+ * a patch of its own.
+ */
+export const RELEASE_0_7 = 'release-0.7';
+
+/** The changes `RELEASE_0_7` stands for. */
+const IN_RELEASE_0_7: ReadonlySet<string> = new Set([
+  MODEL_ANSWERS_REVISED,
+  HONEST_TEMPORAL_STATUS,
+  OUTPUT_CHECKS,
+  UPDATES_ANSWER_AFTER_DECISION,
+  WORKER_DESCRIBED_WHILE_PLANNING,
+  CACHED_PLANS_APPROVED,
+  SCHEDULER_WOKEN_BY_STEPS,
+  STEPS_STARTED_AS_STEPS_FINISH,
+]);
+
+/**
+ * Whether this run follows the change `patchId` names: as `patched(patchId)` says, except that a run started since
+ * 0.7.0 follows every change of its release under the one marker of `RELEASE_0_7`.
+ */
+export function follows(patchId: string): boolean {
+  return (IN_RELEASE_0_7.has(patchId) && patched(RELEASE_0_7)) || patched(patchId);
+}

@@ -2,11 +2,11 @@
  * People in the loop: the messages they send (each decision as a signal and as an update), approval of
  * plans, goal changes, and decisions about escalated steps.
  */
-import { ApplicationFailure, condition, patched, setDefaultSignalHandler, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setDefaultSignalHandler, setHandler } from '@temporalio/workflow';
 import { ErrorType } from '../src/contract/errors.js';
 import type { RunStatus } from '../src/contract/run-state.js';
 import type { ZodType } from 'zod';
-import { UPDATES_ANSWER_AFTER_DECISION } from './patches.js';
+import { UPDATES_ANSWER_AFTER_DECISION, follows } from './patches.js';
 import {
   MAX_FEEDBACK,
   messageShapes,
@@ -129,7 +129,7 @@ export function wireMessages(run: Run): void {
     // The update answers with the status after the decision took effect (runs started earlier: at once).
     const update = async (arg: unknown) => {
       accept(arg);
-      if (d.settlesFrom && patched(UPDATES_ANSWER_AFTER_DECISION)) {
+      if (d.settlesFrom && follows(UPDATES_ANSWER_AFTER_DECISION)) {
         await condition(() => run.state.status !== d.settlesFrom);
       }
       return run.state.status;

@@ -25,7 +25,6 @@ import {
   condition,
   continueAsNew,
   isCancellation,
-  patched,
   workflowInfo,
 } from '@temporalio/workflow';
 import { ErrorType } from '../src/contract/errors.js';
@@ -39,7 +38,7 @@ import { approveInitialPlan, wireMessages } from './people.js';
 import { describeWorker, describedWhilePlanning, planFromCache, planUntilValid, rememberPlan } from './plan.js';
 import { recover } from './recover.js';
 import { extendPlan, replanForNewGoal, reviewAfterStep } from './replan.js';
-import { HONEST_TEMPORAL_STATUS } from './patches.js';
+import { HONEST_TEMPORAL_STATUS, follows } from './patches.js';
 import { closeWithAnswer, finish, stalled } from './report.js';
 import { Run } from './run.js';
 
@@ -84,7 +83,7 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
     // The run's scope is cancelled; finishing (waiting for handlers) must not be.
     const result = await CancellationScope.nonCancellable(() => finish(run, 'cancelled'));
     // The run ends Canceled in Temporal's status; its state query keeps what was done.
-    if (patched(HONEST_TEMPORAL_STATUS)) throw err;
+    if (follows(HONEST_TEMPORAL_STATUS)) throw err;
     return result;
   }
 }

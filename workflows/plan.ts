@@ -2,9 +2,9 @@
  * Planning: learn the worker's tools, ask the planner until its plan validates (bounded), and reuse or
  * remember accepted plans through the plan cache.
  */
-import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import { ErrorType } from '../src/contract/errors.js';
-import { CACHED_PLANS_APPROVED, MODEL_ANSWERS_REVISED, WORKER_DESCRIBED_WHILE_PLANNING } from './patches.js';
+import { CACHED_PLANS_APPROVED, MODEL_ANSWERS_REVISED, WORKER_DESCRIBED_WHILE_PLANNING, follows } from './patches.js';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { CreatePlanInput, Describe, Described } from '../activities/index.js';
 import type { PlanIssue } from '../src/contract/plan.js';
@@ -41,7 +41,7 @@ export async function describeWorker(run: Run): Promise<boolean> {
  * `describeWorker` first).
  */
 export function describedWhilePlanning(): boolean {
-  return patched(WORKER_DESCRIBED_WHILE_PLANNING);
+  return follows(WORKER_DESCRIBED_WHILE_PLANNING);
 }
 
 /** `{ describe: true }` while the run does not know its worker yet. */
@@ -116,7 +116,7 @@ export async function planUntilValid(run: Run, reason: string, revise?: CreatePl
 export function answerToRevise(err: unknown): boolean {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
   return (
-    cause instanceof ApplicationFailure && cause.type === ErrorType.InvalidModelOutput && patched(MODEL_ANSWERS_REVISED)
+    cause instanceof ApplicationFailure && cause.type === ErrorType.InvalidModelOutput && follows(MODEL_ANSWERS_REVISED)
   );
 }
 
@@ -131,7 +131,7 @@ export function planCacheTtlMs(run: Run): number {
  * plan only once a person approved it, so what it finds there was approved before.
  */
 function cacheQuery(run: Run): ReturnType<Run['planningRequest']> & { approved?: true } {
-  const approved = run.input.approval !== 'none' && patched(CACHED_PLANS_APPROVED);
+  const approved = run.input.approval !== 'none' && follows(CACHED_PLANS_APPROVED);
   return { ...run.planningRequest(), ...(approved ? { approved: true } : {}) };
 }
 

@@ -2,9 +2,9 @@
  * Reporting: how a run ends. The synthesizer writes the answer from what was done; a run that cannot
  * finish ends partial (or failed, when nothing succeeded) with an honest account, with or without a model.
  */
-import { ApplicationFailure, allHandlersFinished, condition, isCancellation, patched } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, isCancellation } from '@temporalio/workflow';
 import { ErrorType } from '../src/contract/errors.js';
-import { HONEST_TEMPORAL_STATUS } from './patches.js';
+import { HONEST_TEMPORAL_STATUS, follows } from './patches.js';
 import type { RunResult, RunStatus } from '../src/contract/run-state.js';
 import { answerWithoutModel } from '../src/run/budget.js';
 import { cancelUnfinished } from '../src/run/state.js';
@@ -99,7 +99,7 @@ export async function finish(run: Run, status: RunStatus): Promise<RunResult> {
   state.status = status;
   run.note('run-finished', `run ${status}${state.failure ? `: ${state.failure.message}` : ''}`);
   await condition(allHandlersFinished);
-  if ((status === 'failed' || status === 'rejected') && patched(HONEST_TEMPORAL_STATUS)) {
+  if ((status === 'failed' || status === 'rejected') && follows(HONEST_TEMPORAL_STATUS)) {
     throw ApplicationFailure.create({
       type: status === 'failed' ? ErrorType.RunFailed : ErrorType.RunRejected,
       nonRetryable: true,

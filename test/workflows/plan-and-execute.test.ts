@@ -10,6 +10,7 @@ import { ErrorType } from '../../src/contract/errors.js';
 import { registeredSearchAttributes } from '../../src/worker.js';
 import type { Plan } from '../../src/contract/plan.js';
 import { approvePlanSignal, rejectPlanSignal, stateQuery } from '../../workflows/messages.js';
+import { RELEASE_0_7 } from '../../workflows/patches.js';
 import { ONE_CALL, mockActivities, planned } from '../support/mock-activities.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { toolInfo } from '../../src/tools/define.js';
@@ -456,7 +457,7 @@ describe('planAndExecute', () => {
       { goal: 'Two at once' },
       async (h) => {
         handle = h;
-        await until(h, (s) => s.steps.every((step) => step.status === 'running'));
+        await until(h, (s) => s.steps.length === 2 && s.steps.every((step) => step.status === 'running'));
         await h.cancel();
       },
     );
@@ -467,6 +468,27 @@ describe('planAndExecute', () => {
     const ended = events.findIndex((e) => e.workflowExecutionCanceledEventAttributes);
     expect(stopped).toHaveLength(2);
     expect(Math.max(...stopped)).toBeLessThan(ended);
+  });
+
+  it('records one patch marker for all the changes of its release, and no other', async () => {
+    let handle: Handle | undefined;
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [calcStep('a'), calcStep('b', ['a'])] }),
+        runTool: toolsAnswering({ a: { value: 1 }, b: { value: 2 } }).runTool,
+        synthesize: async () => ({ answer: 'Done.', usage: ONE_CALL }),
+      }),
+      { goal: 'Two steps' },
+      async (h) => {
+        handle = h;
+      },
+    );
+    expect(result.status).toBe('completed');
+    const markers = ((await handle!.fetchHistory()).events ?? []).flatMap((e) => {
+      const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+      return data ? [(JSON.parse(Buffer.from(data).toString()) as { id: string }).id] : [];
+    });
+    expect(markers).toEqual([RELEASE_0_7]);
   });
 
   it('fails at once, without retrying, when the input is invalid', async () => {
