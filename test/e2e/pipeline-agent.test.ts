@@ -19,7 +19,7 @@ import { startScriptedModel } from '../../src/testing/scripted-model.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { approvePlanUpdate } from '../../workflows/messages.js';
 import { devServerSuite } from '../support/cli.js';
-import { counting, recordHistory, scriptedModelWorker } from '../support/e2e.js';
+import { counting, recordHistory, scriptedModelWorker, untilScheduleIdle } from '../support/e2e.js';
 import { rejectionOf } from '../support/rejection.js';
 import { until } from '../support/run-workflow.js';
 import { unique } from '../support/temporal.js';
@@ -128,6 +128,7 @@ describe('the data-pipeline agent on a schedule', () => {
         });
 
         // Run 2: the approved plan comes from the plan cache; nobody is asked, and the planner is not called.
+        await untilScheduleIdle(client, scheduleId);
         const second = client.workflow.getHandle((await triggerRunSchedule(client, scheduleId))!.workflowId);
         const run2 = await runResult(second);
         await recordHistory(second, 'pipeline-cached-run');

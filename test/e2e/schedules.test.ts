@@ -19,7 +19,7 @@ import {
   triggerRunSchedule,
 } from '../../src/schedules.js';
 import { startScriptedModel } from '../../src/testing/scripted-model.js';
-import { planReply, scriptedModelWorker, wireStep } from '../support/e2e.js';
+import { planReply, scriptedModelWorker, untilScheduleIdle, wireStep } from '../support/e2e.js';
 import { rejectionOf } from '../support/rejection.js';
 import { unique } from '../support/temporal.js';
 import { devServerSuite } from '../support/cli.js';
@@ -62,6 +62,7 @@ describe('a schedule of runs', () => {
         expect(firstResult).toMatchObject({ status: 'completed', answer: '318 tickets.' });
         expect(firstResult.planHistory.map((h) => h.reason)).toEqual(['initial plan']);
 
+        await untilScheduleIdle(client, scheduleId);
         const second = await triggerRunSchedule(client, scheduleId);
         expect(second?.workflowId).not.toBe(first?.workflowId);
         const secondResult = await runResult(client.workflow.getHandle(second!.workflowId));

@@ -7,11 +7,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { expect, inject, vi } from 'vitest';
 import { z } from 'zod';
 import type { RunInput } from '../../src/contract/run-input.js';
 import type { RunResult } from '../../src/contract/run-state.js';
@@ -28,6 +28,7 @@ import type { planAndExecute } from '../../workflows/index.js';
 import { WORKFLOW_TYPE } from '../../workflows/messages.js';
 import { unique } from './temporal.js';
 import { runResult } from '../../src/run-result.js';
+import { describeRunSchedule } from '../../src/schedules.js';
 
 /** The package version: recorded histories go to a folder of their own per version. */
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -226,4 +227,15 @@ export function replanReply(decision: {
       steps: decision.steps ?? null,
     },
   };
+}
+
+/**
+ * Waits until a schedule knows none of its runs is running. It learns that a run ended a moment after the run did,
+ * and with overlap `skip` it skips a trigger that comes before that.
+ */
+export async function untilScheduleIdle(client: Client, scheduleId: string): Promise<void> {
+  await vi.waitFor(async () => expect((await describeRunSchedule(client, scheduleId)).runningRuns).toEqual([]), {
+    timeout: 10_000,
+    interval: 100,
+  });
 }
