@@ -52,6 +52,20 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': ['error', { max: 80 }] },
   },
   {
+    // Changes are guarded through follows() (workflows/patches.ts), so a run records one marker per release.
+    files: ['workflows/**/*.ts'],
+    ignores: ['workflows/patches.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.name='patched']",
+          message: 'Guard a change with follows() from workflows/patches.ts, not patched().',
+        },
+      ],
+    },
+  },
+  {
     files: ['workflows/plan-and-execute.ts'],
     rules: { 'max-lines': ['error', { max: 150 }] },
   },
