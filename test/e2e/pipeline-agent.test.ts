@@ -19,7 +19,7 @@ import { startScriptedModel } from '../../src/testing/scripted-model.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { approvePlanUpdate } from '../../workflows/messages.js';
 import { devServerSuite } from '../support/cli.js';
-import { counting, recordHistory, scriptedModelWorker, untilScheduleIdle } from '../support/e2e.js';
+import { TRIGGER_WAIT, counting, recordHistory, scriptedModelWorker, untilScheduleIdle } from '../support/e2e.js';
 import { rejectionOf } from '../support/rejection.js';
 import { until } from '../support/run-workflow.js';
 import { unique } from '../support/temporal.js';
@@ -68,7 +68,9 @@ describe('the data-pipeline agent on a schedule', () => {
         });
 
         // Run 1: the planner's first plan is invalid and goes back with its problems; a person approves the revision.
-        const first = client.workflow.getHandle((await triggerRunSchedule(client, scheduleId))!.workflowId);
+        const first = client.workflow.getHandle(
+          (await triggerRunSchedule(client, scheduleId, TRIGGER_WAIT))!.workflowId,
+        );
         const asked = await until(first, (s) => s.status === 'awaiting-approval');
         const callsBeforeApproval = { ...counts.byTool };
         expect(await first.executeUpdate(approvePlanUpdate, { args: [{ version: 1 }] })).toBe('running');
@@ -129,7 +131,9 @@ describe('the data-pipeline agent on a schedule', () => {
 
         // Run 2: the approved plan comes from the plan cache; nobody is asked, and the planner is not called.
         await untilScheduleIdle(client, scheduleId);
-        const second = client.workflow.getHandle((await triggerRunSchedule(client, scheduleId))!.workflowId);
+        const second = client.workflow.getHandle(
+          (await triggerRunSchedule(client, scheduleId, TRIGGER_WAIT))!.workflowId,
+        );
         const run2 = await runResult(second);
         await recordHistory(second, 'pipeline-cached-run');
 

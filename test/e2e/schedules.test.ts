@@ -19,7 +19,7 @@ import {
   triggerRunSchedule,
 } from '../../src/schedules.js';
 import { startScriptedModel } from '../../src/testing/scripted-model.js';
-import { planReply, scriptedModelWorker, untilScheduleIdle, wireStep } from '../support/e2e.js';
+import { TRIGGER_WAIT, planReply, scriptedModelWorker, untilScheduleIdle, wireStep } from '../support/e2e.js';
 import { rejectionOf } from '../support/rejection.js';
 import { unique } from '../support/temporal.js';
 import { devServerSuite } from '../support/cli.js';
@@ -56,14 +56,14 @@ describe('a schedule of runs', () => {
         expect(described.runInput).toMatchObject({ goal, planCache: true, maxReplans: 3 });
         expect(described.spec.every).toEqual([{ everyMs: 7 * 86_400_000, offsetMs: 0 }]);
 
-        const first = await triggerRunSchedule(client, scheduleId);
+        const first = await triggerRunSchedule(client, scheduleId, TRIGGER_WAIT);
         expect(first?.workflowId).toMatch(new RegExp(`^${scheduleId}-`));
         const firstResult = await runResult(client.workflow.getHandle(first!.workflowId));
         expect(firstResult).toMatchObject({ status: 'completed', answer: '318 tickets.' });
         expect(firstResult.planHistory.map((h) => h.reason)).toEqual(['initial plan']);
 
         await untilScheduleIdle(client, scheduleId);
-        const second = await triggerRunSchedule(client, scheduleId);
+        const second = await triggerRunSchedule(client, scheduleId, TRIGGER_WAIT);
         expect(second?.workflowId).not.toBe(first?.workflowId);
         const secondResult = await runResult(client.workflow.getHandle(second!.workflowId));
         expect(secondResult).toMatchObject({ status: 'completed', answer: '318 tickets again.' });

@@ -230,6 +230,12 @@ export function replanReply(decision: {
 }
 
 /**
+ * How long a test waits for a triggered schedule to start its run: the server's scheduler takes its time when the
+ * machine is busy (as `planwright demo` waits for the schedules it triggers).
+ */
+export const TRIGGER_WAIT = { waitMs: 30_000 };
+
+/**
  * Waits until a schedule knows none of its runs is running. It learns that a run ended a moment after the run did,
  * and with overlap `skip` it skips a trigger that comes before that.
  */
