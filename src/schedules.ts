@@ -251,10 +251,11 @@ export async function triggerRunSchedule(
   const before = toRunSchedule(await runScheduleDescription(client, scheduleId));
   const overlap = options.overlap ?? before.overlap;
   await client.schedule.getHandle(scheduleId).trigger(toTemporal(overlap));
-  const seen = new Set(before.recentRuns.map((r) => r.workflowId));
+  // By run: runs triggered within the same second get the same workflow id.
+  const seen = new Set(before.recentRuns.map((r) => r.runId));
   const deadline = Date.now() + (options.waitMs ?? 5000);
   for (;;) {
-    const started = (await describeRunSchedule(client, scheduleId)).recentRuns.find((r) => !seen.has(r.workflowId));
+    const started = (await describeRunSchedule(client, scheduleId)).recentRuns.find((r) => !seen.has(r.runId));
     if (started || Date.now() >= deadline) return started;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -64,7 +64,7 @@ describe('a schedule of runs', () => {
 
         await untilScheduleIdle(client, scheduleId);
         const second = await triggerRunSchedule(client, scheduleId, TRIGGER_WAIT);
-        expect(second?.workflowId).not.toBe(first?.workflowId);
+        expect(second?.runId).not.toBe(first?.runId);
         const secondResult = await runResult(client.workflow.getHandle(second!.workflowId));
         expect(secondResult).toMatchObject({ status: 'completed', answer: '318 tickets again.' });
         expect(secondResult.planHistory.map((h) => h.reason)).toEqual(['initial plan, from the plan cache']);
