@@ -11,8 +11,9 @@
  *   and client in one process, eager start: a `demo` worker process), and started from another process;
  * - a 24 h approval timeout on the time-skipping server, in wall time.
  *
- * Every figure is the median of `reps` repetitions (default 5; at least 3 for throughput, 15 for the demo) with its
- * range; planwright and the baselines take turns. `PLANWRIGHT_BENCH_SERVER=default` runs the dev server without
+ * Every figure is the median of `reps` repetitions (default 5; four times as many for the cost of a step; at least 3
+ * for throughput; half as many, at least 3, for the makespans, whose spread is small; at least 15 for the demo) with
+ * its range; planwright and the baselines take turns. `PLANWRIGHT_BENCH_SERVER=default` runs the dev server without
  * planwright's fast settings.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -247,7 +248,8 @@ export async function benchE2e(reps = 5) {
     // the bare workflow running the same activities (bareAgent), and the bare DAG of tool calls alone (bare).
     const kinds = ['planwright', 'bareAgent', 'bare'] as const;
     const perStep = Object.fromEntries(kinds.map((k) => [k, { all: [] as number[], marginal: [] as number[] }]));
-    for (let r = 0; r < reps; r++) {
+    // A repetition takes a few seconds and one step's ratio moves by ±0.2 between repetitions: take four times as many.
+    for (let r = 0; r < 4 * reps; r++) {
       for (const kind of inTurn(kinds, r)) {
         const ms50 = (await timed(() => run[kind](chain(50)))).ms;
         const ms5 = (await timed(() => run[kind](chain(5)))).ms;
@@ -325,7 +327,7 @@ export async function benchE2e(reps = 5) {
       kinds.map((k) => [k, { steps: [] as number[], cpu: [] as number[], rss: [] as number[] }]),
     );
     const RUNS = 100;
-    for (let r = 0; r < Math.max(3, Math.ceil(reps / 2)); r++) {
+    for (let r = 0; r < Math.max(3, reps); r++) {
       for (const kind of inTurn(kinds, r)) {
         const worker = kind === 'planwright' ? pw : bare;
         const before = await worker.measure();
