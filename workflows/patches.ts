@@ -40,12 +40,21 @@ export const SCHEDULER_WOKEN_BY_STEPS = 'scheduler-woken-by-steps';
 export const STEPS_STARTED_AS_STEPS_FINISH = 'steps-started-as-steps-finish';
 
 /**
- * Every change above, as one patch for the runs started since 0.7.0: such a run records this one marker (and the
- * one upsert of `TemporalChangeVersion` the SDK makes with each marker) instead of one for each change it meets.
- * Runs started before have no such marker and follow each change as their history says. A change made later gets
- * a patch of its own.
+ * A run's `PlanwrightStatus` is set as soon as the run knows the worker's search attributes, so a run that is
+ * simply running says `running` (runs started before set it only once the status or the replan count changed).
+ */
+export const STATUS_SHOWN_FROM_THE_START = 'status-shown-from-the-start';
+
+/**
+ * Every change above up to `STEPS_STARTED_AS_STEPS_FINISH`, as one patch for the runs started with 0.7.x: such a
+ * run records this one marker (and the one upsert of `TemporalChangeVersion` the SDK makes with each marker)
+ * instead of one for each change it meets. Runs started before have no such marker and follow each change as
+ * their history says.
  */
 export const RELEASE_0_7 = 'release-0.7';
+
+/** Every change of `RELEASE_0_7` and those since, as one patch for the runs started since 0.8.0. */
+export const RELEASE_0_8 = 'release-0.8';
 
 /** The changes `RELEASE_0_7` stands for. */
 const IN_RELEASE_0_7: ReadonlySet<string> = new Set([
@@ -59,10 +68,18 @@ const IN_RELEASE_0_7: ReadonlySet<string> = new Set([
   STEPS_STARTED_AS_STEPS_FINISH,
 ]);
 
+/** The changes `RELEASE_0_8` stands for. */
+const IN_RELEASE_0_8: ReadonlySet<string> = new Set([...IN_RELEASE_0_7, STATUS_SHOWN_FROM_THE_START]);
+
 /**
  * Whether this run follows the change `patchId` names: as `patched(patchId)` says, except that a run started since
- * 0.7.0 follows every change of its release under the one marker of `RELEASE_0_7`.
+ * a release follows every change of that release under its one marker (the newest release is asked first, so a
+ * new run records only its marker; a run started with 0.7.x finds `RELEASE_0_7` in its history).
  */
 export function follows(patchId: string): boolean {
-  return (IN_RELEASE_0_7.has(patchId) && patched(RELEASE_0_7)) || patched(patchId);
+  return (
+    (IN_RELEASE_0_8.has(patchId) && patched(RELEASE_0_8)) ||
+    (IN_RELEASE_0_7.has(patchId) && patched(RELEASE_0_7)) ||
+    patched(patchId)
+  );
 }

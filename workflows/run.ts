@@ -15,6 +15,7 @@ import { recordEvent, type RunMemory } from '../src/run/state.js';
 import { detailsChanged } from './current-details.js';
 import type { ResolveEscalation } from './messages.js';
 import { REPLANS_ATTRIBUTE, STATUS_ATTRIBUTE } from './search-attributes.js';
+import { STATUS_SHOWN_FROM_THE_START, follows } from './patches.js';
 
 /** A person's answer to the plan awaiting approval. */
 export interface ApprovalDecision {
@@ -95,11 +96,15 @@ export class Run {
     detailsChanged(this.details);
     const registered = this.memory.worker?.searchAttributes ?? [];
     if (this.shown.status === state.status && this.shown.replans === state.replans) return;
-    this.shown = { status: state.status, replans: state.replans };
     const updates = [
       ...(registered.includes(STATUS_ATTRIBUTE.name) ? [{ key: STATUS_ATTRIBUTE, value: state.status }] : []),
       ...(registered.includes(REPLANS_ATTRIBUTE.name) ? [{ key: REPLANS_ATTRIBUTE, value: state.replans }] : []),
     ];
+    // Shown once set; until the run knows the worker's search attributes, nothing is (runs started before
+    // counted the state as shown then, and so left a plain running run without a status).
+    if (updates.length > 0 || !follows(STATUS_SHOWN_FROM_THE_START)) {
+      this.shown = { status: state.status, replans: state.replans };
+    }
     if (updates.length > 0) upsertSearchAttributes(updates);
   }
 

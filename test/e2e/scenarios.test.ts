@@ -321,6 +321,8 @@ describe('end to end on the dev server', () => {
       input: { goal: 'Wait long' },
       during: async (h) => {
         await until(h, (s) => s.steps[1]?.status === 'running');
+        // The Web UI's list finds it as a running planwright run.
+        expect((await h.describe()).typedSearchAttributes.get(STATUS_ATTRIBUTE)).toBe('running');
         await new Promise((r) => setTimeout(r, 500));
         await h.cancel();
       },
@@ -334,6 +336,7 @@ describe('end to end on the dev server', () => {
     // Temporal's own status says so too, and no activity is left waiting for its cancellation.
     const description = await handle.describe();
     expect(description.status.name).toBe('CANCELLED');
+    expect(description.typedSearchAttributes.get(STATUS_ATTRIBUTE)).toBe('cancelled');
     expect(description.raw.pendingActivities ?? []).toEqual([]);
   });
 

@@ -5,12 +5,13 @@ import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import type { CreatePlanInput } from '../../activities/index.js';
+import type { Activities, CreatePlanInput } from '../../activities/index.js';
 import { ErrorType } from '../../src/contract/errors.js';
 import { registeredSearchAttributes } from '../../src/worker.js';
+import { setupNamespace } from '../../src/temporal/setup.js';
 import type { Plan } from '../../src/contract/plan.js';
 import { approvePlanSignal, rejectPlanSignal, stateQuery } from '../../workflows/messages.js';
-import { RELEASE_0_7 } from '../../workflows/patches.js';
+import { RELEASE_0_8 } from '../../workflows/patches.js';
 import { ONE_CALL, mockActivities, planned } from '../support/mock-activities.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { toolInfo } from '../../src/tools/define.js';
@@ -25,6 +26,25 @@ import {
 } from '../support/run-workflow.js';
 
 const { run, env: currentEnv } = timeSkippingSuite();
+
+/** Runs a plan of two calculator steps, b after a, with these activities changed; returns the run's history. */
+async function twoStepHistory(changed: Partial<Activities> = {}) {
+  let handle: Handle | undefined;
+  const result = await run(
+    mockActivities({
+      createPlan: async () => planned({ steps: [calcStep('a'), calcStep('b', ['a'])] }),
+      runTool: toolsAnswering({ a: { value: 1 }, b: { value: 2 } }).runTool,
+      synthesize: async () => ({ answer: 'Done.', usage: ONE_CALL }),
+      ...changed,
+    }),
+    { goal: 'Two steps' },
+    async (h) => {
+      handle = h;
+    },
+  );
+  expect(result.status).toBe('completed');
+  return (await handle!.fetchHistory()).events ?? [];
+}
 
 describe('planAndExecute', () => {
   it('plans, runs steps after their dependencies with references resolved, and synthesizes', async () => {
@@ -471,24 +491,11 @@ describe('planAndExecute', () => {
   });
 
   it('records one patch marker for all the changes of its release, and no other', async () => {
-    let handle: Handle | undefined;
-    const result = await run(
-      mockActivities({
-        createPlan: async () => planned({ steps: [calcStep('a'), calcStep('b', ['a'])] }),
-        runTool: toolsAnswering({ a: { value: 1 }, b: { value: 2 } }).runTool,
-        synthesize: async () => ({ answer: 'Done.', usage: ONE_CALL }),
-      }),
-      { goal: 'Two steps' },
-      async (h) => {
-        handle = h;
-      },
-    );
-    expect(result.status).toBe('completed');
-    const markers = ((await handle!.fetchHistory()).events ?? []).flatMap((e) => {
+    const markers = (await twoStepHistory()).flatMap((e) => {
       const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
       return data ? [(JSON.parse(Buffer.from(data).toString()) as { id: string }).id] : [];
     });
-    expect(markers).toEqual([RELEASE_0_7]);
+    expect(markers).toEqual([RELEASE_0_8]);
   });
 
   it('fails at once, without retrying, when the input is invalid', async () => {
@@ -509,5 +516,32 @@ describe('planAndExecute', () => {
 describe('search attributes', () => {
   it('are detected as missing on a server that lacks them, so runs there set none', async () => {
     expect(await registeredSearchAttributes(currentEnv().nativeConnection, 'default')).toEqual([]);
+  });
+
+  it('say a plain run is running as soon as it knows them, and how it ended', async () => {
+    // Registered as `planwright setup` does (the test server takes them, though it does not list them); the
+    // worker says they are there, as a worker on such a server would.
+    await setupNamespace(currentEnv().connection, 'default');
+    const history = await twoStepHistory({
+      describeWorker: async () => ({
+        tools: builtinTools.map(toolInfo),
+        searchAttributes: ['PlanwrightStatus', 'PlanwrightReplans'],
+      }),
+    });
+    // The history in order: each status set, and each step's tool finishing.
+    const seen = history.flatMap((e) => {
+      const status = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.PlanwrightStatus;
+      if (status?.data) return [`status ${JSON.parse(Buffer.from(status.data).toString()) as string}`];
+      return e.activityTaskCompletedEventAttributes ? ['activity done'] : [];
+    });
+    // planner, status running (with the first step), step a, step b, synthesizer, status completed
+    expect(seen).toEqual([
+      'activity done',
+      'status running',
+      'activity done',
+      'activity done',
+      'activity done',
+      'status completed',
+    ]);
   });
 });
