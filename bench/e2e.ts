@@ -248,7 +248,8 @@ export async function benchE2e(reps = 5) {
     // the bare workflow running the same activities (bareAgent), and the bare DAG of tool calls alone (bare).
     const kinds = ['planwright', 'bareAgent', 'bare'] as const;
     const perStep = Object.fromEntries(kinds.map((k) => [k, { all: [] as number[], marginal: [] as number[] }]));
-    // A repetition takes a few seconds and one step's ratio moves by ±0.2 between repetitions: take four times as many.
+    // A repetition takes one to three seconds and one step's ratio moves by ±0.2 between repetitions: take four times
+    // as many.
     for (let r = 0; r < 4 * reps; r++) {
       for (const kind of inTurn(kinds, r)) {
         const ms50 = (await timed(() => run[kind](chain(50)))).ms;
