@@ -71,15 +71,17 @@ const IN_RELEASE_0_7: ReadonlySet<string> = new Set([
 /** The changes `RELEASE_0_8` stands for. */
 const IN_RELEASE_0_8: ReadonlySet<string> = new Set([...IN_RELEASE_0_7, STATUS_SHOWN_FROM_THE_START]);
 
+/** The release patches, newest first, each with the changes it stands for. */
+const RELEASES: ReadonlyArray<readonly [patchId: string, changes: ReadonlySet<string>]> = [
+  [RELEASE_0_8, IN_RELEASE_0_8],
+  [RELEASE_0_7, IN_RELEASE_0_7],
+];
+
 /**
  * Whether this run follows the change `patchId` names: as `patched(patchId)` says, except that a run started since
  * a release follows every change of that release under its one marker (the newest release is asked first, so a
  * new run records only its marker; a run started with 0.7.x finds `RELEASE_0_7` in its history).
  */
 export function follows(patchId: string): boolean {
-  return (
-    (IN_RELEASE_0_8.has(patchId) && patched(RELEASE_0_8)) ||
-    (IN_RELEASE_0_7.has(patchId) && patched(RELEASE_0_7)) ||
-    patched(patchId)
-  );
+  return RELEASES.some(([release, changes]) => changes.has(patchId) && patched(release)) || patched(patchId);
 }
