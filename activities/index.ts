@@ -21,11 +21,10 @@ import {
   replannerMessages,
   synthesizerMessages,
   type CheckerRequest,
-  type ExecutorTurn,
   type PlannerRequest,
   type ReplannerRequest,
-  type StepReport,
 } from '../src/llm/prompts.js';
+import type { ExecutorTurn, StepReport } from '../src/contract/executor.js';
 import { replanFromWire, WireReplanDecisionSchema, type ReplanDecision } from '../src/contract/replan.js';
 import { checkToolArgs } from '../src/tools/check-args.js';
 import type { PlanCache } from '../src/plan-cache.js';

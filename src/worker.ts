@@ -10,7 +10,7 @@ import { builtinTools } from './tools/builtin.js';
 import type { Tool } from './tools/define.js';
 import { closeSourcesOnShutdown, closeToolSources } from './tools/sources.js';
 import { mcpToolsFromConfig } from './mcp/tools.js';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { SEARCH_ATTRIBUTES } from './contract/search-attributes.js';
 import { createFilePlanCache, type PlanCache } from './plan-cache.js';
 import { cacheDir } from './temporal/provision.js';
 import { createOutputKeeper } from './outputs/keeper.js';

@@ -14,7 +14,7 @@ import { renderDetails } from '../src/run/details.js';
 import { recordEvent, type RunMemory } from '../src/run/state.js';
 import { detailsChanged } from './current-details.js';
 import type { ResolveEscalation } from './messages.js';
-import { REPLANS_ATTRIBUTE, STATUS_ATTRIBUTE } from './search-attributes.js';
+import { REPLANS_ATTRIBUTE, STATUS_ATTRIBUTE } from '../src/contract/search-attributes.js';
 import { STATUS_SHOWN_FROM_THE_START, follows } from './patches.js';
 
 /** A person's answer to the plan awaiting approval. */

@@ -10,7 +10,7 @@ import type { Json } from '../src/contract/plan.js';
 import type { Usage } from '../src/contract/run-state.js';
 import { clip } from '../src/run/state.js';
 import type { ToolCallOptions, ToolSummary } from '../src/contract/tools.js';
-import type { ExecutorTurn, StepReport } from '../src/llm/prompts.js';
+import type { ExecutorTurn, StepReport } from '../src/contract/executor.js';
 import { TOOL_MAX_ATTEMPTS, llmCall, toolCall } from './activity-profiles.js';
 import { llm, summarized, tools } from './activity-proxies.js';
 

@@ -2,6 +2,7 @@
  * Every prompt planwright sends, in one place.
  */
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ExecutorTurn, StepReport } from '../contract/executor.js';
 import type { Json, Plan, PlanIssue } from '../contract/plan.js';
 import type { ToolInfo } from '../tools/define.js';
 import { formatIssues } from '../plan/validate.js';
@@ -74,15 +75,6 @@ export function plannerMessages(request: PlannerRequest): ChatCompletionMessageP
     messages.push({ role: 'user', content: parts.filter(Boolean).join('\n\n') });
   }
   return messages;
-}
-
-/** The outcome of one step, as the executor and synthesizer see it. */
-export interface StepReport {
-  id: string;
-  title: string;
-  status: string;
-  output?: Json;
-  error?: string;
 }
 
 /** Tokens one request to the model may take when no budget is configured (`PLANWRIGHT_CONTEXT_TOKENS`). */
@@ -328,11 +320,6 @@ function replannerPrompt(request: ReplannerRequest, done: readonly StepReport[])
     { role: 'user', content: parts.filter(Boolean).join('\n\n') },
   ];
 }
-
-/** One earlier turn of an executor's conversation: tool calls it asked for, or a tool's result. */
-export type ExecutorTurn =
-  | { role: 'assistant'; toolCalls: Array<{ id: string; tool: string; args: Json }> }
-  | { role: 'tool'; callId: string; tool: string; output?: Json; error?: string };
 
 /**
  * The executor's conversation so far as chat messages: the step, then every earlier turn. The inputs'

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment, type EphemeralServerExecutable } from '@temporalio/testing';
 import { cacheDir, startDevServer, type ProvisionOptions } from './provision.js';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { SEARCH_ATTRIBUTES } from '../contract/search-attributes.js';
 
 /**
  * The CLI prints its banner on stdout, which the SDK passes through to ours; a wrapper that sends it to

@@ -19,7 +19,7 @@ import {
   resolveEscalationUpdate,
   stateQuery,
 } from '../../workflows/messages.js';
-import { STATUS_ATTRIBUTE } from '../../workflows/search-attributes.js';
+import { STATUS_ATTRIBUTE } from '../../src/contract/search-attributes.js';
 import { planReply, replanReply, runScenario, wireStep } from '../support/e2e.js';
 import { devServerEnv } from '../support/temporal.js';
 import type { RunResult } from '../../src/contract/run-state.js';
