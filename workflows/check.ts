@@ -12,7 +12,8 @@ import { llmCall } from './activity-profiles.js';
 import { llm, summarized } from './activity-proxies.js';
 import { OUTPUT_CHECKS, follows } from './patches.js';
 import type { Run } from './run.js';
-import { describeFailure, usageOf, type StepOutcome } from './steps.js';
+import type { StepOutcome } from '../src/run/ledger.js';
+import { describeFailure, usageOf } from './steps.js';
 
 /** Whether an outcome has anything to be checked: a successful output of a step with a criterion, checks on. */
 export function checkApplies(run: Run, step: Step, outcome: StepOutcome): boolean {

@@ -5,63 +5,50 @@
  * success criterion (check.ts) — as it runs, succeeds or fails. How a step runs as activities is in `steps.ts`.
  */
 import { isCancellation } from '@temporalio/workflow';
-import { HONEST_TEMPORAL_STATUS, SCHEDULER_WOKEN_BY_STEPS, STEPS_STARTED_AS_STEPS_FINISH, follows } from './patches.js';
+import { STEPS_STARTED_AS_STEPS_FINISH, follows } from './patches.js';
+import { legacySchedule } from './legacy-schedulers.js';
+import type { Outcome } from '../src/run/route.js';
+import type { StepOutcome } from '../src/run/ledger.js';
 import type { Json, Step } from '../src/contract/plan.js';
 import { readySteps } from '../src/plan/graph.js';
 import { findReferences, resolveReferences, UnresolvedReferenceError, type Reference } from '../src/plan/references.js';
 import { isOutputRef } from '../src/contract/output.js';
-import { outputsById, statusById, stepState } from '../src/run/state.js';
+import { outputsById, statusById } from '../src/run/state.js';
 import type { Run } from './run.js';
-import { callTool, runOpenStep, type OpenStep, type StepOutcome } from './steps.js';
+import { callTool, runOpenStep, type OpenStep } from './steps.js';
 import { checkApplies, checked } from './check.js';
 import { runSubgoal } from './subgoal.js';
+
+/** Runs steps until nothing runs, and reports what the run loop needs to choose its next move. */
+export async function execute(run: Run): Promise<Outcome> {
+  await executeUntilQuiet(run);
+  return {
+    of: 'executed',
+    quiet: {
+      goalChanged: run.goalChange !== undefined,
+      needsAttention: run.needsAttention,
+      reviewDue: run.reviewAfter !== undefined,
+      mayExtend: run.mayExtend(),
+      continueAsNewDue: run.continueAsNewDue(),
+      steps: run.state.steps.map((s) => s.status),
+    },
+  };
+}
 
 /**
  * Starts ready steps (up to the limit) until nothing runs. Stops starting new ones when something needs the
  * run's attention: a failed step, a goal change, a review, or a history long enough to continue as new.
- * Each finished step starts the steps it made ready (runs started before that rule woke a loop that started
- * them, or raced the running steps; see `STEPS_STARTED_AS_STEPS_FINISH` and `SCHEDULER_WOKEN_BY_STEPS`).
+ * Each finished step starts the steps it made ready (runs started before that rule replay with the schedulers of
+ * legacy-schedulers.ts).
  */
-export async function executeUntilQuiet(run: Run): Promise<void> {
+function executeUntilQuiet(run: Run): Promise<void> {
   if (follows(STEPS_STARTED_AS_STEPS_FINISH)) return startedAsStepsFinish(run);
-  const woken = follows(SCHEDULER_WOKEN_BY_STEPS);
-  const running = new Map<string, Promise<void>>();
-  const limit = parallelLimit(run);
-  let wake = () => {};
-  let failure: { error: unknown } | undefined;
-  const finished = (id: string, error?: { error: unknown }) => {
-    running.delete(id);
-    failure ??= error;
-    wake();
-  };
-  for (;;) {
-    if (!paused(run)) {
-      for (const step of readyToStart(run, limit - running.size)) {
-        const started = runStep(run, step, woken);
-        running.set(
-          step.id,
-          woken
-            ? started.then(
-                () => finished(step.id),
-                (error: unknown) => finished(step.id, { error }),
-              )
-            : started.finally(() => running.delete(step.id)),
-        );
-      }
-    }
-    if (running.size === 0) return;
-    try {
-      if (!woken) await Promise.race(running.values());
-      else {
-        await new Promise<void>((resolve) => (wake = resolve));
-        if (failure) throw failure.error;
-      }
-    } catch (err) {
-      // Cancelled: wait until every running step's activity has stopped, so none is left "cancel requested".
-      if (isCancellation(err) && follows(HONEST_TEMPORAL_STATUS)) await Promise.allSettled(running.values());
-      throw err;
-    }
-  }
+  return legacySchedule({
+    limit: parallelLimit(run),
+    paused: () => paused(run),
+    ready: (room) => readyToStart(run, room),
+    runStep: (step, woken) => runStep(run, step, woken),
+  });
 }
 
 /**
@@ -106,13 +93,7 @@ const parallelLimit = (run: Run) => (run.input.review === 'every-step' ? 1 : run
  * or a history long enough to continue as new.
  */
 function paused(run: Run): boolean {
-  const { memory } = run;
-  return (
-    run.needsAttention.length > 0 ||
-    memory.goalChange !== undefined ||
-    memory.reviewAfter !== undefined ||
-    run.continueAsNewDue()
-  );
+  return run.needsAttention || run.goalChange !== undefined || run.reviewAfter !== undefined || run.continueAsNewDue();
 }
 
 /** The ready steps that may start now, at most `room` of them; open steps and sub-goals need the model. */
@@ -132,11 +113,8 @@ type StepEnded = (failure?: { error: unknown }) => void;
  */
 async function runStep(run: Run, step: Step, woken: boolean, ended?: StepEnded): Promise<void> {
   try {
-    const { state, memory } = run;
-    const record = stepState(state, step.id);
     const position = run.position(step.id);
-    record.status = 'running';
-    run.note('step-started', `${position} ${step.title}`, step.id);
+    run.stepStarted(step, position);
     let outcome: StepOutcome;
     if (step.subgoal !== undefined) {
       outcome = await checked(run, step, await runSubgoal(run, { ...step, subgoal: step.subgoal }, position), position);
@@ -148,14 +126,8 @@ async function runStep(run: Run, step: Step, woken: boolean, ended?: StepEnded):
       outcome = woken && !checkApplies(run, step, called) ? called : await checked(run, step, called, position);
       // The fallback is always the first recovery (see decideRecovery), so it is tried right away.
       if (!outcome.ok && step.fallback) {
-        run.spend(outcome.usage);
-        record.attempts += outcome.attempts;
-        run.note(
-          'fallback',
-          `${step.id} failed (${outcome.error}); trying fallback tool ${step.fallback.tool}`,
-          step.id,
-        );
         const { tool, args } = step.fallback;
+        run.fallbackTried(step.id, outcome, tool);
         outcome = await checked(
           run,
           step,
@@ -164,21 +136,7 @@ async function runStep(run: Run, step: Step, woken: boolean, ended?: StepEnded):
         );
       }
     }
-    run.spend(outcome.usage);
-    record.attempts += outcome.attempts;
-    if (outcome.ok) {
-      record.status = 'succeeded';
-      record.output = outcome.output;
-      memory.failuresInARow = 0;
-      if (run.input.review === 'every-step') memory.reviewAfter = step.id;
-      run.note('step-succeeded', `${position} ${step.title} succeeded`, step.id);
-    } else {
-      record.status = 'failed';
-      record.error = outcome.error;
-      memory.failuresInARow++;
-      run.needsAttention.push(step.id);
-      run.note('step-failed', `${position} ${step.title} failed: ${outcome.error}`, step.id);
-    }
+    run.stepEnded(step, position, outcome);
   } catch (error) {
     if (!ended) throw error;
     return ended({ error });

@@ -4,10 +4,15 @@
  * same name (the caller learns at once whether it was accepted, and why not).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { RunState } from '../src/contract/run-state.js';
+import type { RunInput } from '../src/contract/run-input.js';
+import type { ResolveEscalation, RunResult, RunState } from '../src/contract/run-state.js';
+import type { RunMemory } from '../src/run/state.js';
 
 /** The workflow type clients start. */
 export const WORKFLOW_TYPE = 'planAndExecute';
+
+/** The signature of the `planAndExecute` workflow: a run's input, and (internal) what it carries across continue-as-new. */
+export type PlanAndExecuteWorkflow = (input: RunInput, resume?: RunMemory) => Promise<RunResult>;
 
 /** Approval of a plan version. */
 export interface ApprovePlan {
@@ -23,12 +28,7 @@ export interface ChangeGoal {
   goal: string;
   reason?: string;
 }
-/** A person's decision about an escalated step. */
-export interface ResolveEscalation {
-  stepId: string;
-  decision: 'retry' | 'skip' | 'replan' | 'abort';
-  note?: string;
-}
+export type { ResolveEscalation };
 
 /** Approves the plan with this version; a stale version is ignored and recorded. */
 export const approvePlanSignal = defineSignal<[ApprovePlan]>('approvePlan');

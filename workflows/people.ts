@@ -1,6 +1,7 @@
 /**
- * People in the loop: the messages they send (each decision as a signal and as an update), approval of
- * plans, goal changes, and decisions about escalated steps.
+ * People in the loop: the messages they send (each decision as a signal and as an update), and the two waits
+ * for a person — approval of a plan, and a decision about an escalated step. Messages change the run only
+ * through the ledger's transitions; the waits return what the person said, and the run loop routes on it.
  */
 import { ApplicationFailure, condition, setDefaultSignalHandler, setHandler } from '@temporalio/workflow';
 import { ErrorType } from '../src/contract/errors.js';
@@ -17,7 +18,8 @@ import {
   shapeProblem,
   textProblem,
 } from '../src/run/admission.js';
-import { clip, withoutVersion } from '../src/run/state.js';
+import { clip } from '../src/run/state.js';
+import type { ApprovalGate, EscalationAnswer, Move, Outcome } from '../src/run/route.js';
 import {
   approvePlanSignal,
   approvePlanUpdate,
@@ -30,7 +32,6 @@ import {
   stateQuery,
   type ResolveEscalation,
 } from './messages.js';
-import { planUntilValid } from './plan.js';
 import type { Run } from './run.js';
 
 /** A decision message: when the run refuses it, and what accepting it does. */
@@ -48,7 +49,7 @@ interface Decision {
 
 /** The decisions people can send, each as a signal and as an update of the same name. */
 function decisions(run: Run): Decision[] {
-  const { state, memory } = run;
+  const { state } = run;
   return [
     {
       signal: approvePlanSignal,
@@ -57,7 +58,7 @@ function decisions(run: Run): Decision[] {
       description: 'Approve the plan with this version so its steps may run.',
       settlesFrom: 'awaiting-approval',
       problem: ({ version }: { version: number }) => decisionProblem(state, version),
-      accept: () => (run.approval = { approved: true, feedback: '' }),
+      accept: () => run.approvalReceived({ approved: true, feedback: '' }),
     },
     {
       signal: rejectPlanSignal,
@@ -67,7 +68,7 @@ function decisions(run: Run): Decision[] {
       settlesFrom: 'awaiting-approval',
       problem: ({ version, feedback }: { version: number; feedback: string }) =>
         decisionProblem(state, version) ?? textProblem('feedback', feedback, MAX_FEEDBACK),
-      accept: ({ feedback }: { feedback: string }) => (run.approval = { approved: false, feedback }),
+      accept: ({ feedback }: { feedback: string }) => run.approvalReceived({ approved: false, feedback }),
     },
     {
       signal: changeGoalSignal,
@@ -76,8 +77,7 @@ function decisions(run: Run): Decision[] {
       description: 'Change the goal; finished work is kept and the run replans for the new goal.',
       problem: ({ goal, reason }: { goal: string; reason?: string }) =>
         run.closing ? 'the run is writing its final answer' : goalChangeProblem(state, goal, reason),
-      accept: ({ goal, reason }: { goal: string; reason?: string }) =>
-        (memory.goalChange = { goal: goal.trim(), ...(reason ? { reason } : {}) }),
+      accept: ({ goal, reason }: { goal: string; reason?: string }) => run.goalChangeRequested(goal, reason),
     },
     {
       signal: resolveEscalationSignal,
@@ -87,7 +87,7 @@ function decisions(run: Run): Decision[] {
       settlesFrom: 'awaiting-decision',
       problem: ({ stepId, decision, note }: ResolveEscalation) =>
         escalationProblem(state, stepId, decision) ?? textProblem('note', note, MAX_FEEDBACK),
-      accept: (decision: ResolveEscalation) => (run.resolution = decision),
+      accept: (decision: ResolveEscalation) => run.resolutionReceived(decision),
     },
   ];
 }
@@ -144,26 +144,33 @@ export function wireMessages(run: Run): void {
   }
 }
 
-/** How a wait for approval ended. */
-export type ApprovalGate = 'approved' | 'timeout' | 'goal-changed' | { feedback: string };
+/** Waits for a person to approve the plan (the initial plan, or a revision under `approval: 'replans'`). */
+export async function approve(run: Run, move: Extract<Move, { to: 'approve' }>): Promise<Outcome> {
+  const gate = await awaitApproval(run);
+  return {
+    of: 'approval',
+    gate,
+    fromCache: move.fromCache,
+    ...(move.consultation ? { consultation: move.consultation } : {}),
+  };
+}
 
 /** Waits for a person to approve or reject the current plan (or change the goal), up to `approvalTimeout`. */
-export async function awaitApproval(run: Run): Promise<ApprovalGate> {
-  const { state, input, memory } = run;
-  run.approval = undefined;
-  run.setStatus('awaiting-approval');
+async function awaitApproval(run: Run): Promise<ApprovalGate> {
+  const { state, input } = run;
+  run.approvalAsked();
   const decided = await condition(
-    () => run.approval !== undefined || memory.goalChange !== undefined,
+    () => run.approval !== undefined || run.goalChange !== undefined,
     input.approvalTimeout,
     { summary: `approval of plan v${state.plan?.version} (rejected after ${String(input.approvalTimeout)})` },
   );
   run.setStatus('running');
   const version = state.plan?.version;
   if (!decided) {
-    state.failure = { message: `plan v${version} was not approved within ${String(input.approvalTimeout)}` };
+    run.fail({ message: `plan v${version} was not approved within ${String(input.approvalTimeout)}` });
     return 'timeout';
   }
-  const decision = run.approval as Run['approval']; // set by a handler while waiting
+  const decision = run.approval; // set by a handler while waiting
   if (!decision) return 'goal-changed';
   if (decision.approved) {
     run.note('plan-approved', `plan v${version} approved`);
@@ -173,71 +180,29 @@ export async function awaitApproval(run: Run): Promise<ApprovalGate> {
   return { feedback: decision.feedback };
 }
 
-/**
- * When the run asks for approval, waits until a version of the initial plan is approved; a rejection or a
- * goal change plans again.
- * @returns the status the run ends with, or undefined once a plan is approved (or none is needed).
- */
-export async function approveInitialPlan(run: Run): Promise<'rejected' | 'failed' | undefined> {
-  while (run.input.approval !== 'none') {
-    const gate = await awaitApproval(run);
-    if (gate === 'approved') return undefined;
-    if (gate === 'timeout') return 'rejected';
-    const planned =
-      gate === 'goal-changed'
-        ? await planUntilValid(run, applyGoalChange(run))
-        : await planUntilValid(run, `revised after rejection: ${gate.feedback}`, {
-            plan: withoutVersion(run.plan),
-            issues: [],
-            feedback: gate.feedback,
-          });
-    if (!planned) return 'failed';
-  }
-  return undefined;
-}
-
-/**
- * Makes the pending goal change the run's goal.
- * @returns the reason to give the planner.
- */
-export function applyGoalChange(run: Run): string {
-  const change = run.memory.goalChange as NonNullable<Run['memory']['goalChange']>;
-  run.memory.goalChange = undefined;
-  const reason = `the goal changed to "${change.goal}"${change.reason ? ` (${change.reason})` : ''}`;
-  run.state.goal = change.goal;
-  run.note('goal-changed', reason);
-  return reason;
-}
-
 /** Asks a person to decide about a failed step, and waits up to `approvalTimeout` (a goal change ends the wait). */
-export async function escalate(
-  run: Run,
-  id: string,
-  message: string,
-): Promise<ResolveEscalation['decision'] | 'timeout' | 'goal-changed'> {
-  const { state, memory, input } = run;
-  run.resolution = undefined;
-  state.escalation = { stepId: id, message };
-  run.setStatus('awaiting-decision');
-  run.note('escalated', `step ${id} needs a decision: ${message}`, id);
+export async function escalate(run: Run, { failure }: Extract<Move, { to: 'escalate' }>): Promise<Outcome> {
+  const { input } = run;
+  const id = failure.stepId;
+  run.escalationAsked(id, failure.message);
   const decided = await condition(
-    () => run.resolution !== undefined || memory.goalChange !== undefined,
+    () => run.resolution !== undefined || run.goalChange !== undefined,
     input.approvalTimeout,
     { summary: `a decision about step ${id} (replans after ${String(input.approvalTimeout)})` },
   );
-  delete state.escalation;
-  memory.escalated.push(id);
-  run.setStatus('running');
-  const resolution = run.resolution as Run['resolution']; // set by a handler while waiting
+  run.escalationClosed(id);
+  const resolution = run.resolution; // set by a handler while waiting
+  let answer: EscalationAnswer;
   if (decided && !resolution) {
     run.note('escalation-resolved', `the goal changed while ${id} awaited a decision; replanning for the new goal`, id);
-    return 'goal-changed';
-  }
-  if (!decided || !resolution) {
+    answer = 'goal-changed';
+  } else if (!decided || !resolution) {
     run.note('escalation-resolved', `no decision about ${id} within ${String(input.approvalTimeout)}; replanning`, id);
-    return 'timeout';
+    answer = 'timeout';
+  } else {
+    const { decision, note: why } = resolution;
+    run.note('escalation-resolved', `${decision} ${id}${why ? `: ${why}` : ''}`, id);
+    answer = decision;
   }
-  const { decision, note: why } = resolution;
-  run.note('escalation-resolved', `${decision} ${id}${why ? `: ${why}` : ''}`, id);
-  return decision;
+  return { of: 'escalation', failure, answer };
 }

@@ -1,22 +1,24 @@
 /**
- * `planAndExecute`: the run, in the order it happens. Each phase lives in its own file and works on one
- * `Run` (run.ts), which owns the run's mutable state; decisions are pure functions in `src/run/`.
+ * `planAndExecute`: the run, as a loop over moves. Each phase lives in its own file, works on one `Run` (run.ts,
+ * whose state changes only through the transitions of `RunLedger`, src/run/ledger.ts) and returns what happened;
+ * the pure routing table `route` (src/run/route.ts) chooses the next move, and `PHASES` below says which phase
+ * carries it out. No phase calls another.
  *
- *     RunInput ─ check ─▶ plan (plan.ts: cache | planner, validate, revise; learns the worker's tools)
+ *     RunInput ─ check ─▶ start (plan.ts: run started; cache lookup) ─▶ plan (plan.ts: planner, validate, revise)
  *                                              │
- *                         approve (people.ts: approval, rejection → revise, goal change → plan again)
+ *                         approve (people.ts: approval, rejection → plan, goal change → plan) ─▶ remember
  *                                              │
  *           ┌────────────▶ execute (execute.ts: ready steps in parallel; steps.ts: tool, fallback, executor)
  *           │                                  │ quiet
- *           │              next move (src/run/next-move.ts)
- *           ├── goal change / review ── replan (replan.ts: continue | revise | finish)
- *           ├── horizon reached ─────── extend (replan.ts: the next steps, or finish)
- *           ├── failed step ─────────── recover (recover.ts: skip | ask a person | replan | give up)
- *           └── history too long ────── continue as new, carrying `memory` (src/run/state.ts)
+ *           │              next move (src/run/next-move.ts, asked by route)
+ *           ├── goal change / review ── replan (replan.ts: continue | revise | finish) ─▶ approve, under 'replans'
+ *           ├── horizon reached ─────── replan to extend, or horizon-reached
+ *           ├── failed step ─────────── recover (recover.ts) ─▶ skip | escalate (people.ts) | replan | give-up
+ *           └── history too long ────── continue as new, carrying the ledger's memory (src/run/state.ts)
  *                                              │ all finished, or nothing can run
- *                                     report (report.ts: synthesize | partial | budget) ─▶ RunResult
+ *                            report (report.ts: synthesize | give up | stalled | budget) ─▶ end ─▶ RunResult
  *
- * Messages (people.ts) change the run only through `Run`; the `state` query returns `run.state`.
+ * Messages (people.ts) change the run only through the ledger's transitions; the `state` query returns `run.state`.
  */
 import {
   ApplicationFailure,
@@ -29,22 +31,22 @@ import {
 } from '@temporalio/workflow';
 import { ErrorType } from '../src/contract/errors.js';
 import { InvalidRunInputError, parseRunInput, type RunInput } from '../src/contract/run-input.js';
-import type { RunResult, RunStatus } from '../src/contract/run-state.js';
-import { nextMove, type NextMove } from '../src/run/next-move.js';
+import type { RunResult } from '../src/contract/run-state.js';
 import { InvalidResumeError, parseRunMemory } from '../src/run/resume.js';
-import { cancelUnfinished, newMemory, type RunMemory } from '../src/run/state.js';
-import { executeUntilQuiet } from './execute.js';
-import { approveInitialPlan, wireMessages } from './people.js';
-import { describeWorker, describedWhilePlanning, planFromCache, planUntilValid, rememberPlan } from './plan.js';
-import { recover } from './recover.js';
-import { extendPlan, replanForNewGoal, reviewAfterStep } from './replan.js';
+import { route, type Move, type Outcome, type RouteFacts } from '../src/run/route.js';
+import { newMemory, type RunMemory } from '../src/run/state.js';
+import { execute } from './execute.js';
+import { approve, escalate, wireMessages } from './people.js';
+import { plan, remember, start } from './plan.js';
+import { recover, retry, skip } from './recover.js';
+import { reachHorizon, replan, review } from './replan.js';
 import { HONEST_TEMPORAL_STATUS, follows } from './patches.js';
-import { closeWithAnswer, finish, stalled } from './report.js';
+import { budget, finish, finishedByReplanner, giveUp, report, stalled } from './report.js';
 import { Run } from './run.js';
 
 /**
- * Plans and executes a goal; see the contract in DESIGN.md. `resume` is internal: what a run carries
- * across continue-as-new.
+ * Plans and executes a goal (docs/architecture.md says how). `resume` is internal: what a run carries across
+ * continue-as-new.
  * @throws {ApplicationFailure} `InvalidRunInput` (non-retryable) when the input is not valid.
  */
 export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Promise<RunResult> {
@@ -57,29 +59,16 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
   wireMessages(run);
   try {
     run.publish();
-    if (!resume) {
-      run.note('run-started', `goal: ${input.goal}`);
-      const ended = await planAndApprove(run);
-      if (ended) return await finish(run, ended);
-    }
+    let move: Move = resume ? { to: 'execute' } : { to: 'start' };
     for (;;) {
-      await executeUntilQuiet(run);
-      const move = nextMove({
-        goalChanged: run.memory.goalChange !== undefined,
-        needsAttention: run.needsAttention.length > 0,
-        reviewDue: run.memory.reviewAfter !== undefined,
-        mayExtend: run.mayExtend(),
-        continueAsNewDue: run.continueAsNewDue(),
-        steps: run.state.steps.map((s) => s.status),
-      });
-      if (move === 'continue-as-new') return await continueAsNewRun(run);
-      const ended = await act(run, move);
-      if (ended) return await finish(run, ended);
+      if (move.to === 'end') return await finish(run, move.status);
+      if (move.to === 'continue-as-new') return await continueAsNewRun(run);
+      move = route(await perform(run, move), facts(run));
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;
-    cancelUnfinished(run.state, 'the run was cancelled');
-    run.state.failure = { message: 'the run was cancelled' };
+    run.cancelUnfinished('the run was cancelled');
+    run.fail({ message: 'the run was cancelled' });
     // The run's scope is cancelled; finishing (waiting for handlers) must not be.
     const result = await CancellationScope.nonCancellable(() => finish(run, 'cancelled'));
     // The run ends Canceled in Temporal's status; its state query keeps what was done.
@@ -88,44 +77,53 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
   }
 }
 
-/**
- * The start of a run: plan (or reuse a cached plan), learning the worker's tools with the first planning call,
- * wait for approval when asked, and remember the accepted plan in the plan cache.
- * @returns the status the run ends with, or undefined when its steps may run.
- */
-async function planAndApprove(run: Run): Promise<RunStatus | undefined> {
-  if (!describedWhilePlanning() && !(await describeWorker(run))) return 'failed';
-  const cached = await planFromCache(run);
-  if (!cached && !(await planUntilValid(run, 'initial plan'))) return 'failed';
-  // A cached plan that a person approved for an earlier run is not put to them again.
-  const ended = cached === 'approved' ? undefined : await approveInitialPlan(run);
-  if (!ended) await rememberPlan(run, cached !== false);
-  return ended;
+/** A move that a phase carries out (the loop itself ends the run or continues it as new). */
+type PhaseMove = Exclude<Move, { to: 'end' | 'continue-as-new' }>;
+
+/** Which phase carries out each move. */
+const PHASES: { [To in PhaseMove['to']]: (run: Run, move: Extract<PhaseMove, { to: To }>) => Promise<Outcome> } = {
+  start,
+  plan,
+  approve,
+  remember,
+  execute,
+  recover,
+  escalate,
+  skip,
+  retry,
+  review,
+  replan,
+  'horizon-reached': reachHorizon,
+  report,
+  'finished-by-replanner': finishedByReplanner,
+  'give-up': giveUp,
+  stalled,
+  budget,
+};
+
+/** Carries out a move by calling its phase. */
+function perform(run: Run, move: PhaseMove): Promise<Outcome> {
+  return (PHASES[move.to] as (run: Run, move: PhaseMove) => Promise<Outcome>)(run, move);
 }
 
-/** Carries out a move of the run loop. @returns the status the run ends with, or undefined when it goes on. */
-async function act(run: Run, move: Exclude<NextMove, 'continue-as-new'>): Promise<RunStatus | undefined> {
-  switch (move) {
-    case 'replan-for-goal':
-      return replanForNewGoal(run);
-    case 'recover':
-      return recover(run, run.needsAttention.shift() as string);
-    case 'review':
-      return reviewAfterStep(run);
-    case 'extend':
-      return extendPlan(run);
-    case 'report':
-      return closeWithAnswer(run);
-    case 'stalled':
-      return stalled(run);
-  }
+/** What routing needs to know about the run now. */
+function facts(run: Run): RouteFacts {
+  return {
+    approval: run.input.approval,
+    replansLeft: run.replansLeft(),
+    hasPending: run.hasPending(),
+    modelRefused: run.modelRefused(),
+    failure: run.state.failure,
+    horizon: run.input.horizon,
+    statusOf: (id) => run.statusOf(id),
+  };
 }
 
 /** Continues as a new run, carrying the run's memory, once every message handler has finished. */
 async function continueAsNewRun(run: Run): Promise<never> {
   run.note('continued-as-new', `continuing as a new run after ${workflowInfo().historyLength} history events`);
   await condition(allHandlersFinished);
-  return continueAsNew<typeof planAndExecute>(run.rawInput, run.memory);
+  return continueAsNew<typeof planAndExecute>(run.rawInput, run.carried());
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * Planning: learn the worker's tools, ask the planner until its plan validates (bounded), and reuse or
- * remember accepted plans through the plan cache.
+ * Planning: the start of a run (learn the worker's tools, look in the plan cache), asking the planner until its
+ * plan validates (bounded), and remembering accepted plans in the plan cache.
  */
 import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import { ErrorType } from '../src/contract/errors.js';
@@ -9,7 +9,8 @@ import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { CreatePlanInput, Describe, Described } from '../activities/index.js';
 import type { PlanIssue } from '../src/contract/plan.js';
 import { formatIssues, validatePlan } from '../src/plan/validate.js';
-import { adoptPlan, withoutVersion } from '../src/run/state.js';
+import type { Move, Outcome } from '../src/run/route.js';
+import { withoutVersion } from '../src/run/state.js';
 import { llmCall, localCall } from './activity-profiles.js';
 import { llm, local, summarized } from './activity-proxies.js';
 import type { Run } from './run.js';
@@ -22,31 +23,52 @@ export const PLAN_CACHE_TTL_MS = 7 * 24 * 3600 * 1000;
 export const MAX_PLAN_REVISIONS = 2;
 
 /**
+ * The start of a run: records it, learns the worker's tools (runs started before they were learned with the first
+ * planning call ask the worker first), and looks for a plan accepted before in the plan cache.
+ */
+export async function start(run: Run): Promise<Outcome> {
+  run.note('run-started', `goal: ${run.state.goal}`);
+  if (!follows(WORKER_DESCRIBED_WHILE_PLANNING) && !(await describeWorker(run)))
+    return { of: 'start', cached: 'failed' };
+  return { of: 'start', cached: await planFromCache(run) };
+}
+
+/** Plans: the initial plan, a plan for a new goal, or a revision of the plan a person rejected. */
+export async function plan(run: Run, { why, fromCache }: Extract<Move, { to: 'plan' }>): Promise<Outcome> {
+  let planned;
+  if (why === 'initial') planned = await planUntilValid(run, 'initial plan');
+  else if (why === 'goal-changed') planned = await planUntilValid(run, run.applyGoalChange());
+  else {
+    const revise = { plan: withoutVersion(run.plan), issues: [], feedback: why.feedback };
+    planned = await planUntilValid(run, `revised after rejection: ${why.feedback}`, revise);
+  }
+  return { of: 'plan', planned, fromCache };
+}
+
+/** Remembers the accepted plan in the plan cache; then the steps may run. */
+export async function remember(run: Run, { fromCache }: Extract<Move, { to: 'remember' }>): Promise<Outcome> {
+  await rememberPlan(run, fromCache);
+  return { of: 'remember' };
+}
+
+/**
  * Asks the worker which tools it offers and which search attributes its namespace has.
  * @returns false, with the failure recorded, when it cannot say.
  */
-export async function describeWorker(run: Run): Promise<boolean> {
+async function describeWorker(run: Run): Promise<boolean> {
   try {
-    run.memory.worker = await local.describeWorker.executeWithOptions(summarized(localCall, 'describe worker'), []);
+    run.workerDescribed(await local.describeWorker.executeWithOptions(summarized(localCall, 'describe worker'), []));
     return true;
   } catch (err) {
     if (isCancellation(err)) throw err;
-    run.state.failure = { message: `the worker could not describe its tools: ${describeFailure(err)}` };
+    run.fail({ message: `the worker could not describe its tools: ${describeFailure(err)}` });
     return false;
   }
 }
 
-/**
- * Whether this run learns its worker's tools with its first planning call (runs started before call
- * `describeWorker` first).
- */
-export function describedWhilePlanning(): boolean {
-  return follows(WORKER_DESCRIBED_WHILE_PLANNING);
-}
-
 /** `{ describe: true }` while the run does not know its worker yet. */
 function describeAsked(run: Run): Describe {
-  return run.memory.worker ? {} : { describe: true };
+  return run.worker ? {} : { describe: true };
 }
 
 /**
@@ -55,21 +77,20 @@ function describeAsked(run: Run): Describe {
  * @returns false, with the failure recorded, when the worker cannot say what it offers.
  */
 async function learnWorker(run: Run, out: Described): Promise<boolean> {
-  if (out.worker) run.memory.worker = out.worker;
-  return run.memory.worker !== undefined || describeWorker(run);
+  if (out.worker) run.workerDescribed(out.worker);
+  return run.worker !== undefined || describeWorker(run);
 }
 
 /**
  * Asks the planner (or, with `revise`, asks it to revise) until the plan validates, then adopts it.
  * @returns false, with the failure recorded, when no valid plan came within {@link MAX_PLAN_REVISIONS} revisions.
  */
-export async function planUntilValid(run: Run, reason: string, revise?: CreatePlanInput['revise']): Promise<boolean> {
-  const { state } = run;
+async function planUntilValid(run: Run, reason: string, revise?: CreatePlanInput['revise']): Promise<boolean> {
   let issues: PlanIssue[] = [];
   for (let attempt = 0; attempt <= MAX_PLAN_REVISIONS; attempt++) {
     const refused = run.modelRefused();
     if (refused) {
-      state.failure = { message: `cannot plan: ${refused}` };
+      run.fail({ message: `cannot plan: ${refused}` });
       return false;
     }
     const request = { ...run.planningRequest(), ...describeAsked(run), ...(revise ? { revise } : {}) };
@@ -88,24 +109,23 @@ export async function planUntilValid(run: Run, reason: string, revise?: CreatePl
         revise = { ...(revise?.plan ? { plan: revise.plan } : {}), issues };
         continue;
       }
-      state.failure = { message: `the planner could not answer: ${describeFailure(err)}` };
+      run.fail({ message: `the planner could not answer: ${describeFailure(err)}` });
       return false;
     }
     run.spend(out.usage);
     if (!(await learnWorker(run, out))) return false;
     issues = out.plan ? [...out.issues, ...validatePlan(out.plan, run.firstPlanLimits())] : out.issues;
     if (out.plan && issues.length === 0) {
-      const version = (state.plan?.version ?? 0) + 1;
-      adoptPlan(state, { ...out.plan, version }, reason);
+      const version = run.adopt(out.plan, reason);
       run.note('plan-adopted', `plan v${version} (${out.plan.steps.length} steps): ${reason}`);
       return true;
     }
     run.note('plan-invalid', `the planner's plan is invalid:\n${formatIssues(issues)}`);
     revise = { ...(out.plan ? { plan: out.plan } : {}), issues };
   }
-  state.failure = {
+  run.fail({
     message: `the planner produced no valid plan in ${MAX_PLAN_REVISIONS + 1} attempts:\n${formatIssues(issues)}`,
-  };
+  });
   return false;
 }
 
@@ -140,7 +160,7 @@ function cacheQuery(run: Run): ReturnType<Run['planningRequest']> & { approved?:
  * @returns false when none was adopted (a cache that cannot answer is a miss), `'approved'` when the adopted plan
  * is one a person approved for an earlier run that asked for approval, `'cached'` otherwise.
  */
-export async function planFromCache(run: Run): Promise<false | 'cached' | 'approved'> {
+async function planFromCache(run: Run): Promise<false | 'cached' | 'approved'> {
   if (planCacheTtlMs(run) === 0) return false;
   const query = cacheQuery(run);
   let found;
@@ -153,16 +173,16 @@ export async function planFromCache(run: Run): Promise<false | 'cached' | 'appro
     if (isCancellation(err)) throw err;
     return false;
   }
-  if (found.worker) run.memory.worker = found.worker;
+  if (found.worker) run.workerDescribed(found.worker);
   // A worker of an older version answers without describing itself: without its tools the cached plan cannot be
   // checked, so it counts as a miss, and the planner's call learns them (or asks the worker on its own).
-  if (!found.plan || !run.memory.worker) return false;
+  if (!found.plan || !run.worker) return false;
   const issues = validatePlan(found.plan, run.firstPlanLimits());
   if (issues.length > 0) {
     run.note('plan-invalid', `the cached plan no longer fits:\n${formatIssues(issues)}`);
     return false;
   }
-  adoptPlan(run.state, { ...found.plan, version: 1 }, 'initial plan, from the plan cache');
+  run.adopt(found.plan, 'initial plan, from the plan cache');
   run.note('plan-adopted', `plan v1 (${found.plan.steps.length} steps) from the plan cache`);
   if (!query.approved) return 'cached';
   run.note('plan-approved', 'plan v1 approved: a person approved this plan for an earlier run');
@@ -170,7 +190,7 @@ export async function planFromCache(run: Run): Promise<false | 'cached' | 'appro
 }
 
 /** Stores the accepted plan in the plan cache, unless it is the cached plan itself; a failed store is ignored. */
-export async function rememberPlan(run: Run, fromCache: boolean): Promise<void> {
+async function rememberPlan(run: Run, fromCache: boolean): Promise<void> {
   const ttlMs = planCacheTtlMs(run);
   if (ttlMs === 0 || (fromCache && run.plan.version === 1)) return;
   try {

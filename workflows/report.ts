@@ -7,19 +7,51 @@ import { ErrorType } from '../src/contract/errors.js';
 import { HONEST_TEMPORAL_STATUS, follows } from './patches.js';
 import type { RunResult, RunStatus } from '../src/contract/run-state.js';
 import { answerWithoutModel } from '../src/run/budget.js';
-import { cancelUnfinished } from '../src/run/state.js';
+import type { Failure } from '../src/run/ledger.js';
+import type { Move, Outcome } from '../src/run/route.js';
 import { llmCall } from './activity-profiles.js';
 import { llm, summarized } from './activity-proxies.js';
 import type { Run } from './run.js';
 import { describeFailure } from './steps.js';
 
+/** Writes the final answer once every step has finished. */
+export async function report(run: Run): Promise<Outcome> {
+  return { of: 'ended', status: await closeWithAnswer(run) };
+}
+
+/** Ends the run early with what was done: steps not run are cancelled and the answer says why. */
+export async function giveUp(run: Run, { failure }: Extract<Move, { to: 'give-up' }>): Promise<Outcome> {
+  return { of: 'ended', status: await endEarly(run, failure) };
+}
+
+/** Ends a run that has nothing left it can run: the budget is spent, or the remaining steps are blocked. */
+export async function stalled(run: Run): Promise<Outcome> {
+  const why = run.modelRefused();
+  if (why) return { of: 'ended', status: endForBudget(run, why) };
+  const failure = { message: 'no step can run: the remaining steps wait on steps that did not finish' };
+  return { of: 'ended', status: await endEarly(run, failure) };
+}
+
+/** Ends the run partial because the budget is spent, with an answer written without the model. */
+export async function budget(run: Run, { why }: Extract<Move, { to: 'budget' }>): Promise<Outcome> {
+  return { of: 'ended', status: endForBudget(run, why) };
+}
+
+/** Ends a run the replanner finished: partial when a step it gave up on had failed. */
+export async function finishedByReplanner(run: Run): Promise<Outcome> {
+  const failed = run.state.steps.find((s) => s.status === 'failed');
+  if (!failed) return { of: 'ended', status: 'completed' };
+  run.failUnlessFailed({ stepId: failed.id, message: failed.error ?? 'step failed' });
+  return { of: 'ended', status: 'partial' };
+}
+
 /**
  * Writes the final answer from every step's outcome.
  * @returns completed when every critical step succeeded and nothing failed; partial or failed otherwise.
  */
-export async function closeWithAnswer(run: Run): Promise<RunStatus> {
+async function closeWithAnswer(run: Run): Promise<RunStatus> {
   const { state } = run;
-  run.closing = true;
+  run.startClosing();
   // Complete: nothing failed, and every critical step succeeded (a person may skip one; then it is partial).
   const complete =
     !state.failure &&
@@ -44,47 +76,30 @@ export async function closeWithAnswer(run: Run): Promise<RunStatus> {
       },
     ]);
     run.spend(synthesis.usage);
-    state.answer = synthesis.answer;
+    run.answer(synthesis.answer);
   } catch (err) {
     if (isCancellation(err)) throw err;
-    state.failure ??= { message: `the answer could not be written: ${describeFailure(err)}` };
-    state.answer = answerWithoutModel(state, 'the model could not write it');
+    run.failUnlessFailed({ message: `the answer could not be written: ${describeFailure(err)}` });
+    run.answer(answerWithoutModel(state, 'the model could not write it'));
     return 'partial';
   }
   return complete ? 'completed' : 'partial';
 }
 
 /** Ends the run early with what was done: steps not run are cancelled and the answer says why. */
-export async function giveUp(run: Run, failure: { stepId?: string; message: string }): Promise<RunStatus> {
-  run.state.failure = failure;
-  cancelUnfinished(run.state, 'not run: the run ended early');
+function endEarly(run: Run, failure: Failure): Promise<RunStatus> {
+  run.fail(failure);
+  run.cancelUnfinished('not run: the run ended early');
   return closeWithAnswer(run);
 }
 
-/** The status of a run the replanner finished: partial when a step it gave up on had failed. */
-export function finishedStatus(run: Run): RunStatus {
-  const { state } = run;
-  const failed = state.steps.find((s) => s.status === 'failed');
-  if (!failed) return 'completed';
-  state.failure ??= { stepId: failed.id, message: failed.error ?? 'step failed' };
-  return 'partial';
-}
-
 /** Ends the run partial because the budget is spent, with an answer written without the model. */
-export async function endForBudget(run: Run, why: string): Promise<'partial'> {
-  const { state } = run;
+function endForBudget(run: Run, why: string): 'partial' {
   run.note('budget-spent', why);
-  state.failure ??= { message: why };
-  cancelUnfinished(state, `not run: ${why}`);
-  state.answer = answerWithoutModel(state, why);
+  run.failUnlessFailed({ message: why });
+  run.cancelUnfinished(`not run: ${why}`);
+  run.answer(answerWithoutModel(run.state, why));
   return 'partial';
-}
-
-/** Ends a run that has nothing left it can run: the budget is spent, or the remaining steps are blocked. */
-export async function stalled(run: Run): Promise<RunStatus> {
-  const why = run.modelRefused();
-  if (why) return endForBudget(run, why);
-  return giveUp(run, { message: 'no step can run: the remaining steps wait on steps that did not finish' });
 }
 
 /**
@@ -95,9 +110,7 @@ export async function stalled(run: Run): Promise<RunStatus> {
  */
 export async function finish(run: Run, status: RunStatus): Promise<RunResult> {
   const { state } = run;
-  cancelUnfinished(state, `not run: the run ended ${status}`);
-  state.status = status;
-  run.note('run-finished', `run ${status}${state.failure ? `: ${state.failure.message}` : ''}`);
+  run.end(status);
   await condition(allHandlersFinished);
   if ((status === 'failed' || status === 'rejected') && follows(HONEST_TEMPORAL_STATUS)) {
     throw ApplicationFailure.create({

@@ -1,61 +1,32 @@
 /**
- * `Run`: the one object that owns a run's mutable state while its workflow executes. Every phase
- * (plan, people, execute, recover, replan, report) reads and changes the run through it; what crosses
- * `continueAsNew` is its plain-JSON `memory`, never the object itself.
+ * `Run`: a run while its workflow executes. Its state changes only through the transitions of `RunLedger`
+ * (src/run/ledger.ts), which this class extends with what needs the workflow: showing the state to people
+ * (search attributes, the Web UI's Current Details) after each change, and what the run asks of its history and
+ * input. What crosses `continueAsNew` is the ledger's plain-JSON memory, never the object itself.
  */
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Step, VersionedPlan } from '../src/contract/plan.js';
+import type { Step } from '../src/contract/plan.js';
 import type { ResolvedRunInput, RunInput } from '../src/contract/run-input.js';
-import { addUsage, type RunEventType, type RunState, type RunStatus, type Usage } from '../src/contract/run-state.js';
-import type { ToolSummary } from '../src/contract/tools.js';
 import type { PlanLimits } from '../src/plan/validate.js';
-import { budgetSpent } from '../src/run/budget.js';
 import { renderDetails } from '../src/run/details.js';
-import { recordEvent, type RunMemory } from '../src/run/state.js';
+import { RunLedger } from '../src/run/ledger.js';
+import type { RunMemory } from '../src/run/state.js';
 import { detailsChanged } from './current-details.js';
-import type { ResolveEscalation } from './messages.js';
 import { REPLANS_ATTRIBUTE, STATUS_ATTRIBUTE } from '../src/contract/search-attributes.js';
 import { STATUS_SHOWN_FROM_THE_START, follows } from './patches.js';
 
-/** A person's answer to the plan awaiting approval. */
-export interface ApprovalDecision {
-  approved: boolean;
-  feedback: string;
-}
-
-/** A run in progress: its input, its state and the decisions waiting to be acted on. */
-export class Run {
-  /** The live state: the `state` query's answer and, once the run ends, its result. */
-  readonly state: RunState;
-  /** The answer to the plan awaiting approval, set by a message handler while the run waits. */
-  approval: ApprovalDecision | undefined;
-  /** The decision about the escalated step, set by a message handler while the run waits. */
-  resolution: ResolveEscalation | undefined;
-  /** Steps that failed for good and still need a recovery, in the order they failed. */
-  readonly needsAttention: string[] = [];
-  /** The final answer is being written: goal changes are refused from here on. */
-  closing = false;
+/** A run in progress: its input, its state (through the ledger) and how it is shown. */
+export class Run extends RunLedger {
   private shown = { status: '', replans: -1 };
-  private indexed: { plan: VersionedPlan; byId: Map<string, Step>; position: Map<string, number> } | undefined;
+  private indexed: { plan: Run['plan']; byId: Map<string, Step>; position: Map<string, number> } | undefined;
 
   constructor(
-    readonly input: ResolvedRunInput,
+    input: ResolvedRunInput,
     /** The input as the client sent it; continue-as-new passes it on unchanged. */
     readonly rawInput: RunInput,
-    /** Everything that crosses continue-as-new. */
-    readonly memory: RunMemory,
+    memory: RunMemory,
   ) {
-    this.state = memory.state;
-  }
-
-  /** What the run knows of the tools the worker offered at the start. */
-  get tools(): ToolSummary[] {
-    return this.memory.worker?.tools ?? [];
-  }
-
-  /** The current plan. Called only once a plan has been adopted. */
-  get plan(): VersionedPlan {
-    return this.state.plan as VersionedPlan;
+    super(input, memory);
   }
 
   /** The current plan's step with this id. */
@@ -94,7 +65,7 @@ export class Run {
   publish(): void {
     const { state } = this;
     detailsChanged(this.details);
-    const registered = this.memory.worker?.searchAttributes ?? [];
+    const registered = this.worker?.searchAttributes ?? [];
     if (this.shown.status === state.status && this.shown.replans === state.replans) return;
     const updates = [
       ...(registered.includes(STATUS_ATTRIBUTE.name) ? [{ key: STATUS_ATTRIBUTE, value: state.status }] : []),
@@ -108,31 +79,9 @@ export class Run {
     if (updates.length > 0) upsertSearchAttributes(updates);
   }
 
-  /** Records an event in the run's trace and publishes the state. */
-  note(type: RunEventType, message: string, stepId?: string): void {
-    recordEvent(this.state, { type, message, at: new Date().toISOString(), ...(stepId ? { stepId } : {}) });
+  /** Shows the state after each transition of the ledger. */
+  protected override changed(): void {
     this.publish();
-  }
-
-  /** Sets the run's status and publishes it. */
-  setStatus(status: RunStatus): void {
-    this.state.status = status;
-    this.publish();
-  }
-
-  /** Adds usage to the run at once, so steps running side by side see each other's spending. */
-  spend(usage: Partial<Usage>): void {
-    this.state.usage = addUsage(this.state.usage, usage);
-  }
-
-  /** How many more times the run may replan. */
-  replansLeft(): number {
-    return this.input.maxReplans - this.state.replans;
-  }
-
-  /** Says why no further model call may be made (a spent budget), or undefined. */
-  modelRefused(): string | undefined {
-    return budgetSpent(this.state.usage, this.input.budget);
   }
 
   /** The history has grown enough that the run should continue as a new one. */
@@ -165,7 +114,7 @@ export class Run {
   mayExtend(): boolean {
     const { horizon, maxSteps } = this.input;
     const plan = this.state.plan;
-    if (horizon === undefined || !plan || this.memory.horizonReached === plan.version) return false;
+    if (horizon === undefined || !plan || this.horizonReached === plan.version) return false;
     return plan.steps.length < maxSteps && !this.modelRefused();
   }
 

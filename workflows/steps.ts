@@ -9,6 +9,7 @@ import type { ModelHeartbeat, ToolFailureDetails } from '../activities/index.js'
 import type { Json } from '../src/contract/plan.js';
 import type { Usage } from '../src/contract/run-state.js';
 import { clip } from '../src/run/state.js';
+import type { StepOutcome } from '../src/run/ledger.js';
 import type { ToolCallOptions, ToolSummary } from '../src/contract/tools.js';
 import type { ExecutorTurn, StepReport } from '../src/contract/executor.js';
 import { TOOL_MAX_ATTEMPTS, llmCall, toolCall } from './activity-profiles.js';
@@ -16,11 +17,6 @@ import { llm, summarized, tools } from './activity-proxies.js';
 
 /** Model turns an open step may take before it counts as failed. */
 export const MAX_EXECUTOR_TURNS = 6;
-
-/** What running a step (or one tool call) came to. */
-export type StepOutcome = { usage: Partial<Usage>; attempts: number } & (
-  { ok: true; output: Json } | { ok: false; error: string }
-);
 
 /**
  * Calls one tool as an activity with the run's step timeout; a failure after retries comes back as an outcome.

@@ -16,21 +16,20 @@ import {
 import type { RunState } from '../src/contract/run-state.js';
 import { clip, stepState } from '../src/run/state.js';
 import { subgoalInput, subgoalOutcome, subgoalWorkflowId, type SubgoalStep } from '../src/run/subgoal.js';
-import { WORKFLOW_TYPE } from './messages.js';
-import type { planAndExecute } from './plan-and-execute.js';
+import { WORKFLOW_TYPE, type PlanAndExecuteWorkflow } from './messages.js';
 import type { Run } from './run.js';
-import { describeFailure, type StepOutcome } from './steps.js';
+import type { StepOutcome } from '../src/run/ledger.js';
+import { describeFailure } from './steps.js';
 
 /**
  * Runs a sub-goal step as a child run and waits for its end.
  * @throws {CancelledFailure} when the parent run is cancelled (after the child has stopped).
  */
 export async function runSubgoal(run: Run, step: SubgoalStep, position: string): Promise<StepOutcome> {
-  const record = stepState(run.state, step.id);
   const parent = workflowInfo();
-  const workflowId = subgoalWorkflowId(parent.workflowId, step.id, record.attempts);
+  const workflowId = subgoalWorkflowId(parent.workflowId, step.id, stepState(run.state, step.id).attempts);
   try {
-    const child = await startChild<typeof planAndExecute>(WORKFLOW_TYPE, {
+    const child = await startChild<PlanAndExecuteWorkflow>(WORKFLOW_TYPE, {
       workflowId,
       args: [subgoalInput(run.input, run.state, step)],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
@@ -38,8 +37,7 @@ export async function runSubgoal(run: Run, step: SubgoalStep, position: string):
       staticSummary: clip(`${step.title} · sub-goal of ${parent.workflowId}`, 190),
       staticDetails: `Step "${step.id}" of ${parent.workflowId} (${position}).\n\n${step.subgoal}`,
     });
-    record.child = { workflowId, runId: child.firstExecutionRunId };
-    run.note('subgoal-started', `${position} runs as sub-goal run ${workflowId}`, step.id);
+    run.subgoalStarted(step.id, { workflowId, runId: child.firstExecutionRunId }, position);
     return { ...subgoalOutcome(workflowId, await child.result()), attempts: 1 };
   } catch (err) {
     // The parent's own cancellation goes on; a child cancelled by someone else is a failure of its step.

@@ -100,6 +100,13 @@ export interface RunState {
 /** What `planAndExecute` returns. */
 export type RunResult = RunState;
 
+/** A person's decision about an escalated step. */
+export interface ResolveEscalation {
+  stepId: string;
+  decision: 'retry' | 'skip' | 'replan' | 'abort';
+  note?: string;
+}
+
 /** Statuses after which a run does nothing more. */
 export const FINAL_STATUSES: readonly RunStatus[] = ['completed', 'partial', 'failed', 'rejected', 'cancelled'];
 
