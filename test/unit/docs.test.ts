@@ -155,11 +155,12 @@ function linksOf(text: string): Array<{ target: string; line: number }> {
   return links;
 }
 
-describe('the documentation', () => {
+// One program over the sources and every sample takes 10–30 s on a busy 2-core machine.
+describe('the documentation', { timeout: 120_000 }, () => {
   let program: ts.Program;
   beforeAll(() => {
     program = compile();
-  });
+  }, 120_000);
 
   it('has TypeScript samples in the README and in docs/', () => {
     expect(samples.filter((s) => s.doc === 'README.md').length).toBeGreaterThan(0);
