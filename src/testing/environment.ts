@@ -11,9 +11,9 @@ import { startTestServer } from '../temporal/provision.js';
 import { planwrightWorkflowBundle } from '../workflow-bundle.js';
 
 /**
- * Which Temporal server a kit runs on: `'time-skipping'` (Temporal's Java test server: timers and timeouts
- * are skipped while the test awaits a result), `'dev-server'` (the Temporal CLI's dev server: real time,
- * visibility, search attributes), or a server that is already running.
+ * Which Temporal server a kit runs on: `'time-skipping'` (Temporal's Java test server: the timers a run waits on
+ * are skipped while the test awaits its result, and time moves no further), `'dev-server'` (the Temporal CLI's dev
+ * server: real time, visibility, search attributes), or a server that is already running.
  */
 export type TestServer = 'time-skipping' | 'dev-server' | { address: string; namespace?: string };
 

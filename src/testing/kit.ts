@@ -21,6 +21,7 @@ import type { Tool } from '../tools/define.js';
 import { createPlanwrightWorker } from '../worker.js';
 import type { planAndExecute } from '../../workflows/index.js';
 import { WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { TestClock } from './clock.js';
 import { bundleWorkflows, quietRuntime, startEnvironment, type TestServer } from './environment.js';
 import { startScriptedModel, type Script, type ScriptedModel, type Strictness } from './scripted-model.js';
 import { TestRun } from './test-run.js';
@@ -87,6 +88,7 @@ export class TestKit implements AsyncDisposable {
   /** Every tool call the worker ran, in order: shows that no finished step ran twice. */
   readonly toolCalls: readonly RecordedToolCall[];
   private readonly parts: Parts;
+  private readonly clock: TestClock | undefined;
   private readonly running: Promise<void>;
   private readonly workerFailure: Promise<never>;
   private stopping = false;
@@ -96,6 +98,7 @@ export class TestKit implements AsyncDisposable {
   constructor(parts: Parts) {
     this.parts = parts;
     ({ env: this.env, model: this.model, taskQueue: this.taskQueue, toolCalls: this.toolCalls } = parts);
+    this.clock = parts.env.supportsTimeSkipping ? new TestClock(parts.env) : undefined;
     this.running = parts.worker.run();
     this.workerFailure = new Promise<never>((_, reject) => {
       this.running.then(
@@ -106,7 +109,10 @@ export class TestKit implements AsyncDisposable {
     this.workerFailure.catch(() => {}); // runs race it; an unobserved failure must not end the process
   }
 
-  /** A Temporal client connected to the kit's server. */
+  /**
+   * A Temporal client connected to the kit's server. On the time-skipping server its `workflow.result()` lets the
+   * server skip to any timer it holds until the result comes, even past a run's end; `run.result()` does not.
+   */
   get client(): Client {
     return this.env.client;
   }
@@ -128,7 +134,7 @@ export class TestKit implements AsyncDisposable {
       workflowId: options.workflowId ?? uniqueId('run'),
       args: [input],
     });
-    return new TestRun(handle, input, this.workerFailure);
+    return new TestRun(handle, input, this.workerFailure, this.clock);
   }
 
   /**

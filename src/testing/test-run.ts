@@ -8,6 +8,7 @@ import type { RunResult, RunState, RunStatus } from '../contract/run-state.js';
 import { runResult } from '../run-result.js';
 import type { planAndExecute } from '../../workflows/index.js';
 import * as messages from '../../workflows/messages.js';
+import type { TestClock } from './clock.js';
 
 /**
  * How a decision is sent: as an update (the default: the call fails at once, with the run's reason, when the
@@ -51,12 +52,18 @@ const ENDED: ReadonlySet<RunStatus> = new Set(['completed', 'partial', 'failed',
 /** A run started by a test kit. */
 export class TestRun {
   constructor(
-    /** The Temporal handle, typed by the workflow function: `handle.query`, `handle.describe`, `handle.cancel`… */
+    /**
+     * The Temporal handle, typed by the workflow function: `handle.query`, `handle.describe`, `handle.cancel`…
+     * Wait with {@link TestRun.result}, not `handle.result()`: that one lets the time-skipping server skip past
+     * the run's end.
+     */
     readonly handle: WorkflowHandle<typeof planAndExecute>,
     /** The input the run was started with. */
     readonly input: RunInput,
     /** Rejects when the kit's worker stopped, so that nothing waits for a run no worker runs. */
     private readonly workerFailure: Promise<never>,
+    /** The kit's clock on a time-skipping server; none elsewhere. */
+    private readonly clock?: TestClock,
   ) {}
 
   /** The run's workflow id. */
@@ -151,12 +158,15 @@ export class TestRun {
   /**
    * Waits for the run to end and returns its RunResult, whatever status it ended with (a failed or rejected
    * run's result comes from its failure, a cancelled run's from its state). On the time-skipping server,
-   * time skips while this waits: a 24 h approval timeout passes at once.
+   * time skips while this waits to the timers the run waits on (a 24 h approval timeout passes at once), and
+   * no further: the next run starts at the time this one ended.
    * @throws {WorkflowFailedError} when the run ended otherwise (invalid input, terminated).
    * @example expect((await run.result()).status).toBe('completed');
    */
   result(): Promise<RunResult> {
-    return this.guarded(runResult(this.handle));
+    const { clock } = this;
+    if (!clock) return this.guarded(runResult(this.handle));
+    return clock.during(this.workflowId, this.guarded(runResult(clock.handle(this.handle))));
   }
 
   /** Cancels the run; its result then has status `cancelled` and keeps what was done. */
