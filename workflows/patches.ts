@@ -46,6 +46,12 @@ export const STEPS_STARTED_AS_STEPS_FINISH = 'steps-started-as-steps-finish';
 export const STATUS_SHOWN_FROM_THE_START = 'status-shown-from-the-start';
 
 /**
+ * Under `review: 'every-step'`, the replanner reviews the plan after the last step too, and may add steps (runs
+ * started before reported once the last planned step was done).
+ */
+export const LAST_STEP_REVIEWED = 'last-step-reviewed';
+
+/**
  * Every change above up to `STEPS_STARTED_AS_STEPS_FINISH`, as one patch for the runs started with 0.7.x: such a
  * run records this one marker (and the one upsert of `TemporalChangeVersion` the SDK makes with each marker)
  * instead of one for each change it meets. Runs started before have no such marker and follow each change as
@@ -55,6 +61,9 @@ export const RELEASE_0_7 = 'release-0.7';
 
 /** Every change of `RELEASE_0_7` and those since, as one patch for the runs started since 0.8.0. */
 export const RELEASE_0_8 = 'release-0.8';
+
+/** Every change of `RELEASE_0_8` and those since, as one patch for the runs started since 0.9.0. */
+export const RELEASE_0_9 = 'release-0.9';
 
 /** The changes `RELEASE_0_7` stands for. */
 const IN_RELEASE_0_7: ReadonlySet<string> = new Set([
@@ -71,8 +80,12 @@ const IN_RELEASE_0_7: ReadonlySet<string> = new Set([
 /** The changes `RELEASE_0_8` stands for. */
 const IN_RELEASE_0_8: ReadonlySet<string> = new Set([...IN_RELEASE_0_7, STATUS_SHOWN_FROM_THE_START]);
 
+/** The changes `RELEASE_0_9` stands for. */
+const IN_RELEASE_0_9: ReadonlySet<string> = new Set([...IN_RELEASE_0_8, LAST_STEP_REVIEWED]);
+
 /** The release patches, newest first, each with the changes it stands for. */
 const RELEASES: ReadonlyArray<readonly [patchId: string, changes: ReadonlySet<string>]> = [
+  [RELEASE_0_9, IN_RELEASE_0_9],
   [RELEASE_0_8, IN_RELEASE_0_8],
   [RELEASE_0_7, IN_RELEASE_0_7],
 ];

@@ -40,7 +40,7 @@ import { approve, escalate, wireMessages } from './people.js';
 import { plan, remember, start } from './plan.js';
 import { recover, retry, skip } from './recover.js';
 import { reachHorizon, replan, review } from './replan.js';
-import { HONEST_TEMPORAL_STATUS, follows } from './patches.js';
+import { HONEST_TEMPORAL_STATUS, LAST_STEP_REVIEWED, follows } from './patches.js';
 import { budget, finish, finishedByReplanner, giveUp, report, stalled } from './report.js';
 import { Run } from './run.js';
 
@@ -116,6 +116,7 @@ function facts(run: Run): RouteFacts {
     failure: run.state.failure,
     horizon: run.input.horizon,
     statusOf: (id) => run.statusOf(id),
+    reviewsLastStep: () => follows(LAST_STEP_REVIEWED),
   };
 }
 

@@ -37,10 +37,11 @@ export async function budget(run: Run, { why }: Extract<Move, { to: 'budget' }>)
   return { of: 'ended', status: endForBudget(run, why) };
 }
 
-/** Ends a run the replanner finished: partial when a step it gave up on had failed. */
+/** Ends a run the replanner finished: partial when a step it gave up on had failed, or a step was skipped. */
 export async function finishedByReplanner(run: Run): Promise<Outcome> {
   const failed = run.state.steps.find((s) => s.status === 'failed');
-  if (!failed) return { of: 'ended', status: 'completed' };
+  if (!failed)
+    return { of: 'ended', status: run.state.steps.some((s) => s.status === 'skipped') ? 'partial' : 'completed' };
   run.failUnlessFailed({ stepId: failed.id, message: failed.error ?? 'step failed' });
   return { of: 'ended', status: 'partial' };
 }
@@ -52,12 +53,8 @@ export async function finishedByReplanner(run: Run): Promise<Outcome> {
 async function closeWithAnswer(run: Run): Promise<RunStatus> {
   const { state } = run;
   run.startClosing();
-  // Complete: nothing failed, and every critical step succeeded (a person may skip one; then it is partial).
-  const complete =
-    !state.failure &&
-    state.steps.every(
-      (s) => s.status === 'succeeded' || (s.status === 'skipped' && run.planStep(s.id).critical === false),
-    );
+  // Complete: nothing failed and every step succeeded; a step skipped, critical or not, makes the answer partial.
+  const complete = !state.failure && state.steps.every((s) => s.status === 'succeeded');
   if (!state.steps.some((s) => s.status === 'succeeded')) return 'failed';
   const refused = run.modelRefused();
   if (refused) return endForBudget(run, refused);

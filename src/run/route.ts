@@ -101,6 +101,8 @@ export interface RouteFacts {
   horizon: number | undefined;
   /** The status of a step of the current plan. */
   statusOf: (id: string) => StepStatus | undefined;
+  /** Under `review: 'every-step'`, the replanner reviews the last step too (runs started before 0.9 did not). */
+  reviewsLastStep: () => boolean;
 }
 
 /** Chooses the next move from what the last phase reported. */
@@ -131,8 +133,7 @@ export function route(outcome: Outcome, facts: RouteFacts): Move {
         ? { to: 'execute' }
         : replanOrGiveUp(skipBlocked(outcome.stepId, outcome.blocked), facts);
     case 'review':
-      if (!facts.hasPending || facts.replansLeft <= 0 || facts.modelRefused) return { to: 'execute' };
-      return { to: 'replan', consultation: consult('review', `review after step "${outcome.after}"`) };
+      return afterReview(outcome.after, facts);
     case 'replan':
       if (outcome.replanned === 'revised' && facts.approval === 'replans')
         return { to: 'approve', fromCache: false, consultation: outcome.consultation };
@@ -213,6 +214,18 @@ function afterEscalation(failure: Required<Failure>, answer: EscalationAnswer, f
   if (answer === 'abort')
     return { to: 'give-up', failure: { stepId, message: `aborted by a person after: ${failure.message}` } };
   return replanOrGiveUp(failure, facts, `step "${stepId}" failed: ${failure.message}`);
+}
+
+/**
+ * Under `review: 'every-step'`, once a step succeeded: the replanner reviews the plan while replans are left and
+ * the budget allows it — after the last step too, so that it can add the steps the goal still needs, or finish.
+ */
+function afterReview(after: string | undefined, facts: RouteFacts): Move {
+  if (facts.replansLeft <= 0 || facts.modelRefused) return { to: 'execute' };
+  if (facts.hasPending) return { to: 'replan', consultation: consult('review', `review after step "${after}"`) };
+  if (!facts.reviewsLastStep()) return { to: 'execute' };
+  const reason = `review after step "${after}", the last one planned: add the steps the goal still needs, or finish`;
+  return { to: 'replan', consultation: consult('review', reason) };
 }
 
 /** What the run does once the replanner has answered (and a person approved its revision, when asked). */

@@ -203,6 +203,46 @@ describe('end to end on the dev server', () => {
     expect(description.typedSearchAttributes.get(STATUS_ATTRIBUTE)).toBe('partial');
   });
 
+  it('ends partial when a non-critical step failed for good and was skipped, in PlanwrightStatus too', async () => {
+    const { result, handle } = await runScenario(env, 'skipped', {
+      script: {
+        plan: [planReply(count('total'), count('last_year', 'last-year.csv', { critical: false }))],
+        synthesize: [{ content: 'This week: 318 tickets; last year is not available.' }],
+      },
+      input: { goal: 'Compare', maxParallel: 1 },
+    });
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['total', 'succeeded'],
+      ['last_year', 'skipped'],
+    ]);
+    expect(result.status).toBe('partial');
+    expect((await handle.describe()).typedSearchAttributes.get(STATUS_ATTRIBUTE)).toBe('partial');
+  });
+
+  it("under review 'every-step', lets the replanner add steps after the last one", async () => {
+    const { result, model } = await runScenario(env, 'reviewed-last-step', {
+      script: {
+        plan: [planReply(count('total'))],
+        replan: [
+          replanReply({
+            action: 'revise',
+            reason: 'the goal also asks for the intents',
+            steps: [count('per_intent')],
+          }),
+          replanReply({ action: 'continue', reason: 'the goal is reached' }),
+        ],
+        synthesize: [{ content: '318 tickets, by intent.' }],
+      },
+      input: { goal: 'Count the tickets and their intents', review: 'every-step' },
+    });
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['total', 'succeeded'],
+      ['per_intent', 'succeeded'],
+    ]);
+    expect(model.requests.filter((r) => r.phase === 'replan')).toHaveLength(2);
+    expect(result).toMatchObject({ status: 'completed', replans: 1, answer: '318 tickets, by intent.' });
+  });
+
   it('asks a person about a failed step and goes on without it when told to skip', async () => {
     const { result, counts } = await runScenario(env, 'escalated', {
       script: {

@@ -9,6 +9,7 @@ const facts = (over: Partial<RouteFacts> = {}): RouteFacts => ({
   failure: undefined,
   horizon: undefined,
   statusOf: () => 'pending',
+  reviewsLastStep: () => true,
   ...over,
 });
 
@@ -111,9 +112,21 @@ describe('once no step runs', () => {
         endsWith: { message: 'review after step "a"' },
       },
     });
-    for (const f of [{ hasPending: false }, { replansLeft: 0 }, { modelRefused: 'spent' }]) {
+    for (const f of [{ replansLeft: 0 }, { modelRefused: 'spent' }]) {
       expect(route({ of: 'review', after: 'a' }, facts(f))).toEqual({ to: 'execute' });
     }
+  });
+
+  it('reviews after the last step too, so the replanner can add steps or finish (runs before 0.9 did not)', () => {
+    expect(route({ of: 'review', after: 'b' }, facts({ hasPending: false }))).toMatchObject({
+      to: 'replan',
+      consultation: {
+        purpose: 'review',
+        reason: 'review after step "b", the last one planned: add the steps the goal still needs, or finish',
+      },
+    });
+    const before = facts({ hasPending: false, reviewsLastStep: () => false });
+    expect(route({ of: 'review', after: 'b' }, before)).toEqual({ to: 'execute' });
   });
 });
 

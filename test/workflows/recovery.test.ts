@@ -72,7 +72,7 @@ describe('recovery after retries are spent', () => {
     );
   });
 
-  it('skips a failed non-critical step and the non-critical steps after it; the run still completes', async () => {
+  it('skips a failed non-critical step and the non-critical steps after it; the run ends partial', async () => {
     const tools = toolsAnswering({ a: { value: 1 }, d: { value: 4 } });
     const result = await run(
       mockActivities({
@@ -90,7 +90,7 @@ describe('recovery after retries are spent', () => {
       }),
       { goal: 'Best effort', maxParallel: 1 },
     );
-    expect(result.status).toBe('completed');
+    expect(result.status).toBe('partial');
     expect(result.steps.map((s) => [s.id, s.status])).toEqual([
       ['a', 'succeeded'],
       ['b', 'skipped'],
@@ -120,7 +120,8 @@ describe('recovery after retries are spent', () => {
       }),
       { goal: 'Chain' },
     );
-    expect(result.status).toBe('completed');
+    // b stays skipped in the revision: the answer is partial.
+    expect(result.status).toBe('partial');
     expect(seen[0]?.failure).toEqual({ stepId: 'b', message: 'critical steps c depend on skipped step "b"' });
     expect(result.steps.map((s) => [s.id, s.status])).toEqual([
       ['a', 'succeeded'],
@@ -229,7 +230,7 @@ describe('recovery after retries are spent', () => {
       }),
       { goal: 'Chain' },
     );
-    expect(result.status).toBe('completed');
+    expect(result.status).toBe('partial');
     expect(seen[1]?.revise?.issues).toEqual([
       { stepId: 'c2', message: 'depends on skipped step(s) b, so it could never run' },
     ]);
@@ -355,6 +356,7 @@ describe('review after every step', () => {
     const { replan, seen } = replanner([
       { action: 'continue', reason: 'fine' },
       { action: 'revise', steps: [calc('c2', ['b'])], reason: 'c is not needed; c2 is' },
+      { action: 'continue', reason: 'the goal is reached' },
     ]);
     const tools = toolsAnswering({ a: { value: 1 }, b: { value: 2 }, c2: { value: 3 } });
     const result = await run(
@@ -367,9 +369,63 @@ describe('review after every step', () => {
       { goal: 'Careful', review: 'every-step' },
     );
     expect(result.status).toBe('completed');
-    expect(seen.map((r) => r.reason)).toEqual(['review after step "a"', 'review after step "b"']);
+    expect(seen.map((r) => r.reason)).toEqual([
+      'review after step "a"',
+      'review after step "b"',
+      'review after step "c2", the last one planned: add the steps the goal still needs, or finish',
+    ]);
     expect(tools.calls.map((c) => c.stepId)).toEqual(['a', 'b', 'c2']);
     expect(result.replans).toBe(1);
+  });
+
+  it('reviews after the last step too: the replanner adds the steps the goal still needs', async () => {
+    const { replan, seen } = replanner([
+      { action: 'continue', reason: 'fine' },
+      { action: 'revise', steps: [calc('c', ['b']), calc('d', ['c'])], reason: 'the goal needs two more steps' },
+      { action: 'continue', reason: 'fine' },
+      { action: 'finish', answer: 'four steps did it', reason: 'the goal is reached' },
+    ]);
+    const tools = toolsAnswering({ a: { value: 1 }, b: { value: 2 }, c: { value: 3 }, d: { value: 4 } });
+    const result = await run(
+      mockActivities({
+        createPlan: async () => planned({ steps: [calc('a'), calc('b', ['a'])] }),
+        runTool: tools.runTool,
+        replan,
+        synthesize,
+      }),
+      { goal: 'Careful', review: 'every-step' },
+    );
+    expect(tools.calls.map((c) => c.stepId)).toEqual(['a', 'b', 'c', 'd']);
+    expect(seen.map((r) => r.remaining.map((s) => s.id))).toEqual([['b'], [], ['d'], []]);
+    expect(result).toMatchObject({ status: 'completed', answer: 'four steps did it', replans: 1 });
+  });
+
+  it('ends partial when the replanner finishes a run in which a step was skipped', async () => {
+    const { replan, seen } = replanner([
+      { action: 'continue', reason: 'fine' },
+      { action: 'finish', answer: 'enough without b', reason: 'the goal is reached' },
+    ]);
+    const tools = toolsAnswering({ a: { value: 1 }, c: { value: 3 } });
+    const result = await run(
+      mockActivities({
+        createPlan: async () =>
+          planned({ steps: [calc('a'), calc('b', ['a'], { critical: false }), calc('c', ['a'])] }),
+        runTool: tools.runTool,
+        replan,
+        synthesize,
+      }),
+      { goal: 'Careful', review: 'every-step' },
+    );
+    expect(seen.map((r) => r.reason)).toEqual([
+      'review after step "a"',
+      'review after step "c", the last one planned: add the steps the goal still needs, or finish',
+    ]);
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['a', 'succeeded'],
+      ['b', 'skipped'],
+      ['c', 'succeeded'],
+    ]);
+    expect(result).toMatchObject({ status: 'partial', answer: 'enough without b' });
   });
 });
 
