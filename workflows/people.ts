@@ -15,10 +15,10 @@ import {
   escalationProblem,
   goalChangeProblem,
   messageProblem,
+  preview,
   shapeProblem,
   textProblem,
 } from '../src/run/admission.js';
-import { clip } from '../src/run/state.js';
 import type { ApprovalGate, EscalationAnswer, Move, Outcome } from '../src/run/route.js';
 import {
   approvePlanSignal,
@@ -119,11 +119,7 @@ export function wireMessages(run: Run): void {
     const accept = d.accept as (arg: unknown) => void;
     const signal = (arg: unknown) => {
       const refused = problem(arg);
-      if (refused)
-        run.note(
-          'signal-ignored',
-          `${d.signal.name} ${clip(JSON.stringify(arg) ?? String(arg), 200)} ignored: ${refused}`,
-        );
+      if (refused) run.note('signal-ignored', `${d.signal.name} ${preview(arg)} ignored: ${refused}`);
       else accept(arg);
     };
     // The update answers with the status after the decision took effect (runs started earlier: at once).

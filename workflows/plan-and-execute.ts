@@ -32,7 +32,7 @@ import {
 import { ErrorType } from '../src/contract/errors.js';
 import { InvalidRunInputError, parseRunInput, type RunInput } from '../src/contract/run-input.js';
 import type { RunResult } from '../src/contract/run-state.js';
-import { InvalidResumeError, parseRunMemory } from '../src/run/resume.js';
+import { InvalidResumeError, resumedMemory } from '../src/run/resume.js';
 import { route, type Move, type Outcome, type RouteFacts } from '../src/run/route.js';
 import { newMemory, type RunMemory } from '../src/run/state.js';
 import { execute } from './execute.js';
@@ -54,7 +54,11 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
   const memory =
     resume === undefined
       ? newMemory(input.goal)
-      : checked(() => parseRunMemory(resume), InvalidResumeError, ErrorType.InvalidResume);
+      : checked(
+          () => resumedMemory(resume, workflowInfo().continuedFromExecutionRunId),
+          InvalidResumeError,
+          ErrorType.InvalidResume,
+        );
   const run = new Run(input, rawInput, memory);
   wireMessages(run);
   try {

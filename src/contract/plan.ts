@@ -102,6 +102,16 @@ export const wirePlanSchema = builtOnce(() =>
 /** A plan as a model writes it; see {@link wirePlanSchema}. */
 export type WirePlan = z.infer<ReturnType<typeof wirePlanSchema>>;
 
+/** What changed from a plan version to the next (see `planChanges`, src/plan/diff.ts). */
+export interface PlanChanges {
+  /** Ids of the steps the new version adds. */
+  added: string[];
+  /** Ids of the steps the new version drops. */
+  removed: string[];
+  /** Steps kept under the same id, with the fields that differ (`tool`, `args`, `dependsOn`, …). */
+  changed: Array<{ id: string; fields: string[] }>;
+}
+
 /** A problem found in a plan, tied to the step it concerns when there is one. */
 export interface PlanIssue {
   stepId?: string;

@@ -2,7 +2,7 @@
  * RunState: the live state of a run (the `state` query) and, once it ends, its RunResult.
  * Plain JSON only, so it crosses every durable boundary unchanged.
  */
-import type { Json, Plan, VersionedPlan } from './plan.js';
+import type { Json, Plan, PlanChanges, VersionedPlan } from './plan.js';
 
 /** Where a run is. The last six are final. */
 export type RunStatus =
@@ -74,11 +74,13 @@ export interface RunEvent {
   at: string;
 }
 
-/** A plan that was replaced, with why it changed. */
+/** A plan version the run adopted, with why, and what changed since the version before it. */
 export interface PlanHistoryEntry {
   version: number;
   reason: string;
   steps: Plan['steps'];
+  /** What changed since the previous version (absent for the first, and in runs started before 0.9.0). */
+  changes?: PlanChanges;
 }
 
 /** The state of a run while it runs; the same shape is its result. */

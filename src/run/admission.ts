@@ -18,6 +18,21 @@ export function messageProblem(arg: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A message's argument as a short line for the run's events; never throws, whatever a client sent (an argument
+ * nested too deeply to stringify is described instead).
+ */
+export function preview(arg: unknown, max = 200): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(arg);
+  } catch {
+    return '(an argument too deeply nested to show)';
+  }
+  const shown = json ?? String(arg);
+  return shown.length <= max ? shown : `${shown.slice(0, max)}… [${shown.length - max} more characters]`;
+}
+
 /** Longest feedback, note or reason a person may send with a decision. */
 export const MAX_FEEDBACK = 8000;
 

@@ -14,6 +14,7 @@ import type { Json, Step } from '../contract/plan.js';
 import { isOutputRef } from '../contract/output.js';
 import type { RunState, RunStatus, StepState, StepStatus } from '../contract/run-state.js';
 import { costText } from './budget.js';
+import { describeChanges } from '../plan/diff.js';
 
 /** How a run's status is shown: one marker and a few words. */
 const STATUS: Record<RunStatus, string> = {
@@ -97,8 +98,11 @@ function planChange(state: RunState): string[] {
   const out: string[] = [];
   const version = state.plan?.version ?? 0;
   const adopted = state.planHistory.at(-1);
-  if (version > 1 && adopted?.version === version)
+  if (version > 1 && adopted?.version === version) {
     out.push(`**Why plan v${version}:** ${text(adopted.reason, MAX.reason)}`);
+    if (adopted.changes)
+      out.push(`**Changes since v${version - 1}:** ${text(describeChanges(adopted.changes), MAX.reason)}`);
+  }
   const said = state.events.filter((e) => e.type === 'replanned').at(-1);
   if (said && !said.message.startsWith(`plan v${version}:`))
     out.push(`**Replanner:** ${text(said.message, MAX.reason)}`);

@@ -36,7 +36,20 @@ const runStateSchema = () =>
     goal: text(),
     answer: text().optional(),
     plan: planSchema().extend({ version: count() }).optional(),
-    planHistory: z.array(z.object({ version: count(), reason: text(), steps: z.array(stepSchema()) })),
+    planHistory: z.array(
+      z.object({
+        version: count(),
+        reason: text(),
+        steps: z.array(stepSchema()),
+        changes: z
+          .object({
+            added: z.array(z.string()),
+            removed: z.array(z.string()),
+            changed: z.array(z.object({ id: z.string(), fields: z.array(z.string()) })),
+          })
+          .optional(),
+      }),
+    ),
     steps: z.array(stepStateSchema()),
     replans: count(),
     usage: z.object({
@@ -95,4 +108,18 @@ export function parseRunMemory(raw: unknown): RunMemory {
   throw new InvalidResumeError(
     `the state this run was continued with is not valid (${problems.join('; ')}); planAndExecute takes one argument, a RunInput — start the run again without a second argument`,
   );
+}
+
+/**
+ * The memory a run continues with: honoured only when the run was continued as new (`continuedFrom` is the run it
+ * continues), so that no client can start a run past its planning and approval with a crafted second argument.
+ * @throws {InvalidResumeError} when the run was not continued as new, or the memory is not valid.
+ */
+export function resumedMemory(raw: unknown, continuedFrom: string | undefined): RunMemory {
+  if (continuedFrom === undefined) {
+    throw new InvalidResumeError(
+      'a second argument is taken only from the run itself, when it continues as new; planAndExecute takes one argument, a RunInput — start the run again without a second argument',
+    );
+  }
+  return parseRunMemory(raw);
 }

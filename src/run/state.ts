@@ -3,6 +3,7 @@
  */
 import type { Json, Plan, PlanIssue, VersionedPlan } from '../contract/plan.js';
 import type { ToolSummary } from '../contract/tools.js';
+import { planChanges } from '../plan/diff.js';
 import {
   MAX_EVENTS,
   MAX_PLAN_HISTORY,
@@ -36,11 +37,17 @@ export const FINISHED: readonly StepStatus[] = ['succeeded', 'skipped'];
 /** Makes `plan` the current plan, keeping the record of every finished step it carries over; the rest start pending. */
 export function adoptPlan(state: RunState, plan: VersionedPlan, reason: string): void {
   const finished = new Map(state.steps.filter((s) => FINISHED.includes(s.status)).map((s) => [s.id, s]));
+  const changes = state.plan ? planChanges(state.plan, plan) : undefined;
   state.plan = plan;
   state.steps = plan.steps.map(
     (s) => finished.get(s.id) ?? { id: s.id, title: s.title, status: 'pending' as const, attempts: 0 },
   );
-  state.planHistory.push({ version: plan.version, reason: clip(reason), steps: plan.steps });
+  state.planHistory.push({
+    version: plan.version,
+    reason: clip(reason),
+    steps: plan.steps,
+    ...(changes ? { changes } : {}),
+  });
   if (state.planHistory.length > MAX_PLAN_HISTORY)
     state.planHistory.splice(0, state.planHistory.length - MAX_PLAN_HISTORY);
 }

@@ -167,6 +167,20 @@ describe('renderDetails', () => {
     );
     expect(lines(md)[0]).toBe('**⚑ Waiting for approval** · plan v2\\');
     expect(md).toContain('**Why plan v2:** revised after rejection: group by intent\n');
+    // With what changed since v1 recorded (runs since 0.9.0), the person approving sees it.
+    const withChanges = state({
+      status: 'awaiting-approval',
+      reasons: ['initial plan', 'revised after rejection: group by intent'],
+      planSteps: [total, byIntent, draft],
+      steps: [record(total, 'pending'), record(byIntent, 'pending'), record(draft, 'pending')],
+    });
+    withChanges.planHistory[1] = {
+      ...withChanges.planHistory[1]!,
+      changes: { added: ['by_intent'], removed: ['by_week'], changed: [{ id: 'draft', fields: ['dependsOn'] }] },
+    };
+    expect(renderDetails(withChanges, run)).toContain(
+      '**Changes since v1:** + by\\_intent · − by\\_week · \\~ draft (dependsOn)',
+    );
     expect(md).toContain('**Plan v2 waits for your approval** (its steps are below).\\\n');
     expect(md).toContain('Approve: `planwright approve wf-1`\\\n');
     expect(md).toContain('Reject: `planwright reject wf-1 --feedback "what to change"`\\\n');

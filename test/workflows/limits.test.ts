@@ -14,6 +14,7 @@ import { MAX_EXECUTOR_TURNS } from '../../workflows/steps.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { ONE_CALL, mockActivities, planned } from '../support/mock-activities.js';
 import { callsPerStep, toolsAnswering, timeSkippingSuite, calcStep } from '../support/run-workflow.js';
+import { adoptPlan, newMemory } from '../../src/run/state.js';
 
 const suite = timeSkippingSuite();
 const { run } = suite;
@@ -241,7 +242,39 @@ describe('what a run is continued with', () => {
     expect(failure.cause).toBeInstanceOf(ApplicationFailure);
     expect((failure.cause as ApplicationFailure).type).toBe('InvalidResume');
     expect((failure.cause as ApplicationFailure).nonRetryable).toBe(true);
-    expect(failure.cause?.message).toMatch(/^the state this run was continued with is not valid \(state: /);
+    expect(failure.cause?.message).toMatch(/^a second argument is taken only from the run itself/);
     expect(failure.cause?.message).toContain('start the run again without a second argument');
+  });
+
+  it('refuses a well-formed second argument from a client: a run never starts past its planning and approval', async () => {
+    const { env } = suite;
+    const taskQueue = unique('tq');
+    const calls: string[] = [];
+    const worker = await bundledWorker(env(), {
+      taskQueue,
+      activities: mockActivities({
+        runTool: async (input) => {
+          calls.push(input.tool);
+          return { output: 'written', attempt: 1 };
+        },
+      }),
+    });
+    const memory = newMemory('Anything');
+    adoptPlan(
+      memory.state,
+      { version: 1, steps: [{ id: 'w', title: 'Write', tool: 'write_file', args: { path: 'x' }, dependsOn: [] }] },
+      'approved by nobody',
+    );
+    memory.worker = { tools: [{ name: 'write_file' }], searchAttributes: [] };
+    const failure = await worker.runUntil(async () => {
+      const handle = await env().client.workflow.start(WORKFLOW_TYPE, {
+        taskQueue,
+        workflowId: unique('resume'),
+        args: [{ goal: 'Anything', approval: 'plan' }, memory],
+      });
+      return rejectionOf(handle.result(), WorkflowFailedError);
+    });
+    expect((failure.cause as ApplicationFailure).type).toBe('InvalidResume');
+    expect(calls).toEqual([]);
   });
 });

@@ -178,6 +178,27 @@ describe('malformed messages', () => {
       'changeGoal {"goal":42} ignored: goal: Invalid input: expected string, received number',
     ]);
   });
+
+  it('are ignored and recorded when nested too deeply to read, and the run goes on', async () => {
+    // Deeper than JSON.stringify can walk: sent as raw JSON, as any client may.
+    const depth = 20_000;
+    const json = `${'{"inner":'.repeat(depth)}{"version":1}${'}'.repeat(depth)}`;
+    const result = await run(twoStepsThatWork(), { goal: 'Approve me', approval: 'plan' }, async (handle) => {
+      await until(handle, (s) => s.status === 'awaiting-approval');
+      await handle.client.workflowService.signalWorkflowExecution({
+        namespace: handle.client.options.namespace,
+        workflowExecution: { workflowId: handle.workflowId },
+        signalName: approvePlanSignal.name,
+        input: { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(json) }] },
+      });
+      await until(handle, (s) => s.events.some((e) => e.type === 'signal-ignored'));
+      await handle.signal(approvePlanSignal, { version: 1 });
+    });
+    expect(result.status).toBe('completed');
+    expect(result.events.find((e) => e.type === 'signal-ignored')?.message).toMatch(
+      /^approvePlan \(an argument too deeply nested to show\) ignored: the message is malformed: /,
+    );
+  });
 });
 
 describe('approval', () => {

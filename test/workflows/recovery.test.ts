@@ -193,6 +193,11 @@ describe('recovery after retries are spent', () => {
       [1, 'initial plan'],
       [2, 'step "b" failed: b is broken: read the other file'],
     ]);
+    // What a person approving v2 sees changed since v1.
+    expect(result.planHistory.map((h) => h.changes)).toEqual([
+      undefined,
+      { added: ['retry_b'], removed: ['b'], changed: [{ id: 'c', fields: ['dependsOn'] }] },
+    ]);
     expect(result.replans).toBe(1);
   });
 
