@@ -6,14 +6,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ErrorType } from '../src/contract/errors.js';
 import { wirePlanSchema, planFromWire, type Json, type Plan, type PlanIssue } from '../src/contract/plan.js';
-import {
-  addTokenUsage,
-  usageOfFailure,
-  withUsage,
-  type Model,
-  type TokenUsage,
-  type UsageListener,
-} from '../src/llm/model.js';
+import type { Model } from '../src/llm/model.js';
+import { addTokenUsage, usageOfFailure, withUsage, type TokenUsage, type UsageListener } from '../src/llm/usage.js';
 import {
   checkerMessages,
   executorConversation,

@@ -4,7 +4,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { createModel, modelConfigFromEnv } from '../llm/model.js';
+import { modelConfigFromEnv } from '../llm/config.js';
+import { createModel } from '../llm/model.js';
 import { temporalConfigFromEnv } from '../temporal/connection.js';
 import { startLocalTemporal } from '../temporal/local-server.js';
 import { cacheDir } from '../temporal/provision.js';

@@ -18,14 +18,10 @@ import { wirePlanSchema, planFromWire } from '../contract/plan.js';
 import type { ToolInfo } from '../contract/tools.js';
 import { builtinTools } from '../tools/builtin.js';
 import { toolInfo } from '../tools/define.js';
-import {
-  DEFAULT_TEMPERATURE,
-  alternating,
-  classifyModelError,
-  defaultCapField,
-  openAIClient,
-  type ModelConfig,
-} from './model.js';
+import { defaultCapField, openAIClient } from './client.js';
+import { alternating } from './completion.js';
+import { DEFAULT_TEMPERATURE, type ModelConfig } from './config.js';
+import { classifyModelError } from './errors.js';
 import { planResponseSchema } from './plan-format.js';
 import { plannerMessages } from './prompts.js';
 

@@ -13,7 +13,7 @@ import {
   renderModelCheck,
   type ModelCheck,
 } from '../../src/llm/check-model.js';
-import type { ModelConfig } from '../../src/llm/model.js';
+import type { ModelConfig } from '../../src/llm/config.js';
 import {
   startScriptedModel,
   type RecordedRequest,
