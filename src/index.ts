@@ -73,7 +73,7 @@ export {
   DEFAULT_TASK_QUEUE,
   TemporalUnreachableError,
 } from './temporal/connection.js';
-export { ProvisioningError } from './temporal/provision.js';
+export { ProvisioningError } from './provision/temporal.js';
 export { createFilePlanCache, type PlanCache } from './plan-cache.js';
 export type { PlanCacheQuery } from './plan/cache-key.js';
 export {

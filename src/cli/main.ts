@@ -16,7 +16,7 @@ import { describePrice } from '../llm/prices.js';
 import { openOutputStore, outputStoreSettings } from '../outputs/config.js';
 import { createOutputKeeper } from '../outputs/keeper.js';
 import { connectClient, connectWorker, temporalConfigFromEnv, type TemporalConfig } from '../temporal/connection.js';
-import { provisionServers } from '../temporal/provision.js';
+import { provisionServers } from '../provision/temporal.js';
 import { renderSetup, searchAttributeNotice, setupExitCode, setupNamespace } from '../temporal/setup.js';
 import { toolInfo } from '../tools/define.js';
 import { closeToolSources } from '../tools/sources.js';

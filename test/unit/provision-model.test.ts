@@ -15,8 +15,8 @@ import {
   provisionSmolLM2,
   startLlamaServer,
   type CommandRunner,
-} from '../../src/llm/provision-model.js';
-import type { RunOptions } from '../../src/temporal/provision.js';
+} from '../model/llama/llama-server.js';
+import type { RunOptions } from '../../src/provision/temporal.js';
 
 const temp = (prefix: string) => mkdtemp(path.join(tmpdir(), prefix));
 

@@ -11,8 +11,15 @@ import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { cacheDir, run, stderrLog, withBuildLock, type ProgressLog, type RunOptions } from '../temporal/provision.js';
-import { freePort } from '../free-port.js';
+import {
+  cacheDir,
+  run,
+  stderrLog,
+  withBuildLock,
+  type ProgressLog,
+  type RunOptions,
+} from '../../../src/provision/temporal.js';
+import { freePort } from '../../../src/free-port.js';
 
 /** PyPI version of the `llama-cpp-python` sdist whose vendored llama.cpp is built; keys the cache entry. */
 export const LLAMA_CPP_PYTHON_VERSION = '0.3.36';
