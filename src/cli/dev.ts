@@ -8,7 +8,7 @@ import { modelConfigFromEnv } from '../llm/config.js';
 import { createModel } from '../llm/model.js';
 import { temporalConfigFromEnv } from '../temporal/connection.js';
 import { startLocalTemporal } from '../temporal/local-server.js';
-import { cacheDir } from '../provision/temporal.js';
+import { cacheDir } from '../cache-dir.js';
 import { searchAttributeNotice } from '../temporal/setup.js';
 import { createPlanwrightWorker, loadTools, registeredSearchAttributes } from '../worker.js';
 
