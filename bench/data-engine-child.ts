@@ -6,7 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { dataQuery, DataQueryInput, queryRows } from '../src/tools/data-query.js';
+import { dataQuery, queryRows } from '../src/tools/data-query.js';
+import { DataQueryInput } from '../src/tools/data-query-schema.js';
 import type { ToolContext } from '../src/tools/define.js';
 import { parseCsv } from '../src/tools/table.js';
 

@@ -31,7 +31,7 @@ import type { RunInput } from '../src/contract/run-input.js';
 import { createModel } from '../src/llm/model.js';
 import { runResult } from '../src/run-result.js';
 import { startLocalTemporal } from '../src/temporal/local-server.js';
-import { startTestServer } from '../src/temporal/provision.js';
+import { startTestServer } from '../src/provision/temporal.js';
 import { startScriptedModel, type ScriptedModel } from '../src/testing/scripted-model.js';
 import { createPlanwrightWorker, WORKFLOW_BUNDLE_OPTIONS } from '../src/worker.js';
 import { WORKFLOW_TYPE } from '../workflows/messages.js';

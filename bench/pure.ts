@@ -5,7 +5,8 @@
 import type { Plan } from '../src/contract/plan.js';
 import { resolveReferences } from '../src/plan/references.js';
 import { validatePlan } from '../src/plan/validate.js';
-import { DataQueryInput, queryRows } from '../src/tools/data-query.js';
+import { DataQueryInput } from '../src/tools/data-query-schema.js';
+import { queryRows } from '../src/tools/data-query.js';
 import { parseCsv } from '../src/tools/table.js';
 
 function time<T>(runs: number, fn: () => T): { meanMs: number; bestMs: number } {

@@ -3,7 +3,7 @@
  * and reports start-up times: `npm run bench -- test-server [N]`.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startTestServer } from '../src/temporal/provision.js';
+import { startTestServer } from '../src/provision/temporal.js';
 
 export async function benchTestServerStartup(runs = 20): Promise<{ median: number; worst: number; times: number[] }> {
   const times: number[] = [];

@@ -32,7 +32,8 @@ export type {
 } from './contract/run-state.js';
 export type { Plan, Step, Json, VersionedPlan } from './contract/plan.js';
 export { ErrorType, NON_RETRYABLE_ERROR_TYPES } from './contract/errors.js';
-export { createModel, modelConfigFromEnv, ModelConfigError, type Model, type ModelConfig } from './llm/model.js';
+export { modelConfigFromEnv, ModelConfigError, type ModelConfig } from './llm/config.js';
+export { createModel, type Model } from './llm/model.js';
 export {
   DEFAULT_PRICES,
   PriceConfigError,
@@ -72,7 +73,7 @@ export {
   DEFAULT_TASK_QUEUE,
   TemporalUnreachableError,
 } from './temporal/connection.js';
-export { ProvisioningError } from './temporal/provision.js';
+export { ProvisioningError } from './provision/temporal.js';
 export { createFilePlanCache, type PlanCache } from './plan-cache.js';
 export type { PlanCacheQuery } from './plan/cache-key.js';
 export {

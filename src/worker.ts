@@ -12,7 +12,7 @@ import { closeSourcesOnShutdown, closeToolSources } from './tools/sources.js';
 import { mcpToolsFromConfig } from './mcp/tools.js';
 import { SEARCH_ATTRIBUTES } from './contract/search-attributes.js';
 import { createFilePlanCache, type PlanCache } from './plan-cache.js';
-import { cacheDir } from './temporal/provision.js';
+import { cacheDir } from './cache-dir.js';
 import { createOutputKeeper } from './outputs/keeper.js';
 import { describeOutputStore, openOutputStore, outputStoreSettings } from './outputs/config.js';
 import type { OutputStore } from './outputs/store.js';

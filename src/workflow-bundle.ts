@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from '@temporalio/worker';
-import { cacheDir } from './temporal/provision.js';
+import { cacheDir } from './cache-dir.js';
 
 /**
  * Path of the workflows entry point, for `workflowsPath` and `bundleWorkflowCode`: the TypeScript source in a

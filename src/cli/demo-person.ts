@@ -4,7 +4,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { RunState } from '../contract/run-state.js';
-import type { PlanReview } from '../demo/agents.js';
+import type { PlanReview } from '../demo/agent.js';
 import {
   approvePlanUpdate,
   rejectPlanUpdate,

@@ -4,10 +4,11 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { createModel, modelConfigFromEnv } from '../llm/model.js';
+import { modelConfigFromEnv } from '../llm/config.js';
+import { createModel } from '../llm/model.js';
 import { temporalConfigFromEnv } from '../temporal/connection.js';
 import { startLocalTemporal } from '../temporal/local-server.js';
-import { cacheDir } from '../temporal/provision.js';
+import { cacheDir } from '../cache-dir.js';
 import { searchAttributeNotice } from '../temporal/setup.js';
 import { createPlanwrightWorker, loadTools, registeredSearchAttributes } from '../worker.js';
 

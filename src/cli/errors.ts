@@ -9,7 +9,7 @@ import { InvalidRunInputError } from '../contract/run-input.js';
 import { PriceConfigError } from '../llm/prices.js';
 import { InvalidScheduleError, NotARunScheduleError } from '../schedules.js';
 import { grpcStatus, isUnreachable, TemporalUnreachableError } from '../temporal/connection.js';
-import { ProvisioningError } from '../temporal/provision.js';
+import { ProvisioningError } from '../provision/temporal.js';
 import { SetupError } from '../temporal/setup.js';
 import { ToolModuleError } from '../worker.js';
 import { McpConfigError } from '../mcp/config.js';

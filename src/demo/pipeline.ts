@@ -10,7 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import { plan, step, verdict, type WireStep } from '../testing/answers.js';
 import type { RecordedRequest, Script, ScriptedReply } from '../testing/scripted-model.js';
-import type { DemoSchedule } from './agents.js';
+import type { DemoSchedule } from './agent.js';
 import { stepRows, type StepRow } from './requests.js';
 
 /** Directory the pipeline's data comes from (the demo works in a copy: its tools write there). */

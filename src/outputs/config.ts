@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { msToNumber, type Duration } from '@temporalio/common/lib/time.js';
-import { cacheDir } from '../temporal/provision.js';
+import { cacheDir } from '../cache-dir.js';
 import { createFileOutputStore } from './file.js';
 import { DEFAULT_INLINE_BYTES } from './keeper.js';
 import { createPostgresOutputStore } from './postgres.js';

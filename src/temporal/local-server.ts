@@ -7,7 +7,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment, type EphemeralServerExecutable } from '@temporalio/testing';
-import { cacheDir, startDevServer, type ProvisionOptions } from './provision.js';
+import { cacheDir } from '../cache-dir.js';
+import type { ProvisionOptions } from '../provision/build.js';
+import { startDevServer } from '../provision/temporal.js';
 import { SEARCH_ATTRIBUTES } from '../contract/search-attributes.js';
 
 /**

@@ -7,7 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type LogLevel, type WorkflowBundle } from '@temporalio/worker';
 import { IllegalStateError } from '@temporalio/common';
 import { startLocalTemporal } from '../temporal/local-server.js';
-import { startTestServer } from '../temporal/provision.js';
+import { startTestServer } from '../provision/temporal.js';
 import { planwrightWorkflowBundle } from '../workflow-bundle.js';
 
 /**

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PHASE_HEADER, type Phase } from '../llm/model.js';
+import { PHASE_HEADER, type Phase } from '../llm/phase.js';
 
 /** One answer of the scripted model. */
 export type ScriptedReply =

@@ -8,11 +8,9 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { z } from 'zod';
 import { ToolError } from './define.js';
 import { readBuiltSelect, sqlIdentifier, sqlString } from './duckdb.js';
-import type { DataQueryInput, DataQueryOutput } from './data-query.js';
+import type { DataQueryInput, DataQueryOutput, Filter, Scalar } from './data-query-schema.js';
 
 type Input = z.output<typeof DataQueryInput>;
-type Filter = NonNullable<Input['filter']>[number];
-type Scalar = string | number | boolean;
 /** What a query gives back, before the file name is added. */
 export type DataQueryAnswer = Omit<z.input<typeof DataQueryOutput>, 'file'>;
 

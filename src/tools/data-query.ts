@@ -3,7 +3,8 @@
  * workspace. The tool runs on DuckDB (`data-query-sql.ts`); {@link queryRows} answers the same query over
  * rows already in memory.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { DataQueryInput, DataQueryOutput, type Filter, type Scalar } from './data-query-schema.js';
 import { queryFile } from './data-query-sql.js';
 import { defineTool, ToolError } from './define.js';
 import { withConnection, workspaceRoot } from './duckdb.js';
@@ -11,48 +12,17 @@ import { sqlLimitsFromEnv } from './sql-query.js';
 import type { Cell, Row } from './table.js';
 import { resolveInWorkspace } from './workspace.js';
 
-const Scalar = z.union([z.string(), z.number(), z.boolean()]);
-
-const Filter = z.object({
-  field: z.string().min(1),
-  op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'contains', 'in']),
-  value: z.union([Scalar, z.array(Scalar)]),
-});
-
-/** Input of `data_query`. */
-export const DataQueryInput = z.object({
-  file: z.string().min(1).describe('path of a .csv, .json or .parquet file, relative to the workspace'),
-  filter: z.array(Filter).optional().describe('rows must match every filter'),
-  groupBy: z.string().min(1).optional().describe('column to group by; omit for one value over all rows'),
-  aggregate: z
-    .object({ op: z.enum(['count', 'sum', 'avg', 'min', 'max']), field: z.string().min(1).optional() })
-    .default({ op: 'count' })
-    .describe('what to compute per group (or overall); every op but count needs a numeric field'),
-  order: z.enum(['desc', 'asc']).default('desc').describe('order of groups by value'),
-  limit: z.number().int().positive().optional().describe('keep only the first N groups (top-k)'),
-});
-
-const Group = z.object({ key: Scalar.nullable(), value: z.number().nullable(), rows: z.number() });
-
-/** Output of `data_query`: one value overall, or one per group. */
-export const DataQueryOutput = z.object({
-  file: z.string(),
-  matched: z.number().describe('rows that passed the filters'),
-  value: z.number().nullable().optional(),
-  groups: z.array(Group).optional(),
-});
-
 type Input = z.output<typeof DataQueryInput>;
 
-function matches(row: Row, filter: z.output<typeof Filter>): boolean {
+function matches(row: Row, filter: Filter): boolean {
   const cell = row[filter.field];
   const { value } = filter;
-  const same = (v: Cell | z.output<typeof Scalar>) => String(cell).toLowerCase() === String(v).toLowerCase();
+  const same = (v: Cell | Scalar) => String(cell).toLowerCase() === String(v).toLowerCase();
   switch (filter.op) {
     case 'eq':
-      return same(value as z.output<typeof Scalar>);
+      return same(value as Scalar);
     case 'ne':
-      return !same(value as z.output<typeof Scalar>);
+      return !same(value as Scalar);
     case 'in':
       return (Array.isArray(value) ? value : [value]).some(same);
     case 'contains':

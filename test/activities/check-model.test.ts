@@ -6,14 +6,10 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  PROBES,
-  checkModel,
-  modelCheckExitCode,
-  renderModelCheck,
-  type ModelCheck,
-} from '../../src/llm/check-model.js';
-import type { ModelConfig } from '../../src/llm/model.js';
+import { modelCheckExitCode, renderModelCheck } from '../../src/cli/check-model.js';
+import { checkModel, type ModelCheck } from '../../src/llm/check-model.js';
+import { PROBES } from '../../src/llm/check-model-probes.js';
+import type { ModelConfig } from '../../src/llm/config.js';
 import {
   startScriptedModel,
   type RecordedRequest,

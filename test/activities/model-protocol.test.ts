@@ -10,15 +10,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities, USAGE_BEAT_DELAY_MS } from '../../activities/index.js';
 import { ErrorType } from '../../src/contract/errors.js';
 import { DEMO_PLAN } from '../../src/demo/support-report.js';
-import {
-  DEFAULT_MAX_TOKENS,
-  alternating,
-  badRequestAdvice,
-  createModel,
-  modelConfigFromEnv,
-  usageOfFailure,
-  type ModelConfig,
-} from '../../src/llm/model.js';
+import { alternating } from '../../src/llm/completion.js';
+import { DEFAULT_MAX_TOKENS, modelConfigFromEnv, type ModelConfig } from '../../src/llm/config.js';
+import { badRequestAdvice } from '../../src/llm/errors.js';
+import { createModel } from '../../src/llm/model.js';
+import { usageOfFailure } from '../../src/llm/usage.js';
 import { startScriptedModel, type ScriptedModel } from '../../src/testing/scripted-model.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { toolInfo } from '../../src/tools/define.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/free-port.js';
-import { cachedPaths } from '../../src/temporal/provision.js';
+import { cachedPaths } from '../../src/provision/temporal.js';
 import { WORKFLOW_TYPE } from '../../workflows/messages.js';
 
 let cache: string;

@@ -14,7 +14,7 @@ import type { RunResult } from '../../src/contract/run-state.js';
 import { createModel } from '../../src/llm/model.js';
 import { createFileOutputStore } from '../../src/outputs/file.js';
 import { startScriptedModel } from '../../src/testing/scripted-model.js';
-import { cachedPaths } from '../../src/temporal/provision.js';
+import { cachedPaths } from '../../src/provision/temporal.js';
 import { createPlanwrightWorker } from '../../src/worker.js';
 import { planReply, waitTool, wireStep } from '../support/e2e.js';
 import { devServerEnv, unique } from '../support/temporal.js';

@@ -3,7 +3,8 @@
  * with progress) and start the server for every test file.
  */
 import type { TestProject } from 'vitest/node';
-import { provisionModelServer, startLlamaServer, type RunningModelServer } from '../../src/llm/provision-model.js';
+import { provisionModelServer } from './llama/provision.js';
+import { startLlamaServer, type RunningModelServer } from './llama/server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

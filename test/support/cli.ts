@@ -6,7 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll, inject, vi } from 'vitest';
 import { main, reportError } from '../../src/cli/main.js';
-import type { ModelConfig } from '../../src/llm/model.js';
+import type { ModelConfig } from '../../src/llm/config.js';
 import type { PlanCache } from '../../src/plan-cache.js';
 import { startScriptedModel, type Script, type ScriptedModel } from '../../src/testing/scripted-model.js';
 import { scriptedModelWorker } from './e2e.js';

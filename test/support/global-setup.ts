@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startLocalTemporal, type LocalTemporal } from '../../src/temporal/local-server.js';
-import { provisionServers } from '../../src/temporal/provision.js';
+import { provisionServers } from '../../src/provision/temporal.js';
 import { bundleWorkflows } from '../../src/testing/environment.js';
 
 declare module 'vitest' {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { startTestServer } from '../../src/temporal/provision.js';
+import { startTestServer } from '../../src/provision/temporal.js';
 
 let runtimeInstalled = false;
 function quietRuntime(): void {

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addUsage, NO_USAGE, type Usage } from '../../src/contract/run-state.js';
 import { InvalidRunInputError, parseRunInput } from '../../src/contract/run-input.js';
-import { addTokenUsage, modelConfigFromEnv, pricedUsage } from '../../src/llm/model.js';
+import { modelConfigFromEnv } from '../../src/llm/config.js';
+import { addTokenUsage, pricedUsage } from '../../src/llm/usage.js';
 import {
   costOf,
   DEFAULT_PRICES,

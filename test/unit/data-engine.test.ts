@@ -6,7 +6,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dataQuery, DataQueryInput, queryRows } from '../../src/tools/data-query.js';
+import { dataQuery, queryRows } from '../../src/tools/data-query.js';
+import { DataQueryInput } from '../../src/tools/data-query-schema.js';
 import type { ToolContext } from '../../src/tools/define.js';
 import { parseCsv, parseJsonRows } from '../../src/tools/table.js';
 

@@ -3,20 +3,12 @@ import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  exitDescription,
-  formatElapsed,
-  llamaServerArgs,
-  ModelProvisioningError,
-  SMOLLM2_CHAT_TEMPLATE,
-  modelCachePaths,
-  parseBuildProgress,
-  provisionLlamaServer,
-  provisionSmolLM2,
-  startLlamaServer,
-  type CommandRunner,
-} from '../../src/llm/provision-model.js';
-import type { RunOptions } from '../../src/temporal/provision.js';
+import { parseBuildProgress, provisionLlamaServer } from '../model/llama/llama-server.js';
+import { modelCachePaths } from '../model/llama/provision.js';
+import { exitDescription, llamaServerArgs, SMOLLM2_CHAT_TEMPLATE, startLlamaServer } from '../model/llama/server.js';
+import { provisionSmolLM2 } from '../model/llama/smollm2.js';
+import { formatElapsed, ModelProvisioningError, type CommandRunner } from '../model/llama/steps.js';
+import type { RunOptions } from '../../src/provision/build.js';
 
 const temp = (prefix: string) => mkdtemp(path.join(tmpdir(), prefix));
 

@@ -1,0 +1,141 @@
+/**
+ * The model's work on steps and on the answer: the executor's turns of an open step, the check of a step's output
+ * against its success criterion, and the synthesis of the final answer from what every step came to.
+ */
+import { Context } from '@temporalio/activity';
+import { CheckVerdictSchema } from '../src/contract/check.js';
+import type { ExecutorTurn, StepReport } from '../src/contract/executor.js';
+import type { Json } from '../src/contract/plan.js';
+import type { ToolInfo, ToolSummary } from '../src/contract/tools.js';
+import type { Model } from '../src/llm/model.js';
+import { checkerMessages, executorConversation, synthesizerMessages, type CheckerRequest } from '../src/llm/prompts.js';
+import { NO_CALLS, type TokenUsage } from '../src/llm/usage.js';
+import type { OutputKeeper } from '../src/outputs/keeper.js';
+import { criterionProblem, parseCriterion } from '../src/plan/criterion.js';
+import { modelCall } from './heartbeat.js';
+import { loadReports, scopeOf } from './outputs.js';
+
+/** Input of `executeStep`: an open step, the results it depends on, the tools it may call, earlier turns. */
+export interface ExecuteStepInput {
+  goal: string;
+  step: { id: string; title: string; description?: string; successCriterion?: string };
+  inputs: StepReport[];
+  /** Tools the executor may ask for (by name; the worker describes them); each call runs as its own `runTool` activity. */
+  tools?: ToolSummary[];
+  /** Earlier turns of this step's conversation (tool calls and their results). */
+  turns?: ExecutorTurn[];
+}
+/** Output of `executeStep`: the step's result, or tool calls to run before asking again. */
+export type ExecuteStepOutput =
+  | { kind: 'answer'; output: Json; attempt: number; usage: TokenUsage }
+  | { kind: 'tool-calls'; calls: Array<{ id: string; tool: string; args: Json }>; attempt: number; usage: TokenUsage };
+
+/** Input of `checkOutput`: a step's output (or its reference) and the criterion it must meet. */
+export type CheckOutputInput = CheckerRequest;
+/** Output of `checkOutput`: whether the output passed, why, and what the check cost (nothing without a model). */
+export interface CheckOutputOutput {
+  passed: boolean;
+  reason: string;
+  usage: TokenUsage;
+}
+
+/** Input of `synthesize`: the goal and what every step came to. */
+export interface SynthesizeInput {
+  goal: string;
+  steps: StepReport[];
+  failure?: string;
+}
+/** Output of `synthesize`. */
+export interface SynthesizeOutput {
+  answer: string;
+  usage: TokenUsage;
+}
+
+/** What the execution activities are built from. */
+export interface ExecutionDependencies {
+  model: Model;
+  /** The worker's tool catalog: the tools an open step may ask for. */
+  catalog: readonly ToolInfo[];
+  outputs: OutputKeeper;
+  contextTokens: number;
+}
+
+/** The execution activities of a worker. */
+export function executionActivities({ model, catalog, outputs, contextTokens }: ExecutionDependencies) {
+  const infoByName = new Map(catalog.map((t) => [t.name, t]));
+
+  return {
+    /** One turn of an open step: the model answers, or asks for tool calls (which the workflow runs). */
+    async executeStep(input: ExecuteStepInput): Promise<ExecuteStepOutput> {
+      const inputs = await loadReports(outputs, input.inputs);
+      const turns = await Promise.all(
+        (input.turns ?? []).map(async (turn) =>
+          turn.role === 'tool' && turn.output !== undefined
+            ? { ...turn, output: await outputs.load(turn.output) }
+            : turn,
+        ),
+      );
+      const { value, usage } = await modelCall((onUsage) =>
+        model.converse({
+          onUsage,
+          phase: 'execute',
+          messages: executorConversation({ ...input, inputs }, turns, contextTokens),
+          tools: (input.tools ?? [])
+            .flatMap((t) => infoByName.get(t.name) ?? [])
+            .map((t) => ({
+              type: 'function' as const,
+              function: { name: t.name, description: t.description, parameters: t.inputSchema },
+            })),
+        }),
+      );
+      const activity = Context.current();
+      const attempt = activity.info.attempt;
+      if (value.toolCalls.length === 0) {
+        return { kind: 'answer', output: await outputs.keep(value.content, scopeOf(activity)), attempt, usage };
+      }
+      const calls = value.toolCalls.map((call) => {
+        let args: Json;
+        try {
+          args = JSON.parse(call.arguments || '{}') as Json;
+        } catch {
+          // Bad JSON goes to the tool as text; its input check refuses it with a message the model can act on.
+          args = call.arguments;
+        }
+        return { id: call.id, tool: call.name, args };
+      });
+      return { kind: 'tool-calls', calls, attempt, usage };
+    },
+
+    /**
+     * Checks a step's output against its success criterion: a checkable criterion (`$.path op value`) without a
+     * model, a sentence by asking the model.
+     */
+    async checkOutput(input: CheckOutputInput): Promise<CheckOutputOutput> {
+      const output = await outputs.load(input.output);
+      const check = parseCriterion(input.criterion);
+      if (check) {
+        const problem = criterionProblem(output, check);
+        return { passed: !problem, reason: problem ?? `${input.criterion} holds`, usage: NO_CALLS };
+      }
+      const { value, usage } = await modelCall((onUsage) =>
+        model.structured({
+          onUsage,
+          phase: 'check',
+          name: 'check_verdict',
+          schema: CheckVerdictSchema,
+          messages: checkerMessages({ ...input, output }, contextTokens),
+        }),
+      );
+      return { ...value, usage };
+    },
+
+    /** Writes the final answer from the steps' results. */
+    async synthesize(input: SynthesizeInput): Promise<SynthesizeOutput> {
+      const steps = await loadReports(outputs, input.steps);
+      const { value, usage } = await modelCall((onUsage) =>
+        model.text({ phase: 'synthesize', messages: synthesizerMessages({ ...input, steps }, contextTokens), onUsage }),
+      );
+      return { answer: value, usage };
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Commands that send a run a person's decision: approve or reject its plan, change its goal, resolve an escalated
+ * step. Each is an update, so a refusal comes back at once with the run's reason.
+ */
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { client, integer, one, type CommandContext } from '../command.js';
+import { RefusedError, UsageError } from '../errors.js';
+import { readRunState } from '../read-state.js';
+import {
+  approvePlanUpdate,
+  changeGoalUpdate,
+  rejectPlanUpdate,
+  resolveEscalationUpdate,
+} from '../../../workflows/messages.js';
+
+/**
+ * Sends a decision as an update, so a refusal comes back at once with its reason.
+ * @throws {RefusedError} when the run refuses it.
+ */
+async function decide(send: () => Promise<unknown>): Promise<void> {
+  try {
+    await send();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new RefusedError(`refused: ${err.cause?.message ?? err.message}`);
+    throw err;
+  }
+}
+
+/** `planwright approve`: approves the plan awaiting approval. */
+export function approve(context: CommandContext): Promise<number> {
+  return reviewPlan(context, 'approve');
+}
+
+/** `planwright reject`: rejects the plan awaiting approval, with feedback for the planner. */
+export function reject(context: CommandContext): Promise<number> {
+  return reviewPlan(context, 'reject');
+}
+
+/** Approves or rejects a version of the run's plan: the one given, else the run's current one. */
+async function reviewPlan(
+  { values, positionals, out }: CommandContext,
+  verdict: 'approve' | 'reject',
+): Promise<number> {
+  const id = one(positionals, 'workflow id');
+  const { client: c } = await client();
+  const handle = c.workflow.getHandle(id);
+  const version = integer(values.version, 'version') ?? (await readRunState(handle)).plan?.version;
+  if (version === undefined) throw new UsageError(`run ${id} has no plan yet; try again in a moment`, { help: false });
+  if (verdict === 'approve') await decide(() => handle.executeUpdate(approvePlanUpdate, { args: [{ version }] }));
+  else {
+    if (!values.feedback) throw new UsageError('reject needs --feedback saying what to change');
+    const feedback = values.feedback;
+    await decide(() => handle.executeUpdate(rejectPlanUpdate, { args: [{ version, feedback }] }));
+  }
+  out(`${verdict === 'approve' ? 'approved' : 'rejected'} plan v${version} of ${id}`, { workflowId: id, version });
+  return 0;
+}
+
+/** `planwright change-goal`: gives a run a new goal, which it replans for. */
+export async function changeGoal({ values, positionals, out }: CommandContext): Promise<number> {
+  const [id, ...words] = positionals;
+  if (!id || words.length === 0) throw new UsageError('change-goal needs a workflow id and the new goal');
+  const goal = words.join(' ');
+  const { client: c } = await client();
+  const handle = c.workflow.getHandle(id);
+  await decide(() =>
+    handle.executeUpdate(changeGoalUpdate, {
+      args: [{ goal, ...(values.reason ? { reason: values.reason } : {}) }],
+    }),
+  );
+  out(`goal of ${id} changed; the run replans for it`, { workflowId: id, goal });
+  return 0;
+}
+
+/** `planwright resolve`: a person's decision about a step escalated to them. */
+export async function resolve({ values, positionals, out }: CommandContext): Promise<number> {
+  const [id, stepId, decision] = positionals;
+  if (!id || !stepId || !decision) throw new UsageError('resolve needs a workflow id, a step id and a decision');
+  if (!['retry', 'skip', 'replan', 'abort'].includes(decision)) {
+    throw new UsageError(`"${decision}" is not a decision; use retry, skip, replan or abort`);
+  }
+  const { client: c } = await client();
+  const handle = c.workflow.getHandle(id);
+  const resolution = {
+    stepId,
+    decision: decision as 'retry' | 'skip' | 'replan' | 'abort',
+    ...(values.note ? { note: values.note } : {}),
+  };
+  await decide(() => handle.executeUpdate(resolveEscalationUpdate, { args: [resolution] }));
+  out(`${decision} ${stepId} in ${id}`, { workflowId: id, ...resolution });
+  return 0;
+}
