@@ -12,16 +12,6 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FOLDERS = ['src', 'workflows', 'activities'];
 
-/**
- * Imports that close a cycle being taken apart, as [importer, imported]: they are left out of the graph. An entry
- * whose import no longer closes a cycle fails the test, so it goes with the cycle.
- */
-const TEMPORARILY_ALLOWED_IMPORTS: ReadonlyArray<readonly [string, string]> = [
-  // TEMPORARY: subgoal.ts types its child runs with the workflow function of plan-and-execute.ts, which reaches
-  // subgoal.ts again through execute.ts. To be removed when the workflow is rewritten.
-  ['workflows/subgoal.ts', 'workflows/plan-and-execute.ts'],
-];
-
 /** Every `.ts` file under the folders, as paths relative to the repository root. */
 function sourceFiles(): string[] {
   const files: string[] = [];
@@ -120,31 +110,6 @@ function cycleThrough(component: readonly string[], graph: Map<string, string[]>
   return [...cycle, start].join(' → ');
 }
 
-/** Whether `to` can be reached from `from` by following imports. */
-function reaches(graph: Map<string, string[]>, from: string, to: string): boolean {
-  const seen = new Set([from]);
-  const queue = [from];
-  while (queue.length > 0) {
-    for (const target of graph.get(queue.shift()!) ?? []) {
-      if (target === to) return true;
-      if (seen.has(target)) continue;
-      seen.add(target);
-      queue.push(target);
-    }
-  }
-  return false;
-}
-
-/** The graph without the given imports. */
-function without(graph: Map<string, string[]>, imports: ReadonlyArray<readonly [string, string]>) {
-  return new Map(
-    [...graph].map(([file, targets]) => [
-      file,
-      targets.filter((target) => !imports.some(([a, b]) => a === file && b === target)),
-    ]),
-  );
-}
-
 describe('imports', () => {
   const graph = importGraph();
 
@@ -154,15 +119,7 @@ describe('imports', () => {
   });
 
   it('form no cycle', () => {
-    const rest = without(graph, TEMPORARILY_ALLOWED_IMPORTS);
-    const cycles = cyclicComponents(rest).map((c) => cycleThrough(c, rest));
+    const cycles = cyclicComponents(graph).map((c) => cycleThrough(c, graph));
     expect(cycles, `import cycles:\n${cycles.join('\n')}`).toEqual([]);
-  });
-
-  it('allow only imports that still close a cycle', () => {
-    const stale = TEMPORARILY_ALLOWED_IMPORTS.filter(
-      ([a, b]) => !graph.get(a)?.includes(b) || !reaches(graph, b, a),
-    ).map(([a, b]) => `${a} → ${b}`);
-    expect(stale, 'remove these from TEMPORARILY_ALLOWED_IMPORTS').toEqual([]);
   });
 });
