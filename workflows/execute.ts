@@ -5,7 +5,8 @@
  * success criterion (check.ts) — as it runs, succeeds or fails. How a step runs as activities is in `steps.ts`.
  */
 import { isCancellation } from '@temporalio/workflow';
-import { STEPS_STARTED_AS_STEPS_FINISH, follows } from './patches.js';
+import { STEP_TOOL_PERMISSIONS, STEPS_STARTED_AS_STEPS_FINISH, follows } from './patches.js';
+import { admitCalls } from '../src/run/tool-calls.js';
 import { legacySchedule } from './legacy-schedulers.js';
 import type { Outcome } from '../src/run/route.js';
 import type { StepOutcome } from '../src/run/ledger.js';
@@ -100,7 +101,7 @@ function paused(run: Run): boolean {
 function readyToStart(run: Run, room: number): Step[] {
   return readySteps(run.plan.steps, statusById(run.state))
     .map((id) => run.planStep(id))
-    .filter((s) => s.tool !== undefined || !run.modelRefused())
+    .filter((s) => (s.tool !== undefined ? !run.toolsRefused() : !run.modelRefused()))
     .slice(0, Math.max(0, room));
 }
 
@@ -147,6 +148,8 @@ async function runStep(run: Run, step: Step, woken: boolean, ended?: StepEnded):
 /** An open step as the executor is given it: the step, the outputs of the steps it depends on, and the tools. */
 function openStep(run: Run, step: Step, position: string): OpenStep {
   const { state } = run;
+  const permitted = follows(STEP_TOOL_PERMISSIONS);
+  const allowed = step.tools ?? [];
   return {
     goal: state.goal,
     step: {
@@ -158,11 +161,17 @@ function openStep(run: Run, step: Step, position: string): OpenStep {
     inputs: state.steps
       .filter((s) => step.dependsOn.includes(s.id))
       .map(({ id, title, status, output }) => ({ id, title, status, ...(output !== undefined ? { output } : {}) })),
-    tools: run.tools,
+    tools: permitted ? run.tools.filter((t) => allowed.includes(t.name)) : run.tools,
     stepTimeout: run.input.stepTimeout,
     position,
     modelRefused: () => run.modelRefused(),
     spend: (usage) => run.spend(usage),
+    // Runs started before tool permissions offered every tool and ran every call.
+    admit: (calls, madeByStep) =>
+      permitted
+        ? admitCalls(calls, { allowed, madeByStep, budgetLeft: run.toolCallsLeft() })
+        : { admitted: [...calls], refused: [] },
+    refuse: (call, reason) => run.toolCallRefused(step.id, call, reason),
   };
 }
 

@@ -52,6 +52,13 @@ export const STATUS_SHOWN_FROM_THE_START = 'status-shown-from-the-start';
 export const LAST_STEP_REVIEWED = 'last-step-reviewed';
 
 /**
+ * An open step's executor is offered only the tools its step names, and every call it asks for is checked (the
+ * step's tools, the input schema, the caps per turn and per step, the tool-call budget) before it is scheduled;
+ * runs started before offered every tool and ran every call.
+ */
+export const STEP_TOOL_PERMISSIONS = 'step-tool-permissions';
+
+/**
  * Every change above up to `STEPS_STARTED_AS_STEPS_FINISH`, as one patch for the runs started with 0.7.x: such a
  * run records this one marker (and the one upsert of `TemporalChangeVersion` the SDK makes with each marker)
  * instead of one for each change it meets. Runs started before have no such marker and follow each change as
@@ -81,7 +88,7 @@ const IN_RELEASE_0_7: ReadonlySet<string> = new Set([
 const IN_RELEASE_0_8: ReadonlySet<string> = new Set([...IN_RELEASE_0_7, STATUS_SHOWN_FROM_THE_START]);
 
 /** The changes `RELEASE_0_9` stands for. */
-const IN_RELEASE_0_9: ReadonlySet<string> = new Set([...IN_RELEASE_0_8, LAST_STEP_REVIEWED]);
+const IN_RELEASE_0_9: ReadonlySet<string> = new Set([...IN_RELEASE_0_8, LAST_STEP_REVIEWED, STEP_TOOL_PERMISSIONS]);
 
 /** The release patches, newest first, each with the changes it stands for. */
 const RELEASES: ReadonlyArray<readonly [patchId: string, changes: ReadonlySet<string>]> = [

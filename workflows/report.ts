@@ -26,7 +26,7 @@ export async function giveUp(run: Run, { failure }: Extract<Move, { to: 'give-up
 
 /** Ends a run that has nothing left it can run: the budget is spent, or the remaining steps are blocked. */
 export async function stalled(run: Run): Promise<Outcome> {
-  const why = run.modelRefused();
+  const why = run.modelRefused() ?? run.toolsRefused();
   if (why) return { of: 'ended', status: endForBudget(run, why) };
   const failure = { message: 'no step can run: the remaining steps wait on steps that did not finish' };
   return { of: 'ended', status: await endEarly(run, failure) };

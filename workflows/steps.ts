@@ -10,6 +10,7 @@ import type { Json } from '../src/contract/plan.js';
 import type { Usage } from '../src/contract/run-state.js';
 import { clip } from '../src/run/state.js';
 import type { StepOutcome } from '../src/run/ledger.js';
+import type { Admission, ProposedCall } from '../src/run/tool-calls.js';
 import type { ToolCallOptions, ToolSummary } from '../src/contract/tools.js';
 import type { ExecutorTurn, StepReport } from '../src/contract/executor.js';
 import { TOOL_MAX_ATTEMPTS, llmCall, toolCall } from './activity-profiles.js';
@@ -58,6 +59,10 @@ export interface OpenStep {
   modelRefused: () => string | undefined;
   /** Adds usage to the run at once, so steps running side by side see each other's spending. */
   spend: (usage: Partial<Usage>) => void;
+  /** Which of a turn's calls may run, given the calls this step has made before (see `admitCalls`). */
+  admit: <C extends ProposedCall>(calls: readonly C[], madeByStep: number) => Admission<C>;
+  /** Records a call refused before it ran. */
+  refuse: (call: ProposedCall, reason: string) => void;
 }
 
 /**
@@ -69,9 +74,10 @@ export async function runOpenStep(open: OpenStep): Promise<StepOutcome> {
   const turns: ExecutorTurn[] = [];
   const usage = {}; // spent as it goes, through open.spend
   let attempts = 0;
+  let callsMade = 0;
   for (let turn = 0; turn < MAX_EXECUTOR_TURNS; turn++) {
-    const refused = open.modelRefused();
-    if (refused) return { ok: false, error: refused, attempts, usage };
+    const spent = open.modelRefused();
+    if (spent) return { ok: false, error: spent, attempts, usage };
     let out;
     try {
       out = await llm.executeStep.executeWithOptions(summarized(llmCall, `${open.position} · executor`), [
@@ -86,31 +92,38 @@ export async function runOpenStep(open: OpenStep): Promise<StepOutcome> {
     open.spend(out.usage);
     if (out.kind === 'answer') return { ok: true, output: out.output, attempts, usage };
 
-    turns.push({ role: 'assistant', toolCalls: out.calls });
-    const results = await Promise.all(
-      out.calls.map((call) =>
-        callTool({
-          own: open.tools.find((t) => t.name === call.tool)?.callOptions,
-          stepId: open.step.id,
-          tool: call.tool,
-          args: call.args,
-          stepTimeout: open.stepTimeout,
-          summary: `${open.position} · executor → ${call.tool}`,
-        }),
-      ),
-    );
-    results.forEach((result, i) => {
-      const call = out.calls[i] as (typeof out.calls)[number];
-      open.spend(result.usage);
-      turns.push({
-        role: 'tool',
-        callId: call.id,
-        tool: call.tool,
-        ...(result.ok ? { output: result.output } : { error: result.error }),
-      });
-    });
+    turns.push({ role: 'assistant', toolCalls: out.calls.map(({ id, tool, args }) => ({ id, tool, args })) });
+    // Nothing the executor asks for runs unless the step may use it: refused calls are answered as errors.
+    const { admitted, refused } = open.admit(out.calls, callsMade);
+    for (const { call, reason } of refused) open.refuse(call, reason);
+    callsMade += admitted.length;
+    const results = await Promise.all(admitted.map((call) => callTool(executorCall(open, call))));
+    const ran = new Map(admitted.map((call, i) => [call.id, results[i] as StepOutcome]));
+    const refusals = new Map(refused.map(({ call, reason }) => [call.id, reason]));
+    for (const call of out.calls) {
+      const result = ran.get(call.id);
+      if (result) open.spend(result.usage);
+      const answer = result
+        ? result.ok
+          ? { output: result.output }
+          : { error: result.error }
+        : { error: `refused: ${refusals.get(call.id) ?? 'not run'}` };
+      turns.push({ role: 'tool', callId: call.id, tool: call.tool, ...answer });
+    }
   }
   return { ok: false, error: `the executor did not finish within ${MAX_EXECUTOR_TURNS} turns`, attempts, usage };
+}
+
+/** One tool call of the executor, as its own activity. */
+function executorCall(open: OpenStep, call: ProposedCall): Parameters<typeof callTool>[0] {
+  return {
+    own: open.tools.find((t) => t.name === call.tool)?.callOptions,
+    stepId: open.step.id,
+    tool: call.tool,
+    args: call.args,
+    stepTimeout: open.stepTimeout,
+    summary: `${open.position} · executor → ${call.tool}`,
+  };
 }
 
 /** How many attempts a failed activity used, from the failure's details or its retry state. */

@@ -31,6 +31,9 @@ const stepId = () =>
 /** A tool to call instead of the step's own tool when that one fails for good. */
 const fallbackSchema = builtOnce(() => z.object({ tool: z.string().min(1), args: jsonSchema().optional() }));
 
+/** Most tools one open step may name. */
+export const MAX_STEP_TOOLS = 12;
+
 /** Longest goal of a sub-goal step (a run's goal has the same limit). */
 export const MAX_GOAL_CHARS = 8000;
 
@@ -51,6 +54,8 @@ export const stepSchema = builtOnce(() =>
     successCriterion: z.string().optional(),
     critical: z.boolean().optional(),
     fallback: fallbackSchema().optional(),
+    /** The tools an open step's executor may call (none when absent); only on open steps. */
+    tools: z.array(z.string().min(1)).optional(),
   }),
 );
 
@@ -94,6 +99,8 @@ export const wirePlanSchema = builtOnce(() =>
         fallback: z.object({ tool: z.string(), args: wireArgs() }).nullable(),
         /** Only in the response format of runs that may use sub-goals; absent otherwise. */
         subgoal: z.string().nullish(),
+        /** The tools an open step may call; null or absent for none. */
+        tools: z.array(z.string()).nullish(),
       }),
     ),
   }),
@@ -154,6 +161,7 @@ export function planFromWire(wire: WirePlan): { plan?: Plan; issues: PlanIssue[]
         ...(s.fallback === null
           ? {}
           : { fallback: { tool: s.fallback.tool, ...(fallbackArgs === undefined ? {} : { args: fallbackArgs }) } }),
+        ...(s.tools === null || s.tools === undefined || s.tools.length === 0 ? {} : { tools: s.tools }),
       };
     }),
   };

@@ -45,6 +45,8 @@ export const runInputSchema = builtOnce(() =>
           tokens: count(1, 1_000_000_000).optional(),
           /** US dollars of estimated model cost (see `usage.cost`); a model without a price cannot be kept to it. */
           cost: z.number().positive('expected a positive number of US dollars').max(1_000_000).optional(),
+          /** Tool calls (every attempt counts); once spent, no tool runs and the run ends partial. */
+          toolCalls: count(1, 1_000_000).optional(),
         })
         .strict()
         .optional(),
@@ -78,7 +80,7 @@ export const runInputSchema = builtOnce(() =>
 /** The fields of RunInput and of its nested objects, by path, for messages about unknown fields. */
 const FIELDS: Record<string, readonly string[]> = {
   '': Object.keys(runInputSchema().shape),
-  budget: ['llmCalls', 'tokens', 'cost'],
+  budget: ['llmCalls', 'tokens', 'cost', 'toolCalls'],
   planCache: ['ttl'],
   subgoals: ['maxDepth', 'maxFanOut', 'approval'],
 };

@@ -57,6 +57,7 @@ export type RunEventType =
   | 'step-failed'
   | 'step-skipped'
   | 'step-checked'
+  | 'tool-call-refused'
   | 'fallback'
   | 'escalated'
   | 'escalation-resolved'
@@ -95,6 +96,8 @@ export interface RunState {
   usage: Usage;
   events: RunEvent[];
   failure?: { stepId?: string; message: string };
+  /** Tool calls an open step's executor asked for that were refused before they ran (absent while none were). */
+  refusedToolCalls?: number;
   /** The step a person is asked to decide about, while the status is `awaiting-decision`. */
   escalation?: { stepId: string; message: string };
 }

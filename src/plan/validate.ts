@@ -2,7 +2,7 @@
  * Plan validation: everything that can be checked before a step runs. Pure; the workflow calls it.
  */
 import type { Plan, PlanIssue } from '../contract/plan.js';
-import { planSchema, zodIssues } from '../contract/plan.js';
+import { MAX_STEP_TOOLS, planSchema, zodIssues } from '../contract/plan.js';
 import { dependencyTest, findCycle } from './graph.js';
 import { findReferences, type Reference } from './references.js';
 import { missingPath } from './schema-path.js';
@@ -59,6 +59,7 @@ export function validatePlan(plan: unknown, limits: PlanLimits): PlanIssue[] {
     }
     if (step.subgoal !== undefined)
       issues.push(...subgoalProblems(step, limits).map((message) => ({ ...at, message })));
+    issues.push(...stepToolsProblems(step, known, toolList).map((message) => ({ ...at, message })));
   }
   const subgoals = steps.filter((s) => s.subgoal !== undefined).length;
   if (limits.subgoals && subgoals > limits.subgoals.maxFanOut) {
@@ -99,6 +100,27 @@ function subgoalProblems(step: Plan['steps'][number], limits: PlanLimits): strin
     );
   if (step.tool !== undefined || step.args !== undefined || step.fallback !== undefined)
     problems.push('a sub-goal step has no tool, args or fallback: drop them, or drop "subgoal" to call the tool');
+  return problems;
+}
+
+/**
+ * What is wrong with the tools an open step names: an open step may name up to {@link MAX_STEP_TOOLS} tools the worker
+ * offers; a tool step and a sub-goal name none (a tool step calls its own tool).
+ */
+function stepToolsProblems(step: Plan['steps'][number], known: ReadonlySet<string>, toolList: string): string[] {
+  const named = step.tools;
+  if (named === undefined) return [];
+  if (step.tool !== undefined)
+    return [`a tool step calls its own tool "${step.tool}": drop "tools", or drop "tool" to make it an open step`];
+  if (step.subgoal !== undefined) return ['a sub-goal step plans its own tools: drop "tools"'];
+  const problems = named
+    .filter((name, i) => !known.has(name) && named.indexOf(name) === i)
+    .map((name) => `"tools" names unknown tool "${name}"; available tools: ${toolList}`);
+  if (new Set(named).size < named.length) problems.push('"tools" names a tool more than once');
+  if (named.length > MAX_STEP_TOOLS)
+    problems.push(
+      `"tools" names ${named.length} tools; an open step may use at most ${MAX_STEP_TOOLS}: split the step`,
+    );
   return problems;
 }
 

@@ -18,6 +18,12 @@ export function budgetSpent(usage: Usage, budget: ResolvedRunInput['budget']): s
   return undefined;
 }
 
+/** Says why the tool-call budget is spent, or undefined while tool calls are still allowed. */
+export function toolBudgetSpent(usage: Usage, budget: ResolvedRunInput['budget']): string | undefined {
+  const limit = budget?.toolCalls;
+  return limit !== undefined && usage.toolCalls >= limit ? `the budget of ${limit} tool calls is spent` : undefined;
+}
+
 /**
  * Says why a cost budget is spent: the estimate reached it, or some calls went to a model without a price, so
  * that the budget cannot be kept (the run stops calling the model rather than spend an unknown amount).

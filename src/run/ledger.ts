@@ -16,7 +16,7 @@ import {
   type Usage,
 } from '../contract/run-state.js';
 import type { ToolSummary } from '../contract/tools.js';
-import { budgetSpent } from './budget.js';
+import { budgetSpent, toolBudgetSpent } from './budget.js';
 import { effectsOfSkip } from './recovery.js';
 import { adoptPlan, cancelUnfinished, recordEvent, statusById, stepState, type RunMemory } from './state.js';
 
@@ -138,6 +138,22 @@ export class RunLedger {
   /** Says why no further model call may be made (a spent budget), or undefined. */
   modelRefused(): string | undefined {
     return budgetSpent(this.state.usage, this.input.budget);
+  }
+
+  /** Says why no further tool call may be made (a spent tool-call budget), or undefined. */
+  toolsRefused(): string | undefined {
+    return toolBudgetSpent(this.state.usage, this.input.budget);
+  }
+
+  /** Tool calls the run's budget still allows, when it has a tool-call budget. */
+  toolCallsLeft(): number | undefined {
+    const limit = this.input.budget?.toolCalls;
+    return limit === undefined ? undefined : Math.max(0, limit - this.state.usage.toolCalls);
+  }
+
+  /** Executor tool calls refused so far (outside a step's tools, beyond a cap, or misfit). */
+  get refusedToolCalls(): number {
+    return this.state.refusedToolCalls ?? 0;
   }
 
   /** Whether any step of the current plan has yet to run. */
@@ -330,6 +346,14 @@ export class RunLedger {
       this.attention.push(step.id);
       this.note('step-failed', `${position} ${step.title} failed: ${outcome.error}`, step.id);
     }
+  }
+
+  /** A tool call an open step's executor asked for was refused before it ran: recorded and counted. */
+  toolCallRefused(stepId: string, call: { tool: string; args: Json }, reason: string): void {
+    this.memory.state.refusedToolCalls = this.refusedToolCalls + 1;
+    const args = JSON.stringify(call.args) ?? '';
+    const shown = args.length > 200 ? `${args.slice(0, 200)}…` : args;
+    this.note('tool-call-refused', `${stepId} asked for ${call.tool} ${shown}: refused, ${reason}`, stepId);
   }
 
   /** Takes the next failed step that awaits recovery. */

@@ -60,6 +60,7 @@ const runStateSchema = () =>
       cost: z.number().min(0).optional(),
       unpricedCalls: count().optional(),
     }),
+    refusedToolCalls: count().optional(),
     events: z.array(z.object({ type: text(), stepId: text().optional(), message: text(), at: text() })),
     failure: z.object({ stepId: text().optional(), message: text() }).optional(),
     escalation: z.object({ stepId: text(), message: text() }).optional(),

@@ -58,10 +58,12 @@ describe('budgets', () => {
 });
 
 describe('the executor', () => {
-  it('runs the tool calls an open step asks for as activities and gives it their results', async () => {
+  it('runs the tool calls an open step asks for, among the tools it names, as activities', async () => {
     const seen: ExecuteStepInput[] = [];
     const tools = toolsAnswering({ draft: { value: 42 } });
-    const plan: Plan = { steps: [{ id: 'draft', title: 'Work out the answer', dependsOn: [] }] };
+    const plan: Plan = {
+      steps: [{ id: 'draft', title: 'Work out the answer', dependsOn: [], tools: ['calculator', 'http_get'] }],
+    };
     const result = await run(
       mockActivities({
         createPlan: async () => planned(plan),
@@ -85,7 +87,8 @@ describe('the executor', () => {
     expect(result.status).toBe('completed');
     expect(result.steps[0]).toMatchObject({ status: 'succeeded', output: 'It is 42.', attempts: 2 });
     expect(tools.calls).toEqual([{ stepId: 'draft', tool: 'calculator', args: { expression: '6 * 7' } }]);
-    expect(seen[0]?.tools?.map((t) => t.name)).toEqual(builtinTools.map((t) => t.name));
+    // The executor is offered the step's tools only.
+    expect(seen[0]?.tools?.map((t) => t.name)).toEqual(['calculator', 'http_get']);
     expect(seen[1]?.turns).toEqual([
       { role: 'assistant', toolCalls: [{ id: 'call_1', tool: 'calculator', args: { expression: '6 * 7' } }] },
       { role: 'tool', callId: 'call_1', tool: 'calculator', output: { value: 42 } },
@@ -96,7 +99,8 @@ describe('the executor', () => {
   it(`fails an open step that keeps asking for tools after ${MAX_EXECUTOR_TURNS} turns`, async () => {
     const result = await run(
       mockActivities({
-        createPlan: async () => planned({ steps: [{ id: 'loop', title: 'Loop', dependsOn: [] }] }),
+        createPlan: async () =>
+          planned({ steps: [{ id: 'loop', title: 'Loop', dependsOn: [], tools: ['calculator'] }] }),
         runTool: toolsAnswering({ loop: { value: 1 } }).runTool,
         executeStep: async () => ({
           kind: 'tool-calls',
