@@ -38,6 +38,8 @@ export interface StepOptions {
   fallback?: { tool: string; args?: StepArgs };
   /** Makes it a sub-goal step: this goal runs as a child run (with `subgoals.maxDepth` of at least 1). */
   subgoal?: string;
+  /** The tools an open step's executor may call (it may call none when left out). */
+  tools?: string[];
 }
 
 /**
@@ -45,6 +47,7 @@ export interface StepOptions {
  * @example
  * step('count', { tool: 'data_query', args: { file: 'tickets.csv', groupBy: 'intent' } })
  * step('summary', { description: 'Summarize the counts', dependsOn: ['count'] }) // an open step
+ * step('price', { description: 'Work out the total', tools: ['calculator'] }) // an open step that may use a tool
  * step('hotel', { subgoal: 'Book a hotel in Lisbon for 12–14 June' }) // a sub-goal: a child run
  */
 export function step(id: string, options: StepOptions = {}): WireStep {
@@ -60,6 +63,7 @@ export function step(id: string, options: StepOptions = {}): WireStep {
     // The response format carries a fallback's arguments as JSON text (plan-format.ts).
     fallback: options.fallback ? { tool: options.fallback.tool, args: jsonText(options.fallback.args) } : null,
     ...(options.subgoal !== undefined ? { subgoal: options.subgoal } : {}),
+    ...(options.tools !== undefined ? { tools: options.tools } : {}),
   };
 }
 

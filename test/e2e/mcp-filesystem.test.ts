@@ -87,7 +87,11 @@ describe('tools of the MCP filesystem server', () => {
           planReply(
             wireStep('list', 'fs__list_directory', { path: files }),
             wireStep('read', 'fs__read_text_file', { path: notes, head: 1 }, { dependsOn: ['list'] }),
-            wireStep('size', null, null, { dependsOn: ['read'], title: 'How big is the todo list' }),
+            wireStep('size', null, null, {
+              dependsOn: ['read'],
+              title: 'How big is the todo list',
+              tools: ['fs__get_file_info'],
+            }),
           ),
         ],
         execute: [

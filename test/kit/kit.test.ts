@@ -14,7 +14,7 @@ describe('the test kit', () => {
     await using kit = await startTestKit({
       tools,
       script: {
-        plan: [plan(step('report', { description: 'Report the stock of pears' }))],
+        plan: [plan(step('report', { description: 'Report the stock of pears', tools: ['stock', 'stock_list'] }))],
         execute: [toolCalls(call('stock', { item: 'pears' }), call('stock_list')), answer('5 pears.')],
         synthesize: [answer('There are 5 pears.')],
       },

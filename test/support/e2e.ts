@@ -192,6 +192,8 @@ export function wireStep(
     successCriterion?: string;
     /** Makes it a sub-goal step (give `tool` and `args` null). */
     subgoal?: string;
+    /** The tools an open step may call (give `tool` and `args` null). */
+    tools?: string[];
   } = {},
 ) {
   return {
@@ -205,6 +207,7 @@ export function wireStep(
     critical: options.critical ?? null,
     fallback: options.fallback ? { tool: options.fallback.tool, args: JSON.stringify(options.fallback.args) } : null,
     ...(options.subgoal !== undefined ? { subgoal: options.subgoal } : {}),
+    ...(options.tools !== undefined ? { tools: options.tools } : {}),
   };
 }
 
