@@ -4,19 +4,25 @@
  */
 import type { WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
 import type { createActivities } from '../../activities/index.js';
-import type { VersionedPlan } from '../contract/plan.js';
+import type { PlanChanges, VersionedPlan } from '../contract/plan.js';
+import { describeChanges } from '../plan/diff.js';
 import type { RunEvent, RunState } from '../contract/run-state.js';
 import { costText } from '../run/budget.js';
 import { endedState, NoWorkerError, queryState } from './read-state.js';
 
-/** The plan as numbered lines: id, title, tool and dependencies. */
-export function renderPlan(plan: VersionedPlan): string {
+/**
+ * The plan as numbered lines: id, title, tool (or, for an open step, the tools its executor may use) and
+ * dependencies; with what changed since the version before, when the run recorded it.
+ */
+export function renderPlan(plan: VersionedPlan, changes?: PlanChanges): string {
   const lines = [`Plan v${plan.version} (${plan.steps.length} steps)${plan.rationale ? ` — ${plan.rationale}` : ''}`];
+  if (changes) lines.push(`  changes since v${plan.version - 1}: ${describeChanges(changes)}`);
   plan.steps.forEach((s, i) => {
     const deps = s.dependsOn.length > 0 ? `  after ${s.dependsOn.join(', ')}` : '';
-    lines.push(
-      `  ${i + 1}. ${s.id} — ${s.title} [${s.tool ?? (s.subgoal !== undefined ? 'sub-goal' : 'executor')}]${deps}`,
-    );
+    const kind =
+      s.tool ??
+      (s.subgoal !== undefined ? 'sub-goal' : `executor: ${s.tools?.length ? s.tools.join(', ') : 'no tools'}`);
+    lines.push(`  ${i + 1}. ${s.id} — ${s.title} [${kind}]${deps}`);
   });
   return lines.join('\n');
 }
@@ -30,6 +36,12 @@ const ICON: Partial<Record<RunEvent['type'], string>> = {
   'plan-approved': '✔',
   'signal-ignored': '·',
 };
+
+/** What changed in the current plan since the version before, when the run recorded it. */
+export function currentChanges(state: RunState): PlanChanges | undefined {
+  const latest = state.planHistory.at(-1);
+  return latest && latest.version === state.plan?.version ? latest.changes : undefined;
+}
 
 /** One trace event as a line. */
 export function renderEvent(event: RunEvent): string {
@@ -163,7 +175,7 @@ export function createRunView(
         print(renderEvent(event));
         if (event.type === 'plan-adopted' && state.plan && state.plan.version > shownPlan) {
           shownPlan = state.plan.version;
-          print(renderPlan(state.plan));
+          print(renderPlan(state.plan, currentChanges(state)));
         }
       }
       const hint = renderWaiting(workflowId, state);

@@ -234,6 +234,11 @@ interface View {
   namespace: string;
 }
 
+/** The tools an open step's executor may call, for the person approving the plan. */
+function mayUse(tools: readonly string[] | undefined): string {
+  return tools && tools.length > 0 ? `may use ${tools.map((t) => code(t)).join(', ')}` : 'no tools';
+}
+
 /** One step: its icon, id and title; with its call while approving, else its error or output. */
 function stepLine(step: StepState, view: View): string {
   const planned = view.planSteps.get(step.id);
@@ -243,7 +248,7 @@ function stepLine(step: StepState, view: View): string {
       ? ` · ${code(planned.tool)}${planned.args === undefined ? '' : ` ${code(JSON.stringify(planned.args), MAX.args)}`}`
       : planned.subgoal !== undefined
         ? ` · sub-goal: ${text(planned.subgoal, MAX.title)}`
-        : ` · open task${planned.description ? `: ${text(planned.description, MAX.title)}` : ''}`;
+        : ` · open task${planned.description ? `: ${text(planned.description, MAX.title)}` : ''} · ${mayUse(planned.tools)}`;
     if (planned.dependsOn.length > 0) line += ` · after ${planned.dependsOn.map((d) => code(d)).join(', ')}`;
     return line;
   }

@@ -4,7 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RunState } from '../../src/contract/run-state.js';
-import { createRunView, renderRetry, renderSummary, renderWaiting } from '../../src/cli/render.js';
+import {
+  createRunView,
+  currentChanges,
+  renderPlan,
+  renderRetry,
+  renderSummary,
+  renderWaiting,
+} from '../../src/cli/render.js';
 
 const plan = (version: number) => ({
   version,
@@ -111,5 +118,34 @@ describe('renderSummary', () => {
     expect(summary.split('\n').at(-1)).toBe(
       "Sub-goal hotel (running) runs as trip 7--hotel: planwright status 'trip 7--hotel'",
     );
+  });
+});
+
+describe('a plan in the terminal', () => {
+  it('shows the tools each open step may use, and what changed since the version before', () => {
+    const v2 = {
+      version: 2,
+      steps: [
+        { id: 'total', title: 'Count', dependsOn: [], tool: 'data_query', args: { file: 'x.csv' } },
+        { id: 'draft', title: 'Draft', dependsOn: ['total'], tools: ['calculator'] },
+        { id: 'note', title: 'Note', dependsOn: [] },
+      ],
+    };
+    const changes = { added: ['draft'], removed: ['old'], changed: [{ id: 'total', fields: ['args'] }] };
+    const running = state({
+      plan: v2 as never,
+      planHistory: [
+        { version: 1, reason: 'initial plan', steps: [] },
+        { version: 2, reason: 'revised', steps: v2.steps, changes },
+      ],
+    });
+    expect(currentChanges(running)).toEqual(changes);
+    expect(renderPlan(v2, currentChanges(running)).split('\n')).toEqual([
+      'Plan v2 (3 steps)',
+      '  changes since v1: + draft · − old · ~ total (args)',
+      '  1. total — Count [data_query]',
+      '  2. draft — Draft [executor: calculator]  after total',
+      '  3. note — Note [executor: no tools]',
+    ]);
   });
 });

@@ -191,7 +191,7 @@ describe('renderDetails', () => {
     expect(md).toContain(
       '- ○ `by_intent` by intent · `data_query` `{"file":"support-tickets.csv","groupBy":"intent"}` · after `total`',
     );
-    expect(md).toContain('- ○ `draft` draft · open task: Write the report · after `by_intent`');
+    expect(md).toContain('- ○ `draft` draft · open task: Write the report · no tools · after `by_intent`');
     expect(md.indexOf('planwright approve')).toBeLessThan(md.indexOf('- ○'));
     expectUiSafe(md);
   });

@@ -10,7 +10,7 @@ import { createOutputKeeper } from '../../outputs/keeper.js';
 import { client, exitCodeOf, one, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
 import { endedState, readRunState } from '../read-state.js';
-import { followRun, renderPlan, renderSummary, renderWaiting, shellWord } from '../render.js';
+import { currentChanges, followRun, renderPlan, renderSummary, renderWaiting, shellWord } from '../render.js';
 import { scheduleCommand } from '../schedule.js';
 import { runInputFromOptions } from '../start-options.js';
 import type { planAndExecute } from '../../../workflows/index.js';
@@ -50,7 +50,7 @@ export async function status({ positionals, out }: CommandContext): Promise<numb
   const state = await readRunState(c.workflow.getHandle(id));
   const waiting = renderWaiting(id, state);
   out(
-    `${state.plan ? `${renderPlan(state.plan)}\n` : ''}${renderSummary(state)}${waiting ? `\n${waiting}` : ''}`,
+    `${state.plan ? `${renderPlan(state.plan, currentChanges(state))}\n` : ''}${renderSummary(state)}${waiting ? `\n${waiting}` : ''}`,
     state,
   );
   return 0;
