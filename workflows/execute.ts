@@ -5,7 +5,7 @@
  * success criterion (check.ts) — as it runs, succeeds or fails. How a step runs as activities is in `steps.ts`.
  */
 import { isCancellation } from '@temporalio/workflow';
-import { STEP_TOOL_PERMISSIONS, STEPS_STARTED_AS_STEPS_FINISH, follows } from './patches.js';
+import { STEPS_STARTED_AS_STEPS_FINISH, follows } from './patches.js';
 import { admitCalls } from '../src/run/tool-calls.js';
 import { legacySchedule } from './legacy-schedulers.js';
 import type { Outcome } from '../src/run/route.js';
@@ -148,7 +148,7 @@ async function runStep(run: Run, step: Step, woken: boolean, ended?: StepEnded):
 /** An open step as the executor is given it: the step, the outputs of the steps it depends on, and the tools. */
 function openStep(run: Run, step: Step, position: string): OpenStep {
   const { state } = run;
-  const permitted = follows(STEP_TOOL_PERMISSIONS);
+  const permitted = run.toolPermissions;
   const allowed = step.tools ?? [];
   return {
     goal: state.goal,
@@ -166,7 +166,7 @@ function openStep(run: Run, step: Step, position: string): OpenStep {
     position,
     modelRefused: () => run.modelRefused(),
     spend: (usage) => run.spend(usage),
-    // Runs started before tool permissions offered every tool and ran every call.
+    // Runs started before 0.9.0 offer every tool and run every call, to their end.
     admit: (calls, madeByStep) =>
       permitted
         ? admitCalls(calls, { allowed, madeByStep, budgetLeft: run.toolCallsLeft() })

@@ -4,7 +4,13 @@
  */
 import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import { ErrorType } from '../src/contract/errors.js';
-import { CACHED_PLANS_APPROVED, MODEL_ANSWERS_REVISED, WORKER_DESCRIBED_WHILE_PLANNING, follows } from './patches.js';
+import {
+  CACHED_PLANS_APPROVED,
+  MODEL_ANSWERS_REVISED,
+  STEP_TOOL_PERMISSIONS,
+  WORKER_DESCRIBED_WHILE_PLANNING,
+  follows,
+} from './patches.js';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { CreatePlanInput, Describe, Described } from '../activities/index.js';
 import type { PlanIssue } from '../src/contract/plan.js';
@@ -28,6 +34,8 @@ export const MAX_PLAN_REVISIONS = 2;
  */
 export async function start(run: Run): Promise<Outcome> {
   run.note('run-started', `goal: ${run.state.goal}`);
+  // Decided once, when the run starts: a run started before keeps its rules after an upgrade, and after a replan.
+  if (follows(STEP_TOOL_PERMISSIONS)) run.permitToolsPerStep();
   if (!follows(WORKER_DESCRIBED_WHILE_PLANNING) && !(await describeWorker(run)))
     return { of: 'start', cached: 'failed' };
   return { of: 'start', cached: await planFromCache(run) };

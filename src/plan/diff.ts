@@ -17,6 +17,7 @@ const FIELDS = [
   'successCriterion',
   'critical',
   'fallback',
+  'tools',
 ] as const satisfies ReadonlyArray<keyof Step>;
 
 /**

@@ -95,6 +95,11 @@ export class RunLedger {
     return this.memory.horizonReached;
   }
 
+  /** Whether open steps may use only the tools their step names (see `RunMemory.toolPermissions`). */
+  get toolPermissions(): boolean {
+    return this.memory.toolPermissions === true;
+  }
+
   /** Step failures since the last success. */
   get failuresInARow(): number {
     return this.memory.failuresInARow;
@@ -219,6 +224,11 @@ export class RunLedger {
   }
 
   // ── transitions: planning ──────────────────────────────────────────────────────────────────────────────
+
+  /** From now on, open steps may use only the tools their step names. */
+  permitToolsPerStep(): void {
+    this.memory.toolPermissions = true;
+  }
 
   /** Keeps what the worker offers (tools, registered search attributes). */
   workerDescribed(worker: NonNullable<RunMemory['worker']>): void {

@@ -90,6 +90,7 @@ const runMemorySchema = builtOnce(() =>
     goalChange: z.object({ goal: text(), reason: text().optional() }).optional(),
     reviewAfter: text().optional(),
     horizonReached: count().optional(),
+    toolPermissions: z.boolean().optional(),
   }),
 );
 

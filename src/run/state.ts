@@ -112,6 +112,11 @@ export interface RunMemory {
   reviewAfter?: string;
   /** With a `horizon`: the plan version after whose steps the replanner chose to add none. */
   horizonReached?: number;
+  /**
+   * Open steps may use only the tools their step names, and every executor call is admitted first: set when the
+   * run starts (runs started before 0.9.0, whose plans name no tools, keep offering every tool to the end).
+   */
+  toolPermissions?: boolean;
 }
 
 /** The memory of a run that has just started. */

@@ -56,6 +56,8 @@ function budgetLeft(budget: NonNullable<ResolvedRunInput['budget']>, used: Usage
       ? { tokens: Math.max(1, budget.tokens - used.inputTokens - used.outputTokens) }
       : {}),
     ...(budget.cost !== undefined ? { cost: Math.max(1e-6, budget.cost - (used.cost ?? 0)) } : {}),
+    // A sub-goal's tool calls count toward its parent's budget: the child may make what is left (at least one).
+    ...(budget.toolCalls !== undefined ? { toolCalls: Math.max(1, budget.toolCalls - used.toolCalls) } : {}),
   };
 }
 

@@ -39,6 +39,15 @@ describe('what changed between two plan versions', () => {
     expect(describeChanges(planChanges(before, after))).toBe('no change');
   });
 
+  it('tells a change of the tools an open step may use', () => {
+    const open = (tools: string[]): Step => ({ id: 'a', title: 'A', dependsOn: [], tools });
+    expect(planChanges({ steps: [open(['calculator'])] }, { steps: [open(['calculator', 'write_file'])] })).toEqual({
+      added: [],
+      removed: [],
+      changed: [{ id: 'a', fields: ['tools'] }],
+    });
+  });
+
   it('tells a fallback or a criterion added to a step', () => {
     const before = { steps: [step('a')] };
     const after = {

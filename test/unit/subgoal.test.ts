@@ -51,12 +51,13 @@ describe('subgoalInput', () => {
     const parent = parseRunInput({
       goal: 'Plan a weekend in Lisbon',
       approval: 'plan',
-      budget: { llmCalls: 10, tokens: 1500, cost: 0.05 },
+      budget: { llmCalls: 10, tokens: 1500, cost: 0.05, toolCalls: 100 },
       subgoals: { maxDepth: 1, approval: 'none' },
     });
     const input = parseRunInput(subgoalInput(parent, parentState(), step));
     expect(input.approval).toBe('none');
-    expect(input.budget).toEqual({ llmCalls: 7, tokens: 500, cost: 0.04 });
+    const toolCallsLeft = 100 - parentState().usage.toolCalls;
+    expect(input.budget).toEqual({ llmCalls: 7, tokens: 500, cost: 0.04, toolCalls: toolCallsLeft });
     expect(input.subgoals.maxDepth).toBe(0);
   });
 });
