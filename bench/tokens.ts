@@ -5,7 +5,11 @@
  * come from, once with the schema as the response format (`json_schema`, the default) and once in JSON mode
  * (`json_object`: the schema travels in the prompt).
  */
+import type { WirePlan } from '../src/contract/plan.js';
+import { parseRunInput } from '../src/contract/run-input.js';
+import { DEMO_AGENTS } from '../src/demo/agents.js';
 import { DEMO_GOAL, DEMO_WORKSPACE, demoScript } from '../src/demo/support-report.js';
+import { scheduledRunInput } from '../src/schedules.js';
 import { startTestKit } from '../src/testing/kit.js';
 import { promptTokens } from '../src/testing/scripted-model.js';
 
@@ -45,7 +49,41 @@ async function demoRunTokens(structuredOutput: 'json_schema' | 'json_object'): P
   };
 }
 
-/** The demo run's input tokens with the schema as the response format, and in JSON mode. */
-export async function benchTokens(): Promise<Record<string, RunTokens>> {
-  return { json_schema: await demoRunTokens('json_schema'), json_object: await demoRunTokens('json_object') };
+/**
+ * The demo run's input tokens with the schema as the response format, and in JSON mode; and the output tokens a plan
+ * step takes, which size the planner's output cap (`PLAN_OUTPUT_TOKENS`, src/llm/config.ts).
+ */
+export async function benchTokens() {
+  return {
+    json_schema: await demoRunTokens('json_schema'),
+    json_object: await demoRunTokens('json_object'),
+    planStep: planStepTokens(),
+  };
+}
+
+/**
+ * Output tokens a plan step takes, measured on the plans the demos' scripted planners write (4 characters a token):
+ * each step as a model writes it under the catalog's response format, every key present and args an object.
+ */
+export function planStepTokens(): { plans: number; steps: number; mean: number; max: number; rationaleMax: number } {
+  const plans: WirePlan[] = [];
+  for (const agent of Object.values(DEMO_AGENTS)) {
+    const input = 'schedule' in agent ? scheduledRunInput(agent.input) : parseRunInput(agent.input);
+    for (const entry of agent.script(input).plan ?? []) {
+      if (typeof entry === 'object' && 'content' in entry) plans.push(entry.content as WirePlan);
+    }
+  }
+  const asWritten = (step: WirePlan['steps'][number]) => ({
+    ...step,
+    args: typeof step.args === 'string' ? (JSON.parse(step.args) as unknown) : step.args,
+    tools: step.tools ?? null,
+  });
+  const tokens = plans.flatMap((plan) => plan.steps.map((step) => JSON.stringify(asWritten(step)).length / 4));
+  return {
+    plans: plans.length,
+    steps: tokens.length,
+    mean: Math.round(tokens.reduce((a, b) => a + b, 0) / tokens.length),
+    max: Math.round(Math.max(...tokens)),
+    rationaleMax: Math.round(Math.max(...plans.map((plan) => (plan.rationale ?? '').length / 4))),
+  };
 }
