@@ -22,9 +22,13 @@ export interface PlannerRequest {
   revise?: { plan?: Plan; issues: readonly PlanIssue[]; feedback?: string };
 }
 
-/** Rows of JSON, one a line: compact, and still easy to read. */
+/**
+ * Rows of JSON, one a line, without indentation but with a space after each key (`{"id": "a","title": "A"}`): short,
+ * and still easy to read. Line breaks inside values are escaped, so only the indentation's are taken out.
+ */
 function jsonRows(rows: readonly unknown[]): string {
-  return rows.length === 0 ? '[]' : `[\n${rows.map((row) => JSON.stringify(row)).join(',\n')}\n]`;
+  const row = (value: unknown) => JSON.stringify(value, null, 1).replace(/\n */g, '');
+  return rows.length === 0 ? '[]' : `[\n${rows.map(row).join(',\n')}\n]`;
 }
 
 /** Messages asking the planner for a plan (or a revision of one). */

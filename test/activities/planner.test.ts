@@ -215,7 +215,7 @@ describe('synthesize and executeStep', () => {
     const answer = await runActivity(activities().synthesize, { goal: 'g', steps });
     expect(answer.answer).toBe('All good.');
     expect(answer.usage.llmCalls).toBe(1);
-    expect(String(model.requests[0]?.messages[1]?.content)).toContain('"value":3');
+    expect(String(model.requests[0]?.messages[1]?.content)).toContain('"value": 3');
 
     const executed = await runActivity(activities().executeStep, {
       goal: 'g',
@@ -308,7 +308,7 @@ describe('checkOutput', () => {
     expect(request?.responseFormat).toBe('check_verdict');
     const asked = String(request?.messages.at(-1)?.content);
     expect(asked).toContain('Success criterion: at least one ticket was found');
-    expect(asked).toContain('"matched":0');
+    expect(asked).toContain('"matched": 0');
   });
 
   it('checks a checkable criterion without the model', async () => {

@@ -89,7 +89,7 @@ describe('the planner prompt', () => {
         },
       }),
     );
-    expect(revision).toContain('Your previous plan (one step):\n[\n{"id":"a","title":"A","dependsOn":[]}\n]');
+    expect(revision).toContain('Your previous plan (one step):\n[\n{"id": "a","title": "A","dependsOn": []}\n]');
     expect(revision).toContain('- step "a": unknown tool "x"');
     expect(revision).toContain('Use fewer steps.');
   });
@@ -110,7 +110,7 @@ describe('the replanner prompt', () => {
   );
 
   it('carries finished steps with outputs, long ones cut with a marker', () => {
-    expect(prompt).toContain('{"id":"a","title":"A","status":"succeeded","output":"{\\"rows\\":\\"xxx');
+    expect(prompt).toContain('{"id": "a","title": "A","status": "succeeded","output": "{\\"rows\\":\\"xxx');
     expect(prompt).toMatch(/\[cut: \d+ of \d+ characters not shown; a tool step whose arguments reference \{\{a\}\}/);
     expect(prompt).not.toContain(long);
     expect(prompt.length).toBeLessThan(DEFAULT_CONTEXT_TOKENS * CHARS_PER_TOKEN * 1.01);
@@ -119,7 +119,7 @@ describe('the replanner prompt', () => {
   it('carries the failure, the remaining steps and the three possible decisions', () => {
     expect(prompt).toContain('What failed: step "b": file missing');
     expect(prompt).toContain(
-      'Remaining steps as planned:\n[\n{"id":"b","title":"B","dependsOn":["a"],"tool":"data_query","args":{"file":"x.csv"}}\n]',
+      'Remaining steps as planned:\n[\n{"id": "b","title": "B","dependsOn": ["a"],"tool": "data_query","args": {"file": "x.csv"}}\n]',
     );
     for (const action of ['"continue"', '"revise"', '"finish"']) expect(prompt).toContain(action);
     expect(prompt).toContain('never repeat a finished step or reuse its id; at most 5 steps in all');
@@ -191,7 +191,7 @@ describe('the executor and synthesizer prompts', () => {
       'Step "draft": Draft',
       'Write two lines.',
       'mentions the top intent',
-      '{"id":"count","title":"Count","status":"succeeded","output":{"value":3}}',
+      '{"id": "count","title": "Count","status": "succeeded","output": {"value": 3}}',
     ]) {
       expect(prompt).toContain(part);
     }
@@ -211,7 +211,7 @@ describe('the executor and synthesizer prompts', () => {
       }),
     );
     expect(prompt).toContain('Goal: Report');
-    expect(prompt).toContain('```json\n[\n{"id":"a","title":"A","status":"failed","error":"boom"}\n]\n```');
+    expect(prompt).toContain('```json\n[\n{"id": "a","title": "A","status": "failed","error": "boom"}\n]\n```');
     expect(prompt).toContain('The run could not finish: a failed');
     expect(prompt).toContain('quote figures exactly');
   });
