@@ -205,6 +205,11 @@ describe('servers without JSON-schema structured output', () => {
     });
     await runActivity(jsonMode.createPlan, planInput);
     expect(model.requests[0]?.body.response_format).toEqual({ type: 'json_object' });
+    // The schema in the prompt is the response format: it says which tools an open step may name, too.
+    const system = String(model.requests[0]?.messages[0]?.content);
+    const names = JSON.stringify(tools.map((t) => t.name));
+    expect(system).toContain(`"tools":{"anyOf":[{"type":"array","items":{"type":"string","enum":${names}}}`);
+    expect(system).toContain("- tools: the tools below an open step's model may call");
   });
 });
 
