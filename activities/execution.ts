@@ -12,6 +12,7 @@ import { checkerMessages, executorConversation, synthesizerMessages, type Checke
 import { NO_CALLS, type TokenUsage } from '../src/llm/usage.js';
 import type { OutputKeeper } from '../src/outputs/keeper.js';
 import { criterionProblem, parseCriterion } from '../src/plan/criterion.js';
+import type { Tool } from '../src/tools/define.js';
 import { modelCall } from './heartbeat.js';
 import { loadReports, scopeOf } from './outputs.js';
 
@@ -25,10 +26,21 @@ export interface ExecuteStepInput {
   /** Earlier turns of this step's conversation (tool calls and their results). */
   turns?: ExecutorTurn[];
 }
+/**
+ * A tool call the executor asked for. `problem` says why its arguments do not fit the tool's input schema (as
+ * `path: message; …`), when the tool is one of the worker's; the workflow refuses such a call and tells the executor.
+ */
+export interface ExecutorCall {
+  id: string;
+  tool: string;
+  args: Json;
+  problem?: string;
+}
+
 /** Output of `executeStep`: the step's result, or tool calls to run before asking again. */
 export type ExecuteStepOutput =
   | { kind: 'answer'; output: Json; attempt: number; usage: TokenUsage }
-  | { kind: 'tool-calls'; calls: Array<{ id: string; tool: string; args: Json }>; attempt: number; usage: TokenUsage };
+  | { kind: 'tool-calls'; calls: ExecutorCall[]; attempt: number; usage: TokenUsage };
 
 /** Input of `checkOutput`: a step's output (or its reference) and the criterion it must meet. */
 export type CheckOutputInput = CheckerRequest;
@@ -54,6 +66,8 @@ export interface SynthesizeOutput {
 /** What the execution activities are built from. */
 export interface ExecutionDependencies {
   model: Model;
+  /** The worker's tools: the arguments of the calls the executor asks for are checked against their input. */
+  tools: readonly Tool[];
   /** The worker's tool catalog: the tools an open step may ask for. */
   catalog: readonly ToolInfo[];
   outputs: OutputKeeper;
@@ -61,8 +75,9 @@ export interface ExecutionDependencies {
 }
 
 /** The execution activities of a worker. */
-export function executionActivities({ model, catalog, outputs, contextTokens }: ExecutionDependencies) {
+export function executionActivities({ model, tools, catalog, outputs, contextTokens }: ExecutionDependencies) {
   const infoByName = new Map(catalog.map((t) => [t.name, t]));
+  const toolByName = new Map(tools.map((t) => [t.name, t]));
 
   return {
     /** One turn of an open step: the model answers, or asks for tool calls (which the workflow runs). */
@@ -93,15 +108,16 @@ export function executionActivities({ model, catalog, outputs, contextTokens }: 
       if (value.toolCalls.length === 0) {
         return { kind: 'answer', output: await outputs.keep(value.content, scopeOf(activity)), attempt, usage };
       }
-      const calls = value.toolCalls.map((call) => {
+      const calls = value.toolCalls.map((call): ExecutorCall => {
         let args: Json;
         try {
           args = JSON.parse(call.arguments || '{}') as Json;
         } catch {
-          // Bad JSON goes to the tool as text; its input check refuses it with a message the model can act on.
+          // Bad JSON stays text: it fits no tool's input, and the problem says so in words the model can act on.
           args = call.arguments;
         }
-        return { id: call.id, tool: call.name, args };
+        const problem = inputProblem(toolByName.get(call.name), args);
+        return { id: call.id, tool: call.name, args, ...(problem === undefined ? {} : { problem }) };
       });
       return { kind: 'tool-calls', calls, attempt, usage };
     },
@@ -138,4 +154,11 @@ export function executionActivities({ model, catalog, outputs, contextTokens }: 
       return { answer: value, usage };
     },
   };
+}
+
+/** Why `args` do not fit the input of `tool` (`path: message; …`), or undefined when they do or the tool is unknown. */
+function inputProblem(tool: Tool | undefined, args: Json): string | undefined {
+  const parsed = tool?.input.safeParse(args);
+  if (!parsed || parsed.success) return undefined;
+  return parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
 }

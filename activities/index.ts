@@ -62,7 +62,7 @@ export function createActivities({
   const worker = workerDescription(catalog, searchAttributes);
   const planning = planningActivities({ model, tools, catalog, outputs, contextTokens, worker });
   const planCache = planCacheActivities({ cache, catalog, worker });
-  const execution = executionActivities({ model, catalog, outputs, contextTokens });
+  const execution = executionActivities({ model, tools, catalog, outputs, contextTokens });
   const { runTool } = toolActivities({ tools, workspace, outputs });
 
   return {

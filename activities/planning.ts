@@ -53,7 +53,12 @@ export function planningActivities({ model, tools, catalog, outputs, contextToke
   const replanFormats = [replanResponseSchema(catalog), replanResponseSchema(catalog, true)] as const;
 
   return {
-    /** Asks the model for a plan; answers that are not a plan come back as issues for the workflow. */
+    /**
+     * Asks the model for a plan, with an output cap sized to `maxSteps` steps; answers that are not a plan come back
+     * as issues for the workflow.
+     * @throws {ApplicationFailure} as the model does: `ModelRequestRejected`, non-retryable, also when
+     * `PLANWRIGHT_MAX_TOKENS` sets a plan cap too small for `maxSteps` steps.
+     */
     async createPlan(input: CreatePlanInput): Promise<CreatePlanOutput> {
       const { value, usage } = await modelCall((onUsage) =>
         model.structured({
@@ -62,6 +67,7 @@ export function planningActivities({ model, tools, catalog, outputs, contextToke
           schema: wirePlanSchema(),
           jsonSchema: planFormats[input.subgoals ? 1 : 0],
           messages: plannerMessages({ ...input, tools: catalog }),
+          steps: Math.min(input.maxSteps, input.horizon ?? Infinity),
           onUsage,
         }),
       );
@@ -94,6 +100,8 @@ export function planningActivities({ model, tools, catalog, outputs, contextToke
           schema: WireReplanDecisionSchema,
           jsonSchema: replanFormats[input.subgoals ? 1 : 0],
           messages: replannerMessages({ ...input, tools: catalog, done }, contextTokens),
+          // The new steps replace the remaining ones; with the finished ones they make at most maxSteps.
+          steps: Math.max(1, Math.min(input.maxSteps - input.done.length, input.horizon ?? Infinity)),
         }),
       );
       const { decision, issues } = replanFromWire(value);

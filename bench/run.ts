@@ -7,6 +7,7 @@ import { benchPickups } from './pickups.js';
 import { benchDataEngine } from './data-engine.js';
 import { benchDataQuery, benchReferences, benchValidate } from './pure.js';
 import { benchTestServerStartup } from './test-server-startup.js';
+import { benchTokens } from './tokens.js';
 
 const benches: Record<string, (arg?: string) => unknown> = {
   'validate-plan': () => benchValidate(),
@@ -18,6 +19,7 @@ const benches: Record<string, (arg?: string) => unknown> = {
   fleet: (n) => benchFleet(n ? Number(n) : 1),
   e2e: (n) => benchE2e(n ? Number(n) : 5),
   pickups: (n) => benchPickups(n ? Number(n) : 3),
+  tokens: () => benchTokens(),
 };
 
 const [only, arg] = process.argv.slice(2);

@@ -9,7 +9,7 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../contract/errors.js';
 import { defaultCapField, openAIClient } from './client.js';
-import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, type ModelConfig } from './config.js';
+import { DEFAULT_TEMPERATURE, outputCap, type ModelConfig } from './config.js';
 import { classifyModelError } from './errors.js';
 import { PHASE_HEADER, type Phase } from './phase.js';
 import {
@@ -42,10 +42,10 @@ export interface Completion {
 export type RequestBody = Omit<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, 'model'>;
 
 /**
- * Sends one request for a phase.
+ * Sends one request for a phase, with `cap` as its output cap (default: the phase's, see `outputCap`).
  * @throws {ApplicationFailure} classified (see {@link classifyModelError}), reporting its usage in its details.
  */
-export type Complete = (phase: Phase, body: RequestBody) => Promise<Completion>;
+export type Complete = (phase: Phase, body: RequestBody, cap?: number) => Promise<Completion>;
 
 /** The requests to `config`'s model: roles made to alternate, the phase's output cap and the temperature added. */
 export function completer(config: ModelConfig): Complete {
@@ -55,8 +55,7 @@ export function completer(config: ModelConfig): Complete {
   /** The usage of calls to the configured model, with their estimated cost when it has a price. */
   const priced = (usage: TokenUsage) => pricedUsage(usage, config.model, config.prices);
 
-  return async (phase, body) => {
-    const cap = config.maxTokens?.[phase] ?? DEFAULT_MAX_TOKENS[phase];
+  return async (phase, body, cap = outputCap(config, phase)) => {
     let completion: OpenAI.Chat.ChatCompletion;
     try {
       completion = await client.chat.completions.create(
@@ -111,10 +110,10 @@ export interface Calls {
   /** The usage of the calls so far. */
   usage(): TokenUsage;
   /**
-   * Sends one request, and tells the listener the usage so far.
+   * Sends one request (with `cap` as its output cap, when given), and tells the listener the usage so far.
    * @throws {ApplicationFailure} the request's failure, reporting the usage of all the calls so far.
    */
-  call(phase: Phase, body: RequestBody): Promise<Completion>;
+  call(phase: Phase, body: RequestBody, cap?: number): Promise<Completion>;
   /**
    * Ends the answer with `failure`.
    * @throws {ApplicationFailure} `failure`, reporting the usage of all the calls.
@@ -127,9 +126,9 @@ export function session(complete: Complete, onUsage?: UsageListener): Calls {
   let usage = NO_CALLS;
   return {
     usage: () => usage,
-    async call(phase, body) {
+    async call(phase, body, cap) {
       try {
-        const answer = await complete(phase, body);
+        const answer = await complete(phase, body, cap);
         usage = addTokenUsage(usage, answer.usage);
         onUsage?.(usage);
         return answer;

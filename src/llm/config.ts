@@ -17,7 +17,10 @@ export interface ModelConfig {
    * `json_schema` is switched to JSON mode automatically.
    */
   structuredOutput?: 'json_schema' | 'json_object';
-  /** Output cap per phase, in tokens (default {@link DEFAULT_MAX_TOKENS}). */
+  /**
+   * Output cap per phase, in tokens (default {@link DEFAULT_MAX_TOKENS}, and for plans and replans
+   * {@link planOutputCap} of the steps they may hold). A plan or replan cap too small for the steps is refused.
+   */
   maxTokens?: Partial<Record<Phase, number>>;
   /**
    * The request field that carries the output cap: `max_completion_tokens` (OpenAI's current name, the default
@@ -45,6 +48,53 @@ export const DEFAULT_MAX_TOKENS: Readonly<Record<Phase, number>> = Object.freeze
   check: 512,
   synthesize: 2048,
 });
+
+/**
+ * What the default output cap of a plan or replan call is made of, in tokens: a fixed part (the rationale, a
+ * replanner's reason or final answer, the JSON around the steps) and an allowance per step. Measured on the demos'
+ * plans (`npm run bench -- tokens`, 4 characters a token): a step as a model writes it takes 82 tokens on average and
+ * 172 at most; the allowance is half as much again as the average, for tokenizers that cut JSON finer than that and
+ * for plans with longer descriptions.
+ */
+export const PLAN_OUTPUT_TOKENS = Object.freeze({ fixed: 512, perStep: 128 });
+
+/**
+ * The fewest output tokens a plan step takes in the response format: every key present, the shortest values
+ * (`{"id":"a","title":"a","description":null,…}`, 149 characters). A cap below this many a step cannot hold the plan.
+ */
+export const LEAST_STEP_TOKENS = 36;
+
+/** The default output cap of a plan or replan call whose answer may hold `steps` steps: never below the phase's default. */
+export function planOutputCap(phase: 'plan' | 'replan', steps: number): number {
+  return Math.max(DEFAULT_MAX_TOKENS[phase], PLAN_OUTPUT_TOKENS.fixed + PLAN_OUTPUT_TOKENS.perStep * steps);
+}
+
+/**
+ * The output cap of a call in `phase`: the configured one, else the default; for a plan or replan whose answer may
+ * hold `steps` steps, a default sized to them.
+ */
+export function outputCap(config: Pick<ModelConfig, 'maxTokens'>, phase: Phase, steps?: number): number {
+  const configured = config.maxTokens?.[phase];
+  if (configured !== undefined) return configured;
+  return steps !== undefined && (phase === 'plan' || phase === 'replan')
+    ? planOutputCap(phase, steps)
+    : DEFAULT_MAX_TOKENS[phase];
+}
+
+/**
+ * Says why the configured output cap of `phase` cannot hold an answer of `steps` plan steps, or undefined when it
+ * can (or none is configured, and the default is sized to the steps).
+ */
+export function capTooSmall(config: Pick<ModelConfig, 'maxTokens'>, phase: Phase, steps: number): string | undefined {
+  const cap = config.maxTokens?.[phase];
+  const least = LEAST_STEP_TOKENS * steps;
+  if (cap === undefined || cap >= least || (phase !== 'plan' && phase !== 'replan')) return undefined;
+  return (
+    `the ${phase} output cap of ${cap} tokens (PLANWRIGHT_MAX_TOKENS) cannot hold the ${steps} steps maxSteps ` +
+    `allows, which take at least ${least} tokens (the default cap for them is ${planOutputCap(phase, steps)}): ` +
+    `raise or unset PLANWRIGHT_MAX_TOKENS for ${phase}, or lower maxSteps`
+  );
+}
 
 /** Temperature when none is configured: low, so plans are stable from one run to the next. */
 export const DEFAULT_TEMPERATURE = 0.2;

@@ -21,6 +21,11 @@ export function refusesJsonSchema(err: unknown): boolean {
 export function badRequestAdvice(serverSays: string): string {
   const rules: Array<[RegExp, string]> = [
     [
+      /(max_tokens|max_completion_tokens)\b.*too large|supports at most \d+ (completion|output) tokens/i,
+      'the output cap is more than the model may write (the default cap of a plan grows with maxSteps); set ' +
+        'PLANWRIGHT_MAX_TOKENS to what it allows, lower maxSteps, or plan in batches with a horizon',
+    ],
+    [
       /alternate|roles? must|conversation roles|system message/i,
       "the server's chat template requires roles that alternate user/assistant after one system message",
     ],

@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import { ErrorType } from '../contract/errors.js';
 import { completer, session, type Complete, type ModelToolCall } from './completion.js';
-import type { ModelConfig } from './config.js';
+import { capTooSmall, outputCap, type ModelConfig } from './config.js';
 import { refusesJsonSchema } from './errors.js';
 import { jsonModeRule, jsonToolMessages, parseJsonToolAnswer } from './json-mode.js';
 import type { Phase } from './phase.js';
@@ -31,13 +31,19 @@ export interface StructuredRequest<T> {
   jsonSchema?: Record<string, unknown>;
   messages: ChatCompletionMessageParam[];
   onUsage?: UsageListener;
+  /**
+   * The most plan steps the answer may hold (plans and replans): the phase's default output cap is sized to them,
+   * and a configured cap too small for them is refused before any call.
+   */
+  steps?: number;
 }
 
 /** What activities need from a model. */
 export interface Model {
   /**
    * Asks for JSON matching `schema`; answers that do not parse or validate get one repair request.
-   * @throws {ApplicationFailure} classified: `ModelUnavailable` (retryable), `ModelRequestRejected` or `InvalidModelOutput`.
+   * @throws {ApplicationFailure} classified: `ModelUnavailable` (retryable), `ModelRequestRejected` (also for a
+   * configured output cap that cannot hold `steps` steps) or `InvalidModelOutput`.
    */
   structured<T>(request: StructuredRequest<T>): Promise<Structured<T>>;
   /**
@@ -76,8 +82,16 @@ export function createModel(config: ModelConfig): Model {
   const complete = completer(config);
   const format: StructuredMode = { mode: config.structuredOutput ?? 'json_schema' };
   return {
-    structured(request) {
-      return structured(complete, format, request);
+    async structured(request) {
+      const { phase, steps } = request;
+      const tooSmall = steps === undefined ? undefined : capTooSmall(config, phase, steps);
+      if (tooSmall)
+        throw ApplicationFailure.create({
+          type: ErrorType.ModelRequestRejected,
+          nonRetryable: true,
+          message: tooSmall,
+        });
+      return structured(complete, format, request, outputCap(config, phase, steps));
     },
     async text({ phase, messages, onUsage }) {
       const { value, usage } = await answer(complete, phase, messages, onUsage ? { onUsage } : {});
@@ -103,6 +117,7 @@ async function structured<T>(
   complete: Complete,
   format: StructuredMode,
   { phase, name, schema, jsonSchema, messages, onUsage }: StructuredRequest<T>,
+  cap: number,
 ): Promise<Structured<T>> {
   const strict = jsonSchema
     ? { type: 'json_schema' as const, json_schema: { name, strict: true, schema: jsonSchema } }
@@ -110,18 +125,22 @@ async function structured<T>(
   const calls = session(complete, onUsage);
   // JSON mode: the server promises JSON only, so the schema travels in the prompt.
   const ask = (extra: ChatCompletionMessageParam[] = []) =>
-    calls.call(phase, {
-      ...(format.mode === 'json_schema'
-        ? { response_format: strict }
-        : { response_format: { type: 'json_object' as const } }),
-      messages: [
+    calls.call(
+      phase,
+      {
         ...(format.mode === 'json_schema'
-          ? []
-          : [{ role: 'system' as const, content: jsonModeRule(strict.json_schema.schema) }]),
-        ...messages,
-        ...extra,
-      ],
-    });
+          ? { response_format: strict }
+          : { response_format: { type: 'json_object' as const } }),
+        messages: [
+          ...(format.mode === 'json_schema'
+            ? []
+            : [{ role: 'system' as const, content: jsonModeRule(strict.json_schema.schema) }]),
+          ...messages,
+          ...extra,
+        ],
+      },
+      cap,
+    );
   let first;
   try {
     first = await ask();

@@ -4,6 +4,9 @@
  * Ollama) can only produce arguments the tool takes. Where a value may come from an earlier step, a
  * reference string ("{{step_id.path}}") is allowed too. Every schema keeps OpenAI's strict-mode rules:
  * objects close with `additionalProperties: false`, every key is required, optional ones are nullable.
+ * What the fields mean is said once, in the planner's rules (`prompts.ts`): servers that turn a schema into a
+ * grammar never show it to the model, so the format carries structure, and descriptions only where a tool's
+ * input schema has them.
  */
 import type { ToolInfo } from '../contract/tools.js';
 
@@ -16,16 +19,11 @@ const MAX_DEPTH = 8;
 /** A step id, as the plan schema requires it. */
 const STEP_ID = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' } as const;
 
-const REFERENCE = {
-  type: 'string',
-  pattern: '^\\{\\{[a-z][a-z0-9_-]*(\\.[A-Za-z0-9_-]+)*\\}\\}$',
-  description: 'or a reference to an earlier step\'s output: "{{step_id}}" or "{{step_id.field.0.subfield}}"',
-} as const;
+/** A reference to an earlier step's output: "{{step_id}}" or "{{step_id.field.0.subfield}}". */
+const REFERENCE = { type: 'string', pattern: '^\\{\\{[a-z][a-z0-9_-]*(\\.[A-Za-z0-9_-]+)*\\}\\}$' } as const;
 
-const JSON_TEXT = {
-  type: 'string',
-  description: "the tool's input as a JSON object encoded in a string",
-} as const;
+/** A tool's input as a JSON object encoded in a string, where its schema cannot be written strictly. */
+const JSON_TEXT = { type: 'string' } as const;
 
 const nullable = (node: Node): Node => ({ anyOf: [node, { type: 'null' }] });
 
@@ -80,31 +78,32 @@ export function strictArgs(schema: Node, depth = 0, top = true): Node | undefine
   return top ? node : { anyOf: [node, REFERENCE] };
 }
 
-/** One step of a plan that calls `tool`, its arguments shaped by the tool's input schema. */
-function toolStep(tool: ToolInfo, names: readonly string[], subgoal: Node | undefined): Node {
-  return step(
-    { type: 'string', enum: [tool.name] },
-    strictArgs(tool.inputSchema as Node) ?? JSON_TEXT,
-    names,
-    subgoal && NULL,
-  );
-}
-
 const NULL = { type: 'null' } as const;
 
-/** A step's fields; `subgoal` is there only in runs that may use sub-goals (null but in a sub-goal step). */
-function step(tool: Node, args: Node, names: readonly string[], subgoal?: Node): Node {
+/** What sets a variant of a step apart: its tool and args, the tools it may use, whether it is a sub-goal. */
+interface Variant {
+  tool: Node;
+  args: Node;
+  /** The tools an open step's executor may call; null in other steps. */
+  tools: Node;
+  /** The goal of a sub-goal step (null in other steps); absent where the run may not use sub-goals. */
+  subgoal?: Node;
+}
+
+/** A step's fields, with every tool of the catalog as a fallback but in a sub-goal step. */
+function step({ tool, args, tools, subgoal }: Variant, names: readonly string[]): Node {
   const fields: Record<string, Node> = {
-    id: { ...STEP_ID, description: 'unique; lower-case letters, digits, "_" or "-", starting with a letter' },
-    title: { type: 'string', description: 'a few words for people' },
-    description: nullable({ type: 'string', description: 'what to do, for the executor' }),
-    dependsOn: { type: 'array', items: STEP_ID, description: 'ids of earlier steps whose results this step needs' },
+    id: STEP_ID,
+    title: { type: 'string' },
+    description: nullable({ type: 'string' }),
+    dependsOn: { type: 'array', items: STEP_ID },
     tool,
     args,
+    tools,
     successCriterion: nullable({ type: 'string' }),
     critical: nullable({ type: 'boolean' }),
     fallback:
-      subgoal?.type === 'string'
+      subgoal?.type === 'string' || names.length === 0
         ? NULL
         : nullable({
             type: 'object',
@@ -117,19 +116,29 @@ function step(tool: Node, args: Node, names: readonly string[], subgoal?: Node):
   return { type: 'object', properties: fields, required: Object.keys(fields), additionalProperties: false };
 }
 
-/** A sub-goal, in the variant of a step that is one. */
-const SUBGOAL = { type: 'string', description: 'the sub-goal, in words: planned and carried out as a run of its own' };
-
 /**
- * The steps of a plan: a tool step of any tool in the catalog, or an open step for the executor; with `subgoals`,
- * also a sub-goal step.
+ * The steps of a plan: a tool step of any tool in the catalog (its `args` shaped by the tool's input schema), or an
+ * open step for the executor, which may name tools of the catalog; with `subgoals`, also a sub-goal step.
  */
 export function stepsSchema(tools: readonly ToolInfo[], subgoals = false): Node {
   const names = tools.map((t) => t.name);
-  const noSubgoal = subgoals ? NULL : undefined;
-  const open = step({ ...NULL, description: 'null: an open task for the executor' }, NULL, names, noSubgoal);
-  const variants = [...tools.map((t) => toolStep(t, names, noSubgoal)), open];
-  if (subgoals) variants.push(step({ ...NULL, description: 'null: a sub-goal step' }, NULL, names, SUBGOAL));
+  const subgoal = subgoals ? NULL : undefined;
+  const mayUse = names.length > 0 ? nullable({ type: 'array', items: { type: 'string', enum: names } }) : NULL;
+  const variants = [
+    ...tools.map((t) =>
+      step(
+        {
+          tool: { type: 'string', enum: [t.name] },
+          args: strictArgs(t.inputSchema as Node) ?? JSON_TEXT,
+          tools: NULL,
+          subgoal,
+        },
+        names,
+      ),
+    ),
+    step({ tool: NULL, args: NULL, tools: mayUse, subgoal }, names),
+  ];
+  if (subgoals) variants.push(step({ tool: NULL, args: NULL, tools: NULL, subgoal: { type: 'string' } }, names));
   return { type: 'array', items: { anyOf: variants } };
 }
 
@@ -150,11 +159,8 @@ export function replanResponseSchema(tools: readonly ToolInfo[], subgoals = fals
     properties: {
       action: { type: 'string', enum: ['continue', 'revise', 'finish'] },
       reason: { type: 'string' },
-      answer: nullable({ type: 'string', description: 'the final answer, when action is finish' }),
-      steps: nullable({
-        ...stepsSchema(tools, subgoals),
-        description: 'the new remaining steps, when action is revise',
-      }),
+      answer: nullable({ type: 'string' }),
+      steps: nullable(stepsSchema(tools, subgoals)),
     },
     required: ['action', 'reason', 'answer', 'steps'],
     additionalProperties: false,

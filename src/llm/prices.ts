@@ -16,10 +16,18 @@ export interface ModelPrice {
 export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
 /**
- * List prices of common OpenAI models in USD per million tokens (standard tier, as published mid-2025). An
- * estimate: providers change prices, cached input costs less, and Azure deployments have names of their own.
+ * The model name the demos run their scripted model under (`planwright demo` without a real model): it runs no
+ * model, so its tokens cost nothing. (The test kit's `scripted` has no price, so tests can show unpriced calls.)
+ */
+export const DEMO_MODEL = 'scripted-demo';
+
+/**
+ * List prices of common OpenAI models in USD per million tokens (standard tier, as published mid-2025), and the
+ * demos' scripted model's, which is nothing. An estimate: providers change prices, cached input costs less, and Azure
+ * deployments have names of their own.
  */
 export const DEFAULT_PRICES: PriceTable = Object.freeze({
+  [DEMO_MODEL]: { input: 0, output: 0 },
   'gpt-5': { input: 1.25, output: 10 },
   'gpt-5-mini': { input: 0.25, output: 2 },
   'gpt-5-nano': { input: 0.05, output: 0.4 },
@@ -116,5 +124,7 @@ export function describePrice(model: string, table: PriceTable = DEFAULT_PRICES)
   if (!price) {
     return `no price for model "${model}": costs are not estimated (add it to ${PRICES_VARIABLE} to estimate them)`;
   }
+  if (price.input === 0 && price.output === 0)
+    return `model "${model}" costs nothing (${PRICES_VARIABLE} overrides it)`;
   return `model "${model}" is priced at $${price.input} in / $${price.output} out per million tokens (an estimate; ${PRICES_VARIABLE} overrides it)`;
 }

@@ -6,7 +6,7 @@ import type { ExecutorTurn, StepReport } from '../contract/executor.js';
 import type { Json, Plan, PlanIssue } from '../contract/plan.js';
 import type { ToolInfo } from '../tools/define.js';
 import { formatIssues } from '../plan/validate.js';
-import { CHECKABLE_CRITERIA } from '../plan/criterion.js';
+import { catalogText, stepRules } from './plan-rules.js';
 
 /** What the planner is told. */
 export interface PlannerRequest {
@@ -22,52 +22,39 @@ export interface PlannerRequest {
   revise?: { plan?: Plan; issues: readonly PlanIssue[]; feedback?: string };
 }
 
-const PLAN_RULES = `Write a plan as JSON: {"rationale": string|null, "steps": [...]}. Each step has:
-- "id": unique, lower-case letters, digits, "_" or "-", starting with a letter;
-- "title": a few words for people; "description": what to do (null if the title says it all);
-- "dependsOn": ids of earlier steps whose results this step needs ([] if none);
-- "tool": the name of a tool to call, or null for an open task that a model carries out;
-- "args": the tool's input as a JSON object matching the tool's input schema (encoded in a string where the answer
-  format asks for a string; null for open tasks). Leave optional fields null when you do not need them.
-  To use an earlier step's result write "{{step_id}}" or "{{step_id.field.0.subfield}}" as a value; a string that is
-  only a reference becomes that value, with its type. Only reference steps listed in dependsOn.
-- "successCriterion": how to tell the step worked, checked after it runs (or null): either ${CHECKABLE_CRITERIA},
-  or a sentence that a model judges; prefer the first where it can say it; "critical": false if the goal can be met
-  without it;
-- "fallback": {"tool", "args"} to try if the tool fails for good, or null.
-Prefer tool steps with concrete arguments; steps that do not depend on each other run in parallel.
-Do not add a final step that writes the answer: the results are summarized for the user after the last step.`;
-
-/** The plan rules, and how to write a sub-goal step when the run may use them. */
-function planRules(subgoals: { maxFanOut: number } | undefined): string {
-  if (!subgoals) return PLAN_RULES;
-  return `${PLAN_RULES}
-A step may instead be a sub-goal: "subgoal" is a goal in words (with "tool", "args" and "fallback" null) that is planned
-and carried out on its own, as a run of its own, whose final answer is the step's result. Use sub-goals for large,
-separate parts of the goal (phases that need several steps each), at most ${subgoals.maxFanOut} in a plan; give
-"subgoal" null in every other step. The results of the steps a sub-goal depends on are passed to it.`;
+/**
+ * Rows of JSON, one a line, without indentation but with a space after each key (`{"id": "a","title": "A"}`): short,
+ * and still easy to read. Line breaks inside values are escaped, so only the indentation's are taken out.
+ */
+function jsonRows(rows: readonly unknown[]): string {
+  const row = (value: unknown) => JSON.stringify(value, null, 1).replace(/\n */g, '');
+  return rows.length === 0 ? '[]' : `[\n${rows.map(row).join(',\n')}\n]`;
 }
 
 /** Messages asking the planner for a plan (or a revision of one). */
 export function plannerMessages(request: PlannerRequest): ChatCompletionMessageParam[] {
-  const catalog = request.tools
-    .map((t) => `- ${t.name}: ${t.description}\n  input schema: ${JSON.stringify(t.inputSchema)}`)
-    .join('\n');
   const context =
     request.context === undefined
       ? ''
       : `\n\nContext:\n${typeof request.context === 'string' ? request.context : JSON.stringify(request.context, null, 2)}`;
+  const horizon =
+    request.horizon !== undefined ? ' Plan only the next steps: you are asked for more when they are done.' : '';
   const messages: ChatCompletionMessageParam[] = [
     {
       role: 'system',
-      content: `You are the planner of an agent. Break the user's goal into at most ${request.maxSteps} concrete, executable steps.${request.horizon !== undefined ? ` Plan only the next steps toward the goal: when they are done you will be asked for the ones after them.` : ''}\n\n${planRules(request.subgoals)}\n\nTools:\n${catalog || '(none)'}`,
+      content:
+        `You are the planner of an agent: break the user's goal into at most ${request.maxSteps} concrete steps.${horizon} ` +
+        `Answer with a "rationale" (a sentence, or null) and the "steps".\n${stepRules(request.subgoals)}\n\n` +
+        `Tools:\n${catalogText(request.tools)}`,
     },
     { role: 'user', content: `Goal: ${request.goal}${context}` },
   ];
   const { revise } = request;
   if (revise) {
     const parts = [
-      revise.plan ? `Your previous plan:\n${JSON.stringify(revise.plan, null, 2)}` : '',
+      revise.plan
+        ? `Your previous plan${revise.plan.rationale ? ` (${revise.plan.rationale})` : ''}:\n${jsonRows(revise.plan.steps)}`
+        : '',
       revise.issues.length > 0 ? `It has these problems:\n${formatIssues(revise.issues)}` : '',
       revise.feedback ? `A reviewer rejected it with this feedback:\n${revise.feedback}` : '',
       'Write a corrected plan.',
@@ -157,7 +144,7 @@ function reportBlock(steps: readonly StepReport[]): string {
     ...(s.output !== undefined ? { output: s.output } : {}),
     ...(s.error ? { error: s.error } : {}),
   }));
-  return '```json\n' + JSON.stringify(rows, null, 2) + '\n```';
+  return '```json\n' + jsonRows(rows) + '\n```';
 }
 
 /** Messages asking a model to carry out an open step, given the results it depends on. */
@@ -284,9 +271,6 @@ export function replannerMessages(
 }
 
 function replannerPrompt(request: ReplannerRequest, done: readonly StepReport[]): ChatCompletionMessageParam[] {
-  const catalog = request.tools.map(
-    (t) => `- ${t.name}: ${t.description}\n  input schema: ${JSON.stringify(t.inputSchema)}`,
-  );
   const parts = [
     `Goal: ${request.goal}`,
     `Why you are consulted: ${request.reason}`,
@@ -294,7 +278,7 @@ function replannerPrompt(request: ReplannerRequest, done: readonly StepReport[])
       ? `What failed: ${request.failure.stepId ? `step "${request.failure.stepId}": ` : ''}${request.failure.message}`
       : '',
     `Finished steps (kept as they are; refer to their results with {{id}} references):\n${done.length > 0 ? reportBlock(done) : '(none)'}`,
-    `Remaining steps as planned:\n${request.remaining.length > 0 ? JSON.stringify(request.remaining, null, 2) : '(none)'}`,
+    `Remaining steps as planned:\n${request.remaining.length > 0 ? jsonRows(request.remaining) : '(none)'}`,
     request.revise && request.revise.issues.length > 0
       ? `Your previous answer had these problems:\n${formatIssues(request.revise.issues)}`
       : '',
@@ -302,20 +286,20 @@ function replannerPrompt(request: ReplannerRequest, done: readonly StepReport[])
       ? `A reviewer rejected your revised plan with this feedback:\n${request.revise.feedback}`
       : '',
   ];
+  const horizon =
+    request.horizon !== undefined
+      ? `, at most ${request.horizon} new ones at a time (you are asked for more later)`
+      : '';
   return [
     {
       role: 'system',
       content:
-        'You are the replanner of an agent. Decide how the run goes on:\n' +
+        'You are the replanner of an agent. Decide how the run goes on, and give a short "reason":\n' +
         '- "continue": the remaining steps are fine as they are (after a failure, the failed step is tried again);\n' +
-        '- "revise": replace the remaining steps with new ones ("steps"), in the plan format below. Never repeat a ' +
-        `finished step and never reuse a finished step's id; at most ${request.maxSteps} steps in all` +
-        (request.horizon !== undefined
-          ? `, and at most ${request.horizon} new ones at a time (you are asked again when they are done)`
-          : '') +
-        ';\n' +
-        '- "finish": the finished steps already answer the goal; write the final answer ("answer").\n' +
-        `Always give a short "reason".\n\n${planRules(request.subgoals)}\n\nTools:\n${catalog.join('\n') || '(none)'}`,
+        '- "revise": new "steps" replace the remaining ones; never repeat a finished step or reuse its id; at most ' +
+        `${request.maxSteps} steps in all${horizon};\n` +
+        '- "finish": the finished steps already answer the goal: write the final "answer".\n' +
+        `${stepRules(request.subgoals)}\n\nTools:\n${catalogText(request.tools)}`,
     },
     { role: 'user', content: parts.filter(Boolean).join('\n\n') },
   ];

@@ -42,7 +42,8 @@ function costBudgetSpent(usage: Usage, budget: number): string | undefined {
 
 /**
  * The estimated cost of a run's model calls in a few words: `≈ $0.0042`, with the calls it leaves out when some
- * went to a model without a price, or `cost not estimated` (never a made-up figure).
+ * went to a model without a price, `$0 (free model)` for tokens of a model priced at nothing (the scripted model of
+ * the demos and tests, or one `PLANWRIGHT_PRICES` prices at 0), or `cost not estimated` (never a made-up figure).
  * @example costText({ llmCalls: 2, inputTokens: 1200, outputTokens: 300, toolCalls: 0, cost: 0.00036 }) // '≈ $0.00036'
  */
 export function costText(usage: Usage): string {
@@ -51,6 +52,9 @@ export function costText(usage: Usage): string {
     if (usage.llmCalls === 0) return '$0 (no LLM calls)';
     return unpriced > 0 ? 'cost not estimated (no price for the model; see PLANWRIGHT_PRICES)' : 'cost not estimated';
   }
+  // Tokens priced at nothing; a priced model's tokens cost something, however few.
+  const tokens = usage.inputTokens + usage.outputTokens;
+  if (usage.cost === 0 && unpriced === 0 && tokens > 0) return '$0 (free model)';
   const calls = `${unpriced} LLM call${unpriced === 1 ? '' : 's'}`;
   return unpriced > 0 ? `≈ ${usd(usage.cost)} + ${calls} without a price` : `≈ ${usd(usage.cost)}`;
 }

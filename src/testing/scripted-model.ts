@@ -166,7 +166,6 @@ export async function startScriptedModel(
       res.end(reply.malformed);
       return;
     }
-    const promptTokens = Math.ceil(JSON.stringify(request.messages).length / 4);
     const message =
       'toolCalls' in reply
         ? {
@@ -194,7 +193,7 @@ export async function startScriptedModel(
     const cut = 'content' in reply && (reply.truncated === true || full.length > limit);
     if (cut) message.content = full.slice(0, reply.truncated ? Math.min(limit, Math.floor(full.length / 2)) : limit);
     const usage = ('usage' in reply ? reply.usage : undefined) ?? {
-      prompt_tokens: promptTokens,
+      prompt_tokens: promptTokens(request.messages),
       completion_tokens: Math.ceil(JSON.stringify(message).length / 4),
     };
     return send(res, 200, {
@@ -245,6 +244,14 @@ export async function startScriptedModel(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The input tokens the scripted model counts for a request's messages: 4 characters of their JSON text a token
+ * (a rough stand-in for a tokenizer, the same for every request, so that prompts can be compared).
+ */
+export function promptTokens(messages: ReadonlyArray<{ role: string; content?: unknown }>): number {
+  return Math.ceil(JSON.stringify(messages).length / 4);
 }
 
 /** What a strict chat template says of a conversation whose roles do not alternate, or undefined. */

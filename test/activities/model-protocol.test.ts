@@ -11,7 +11,14 @@ import { createActivities, USAGE_BEAT_DELAY_MS } from '../../activities/index.js
 import { ErrorType } from '../../src/contract/errors.js';
 import { DEMO_PLAN } from '../../src/demo/support-report.js';
 import { alternating } from '../../src/llm/completion.js';
-import { DEFAULT_MAX_TOKENS, modelConfigFromEnv, type ModelConfig } from '../../src/llm/config.js';
+import {
+  DEFAULT_MAX_TOKENS,
+  LEAST_STEP_TOKENS,
+  modelConfigFromEnv,
+  PLAN_OUTPUT_TOKENS,
+  planOutputCap,
+  type ModelConfig,
+} from '../../src/llm/config.js';
 import { badRequestAdvice } from '../../src/llm/errors.js';
 import { createModel } from '../../src/llm/model.js';
 import { usageOfFailure } from '../../src/llm/usage.js';
@@ -24,6 +31,7 @@ import { rejectionOf } from '../support/rejection.js';
 let model: ScriptedModel;
 const tools = builtinTools.map(toolInfo);
 const planInput = { goal: 'Report on tickets', tools, maxSteps: 10 };
+const continued = { action: 'continue', reason: 'fine', answer: null, steps: null };
 
 beforeEach(async () => {
   model = await startScriptedModel();
@@ -133,6 +141,11 @@ describe('requests a real server is happy with', () => {
     );
     expect(badRequestAdvice('tools param requires --jinja flag')).toMatch(/PLANWRIGHT_TOOL_CALLS=json/);
     expect(badRequestAdvice("Unsupported parameter: 'max_tokens'")).toMatch(/PLANWRIGHT_MAX_TOKENS_FIELD/);
+    expect(
+      badRequestAdvice(
+        'max_tokens is too large: 128512. This model supports at most 16384 completion tokens, whereas you provided 128512.',
+      ),
+    ).toMatch(/^the output cap is more than the model may write .*lower maxSteps/);
     expect(badRequestAdvice("Unsupported value: 'temperature'")).toMatch(/PLANWRIGHT_TEMPERATURE=default/);
     model.enqueue({ plan: [{ fault: { status: 400, message: 'Conversation roles must alternate' } }] });
     const failure = await failureOf(runActivity(activities().createPlan, planInput));
@@ -168,6 +181,66 @@ describe('answers cut off at the output cap', () => {
     model.enqueue({ synthesize: [{ content: 'y'.repeat(2000) }, { content: 'z'.repeat(2000) }] });
     const out = await runActivity(activities({ maxTokens: { synthesize: 100 } }).synthesize, { goal: 'g', steps: [] });
     expect(out.answer).toBe(`${'z'.repeat(400)}\n\n[cut off at the output limit]`);
+  });
+});
+
+describe('the output cap of plans and replans, sized to maxSteps', () => {
+  /** `n` steps as a model writes them, each one of the demo plan's steps under a new id. */
+  const steps = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      ...DEMO_PLAN.steps[i % DEMO_PLAN.steps.length]!,
+      id: `s${i}`,
+      dependsOn: [],
+    }));
+
+  it('gives a plan of 100 steps room for them, where the old cap of 4096 tokens cut it off', async () => {
+    const hundred = { rationale: 'one query after the other', steps: steps(100) };
+    // The scripted model cuts answers at the cap (4 characters a token), as a real server does.
+    expect(JSON.stringify(hundred).length / 4).toBeGreaterThan(DEFAULT_MAX_TOKENS.plan);
+    model.enqueue({ plan: [{ content: hundred }] });
+    const out = await runActivity(activities().createPlan, { ...planInput, maxSteps: 100 });
+    expect(out.plan?.steps).toHaveLength(100);
+    expect(model.requests.map((r) => r.body.max_tokens)).toEqual([planOutputCap('plan', 100)]);
+    expect(planOutputCap('plan', 100)).toBe(PLAN_OUTPUT_TOKENS.fixed + 100 * PLAN_OUTPUT_TOKENS.perStep);
+  });
+
+  it('keeps the phase default for plans of up to 25 steps, and sizes a replan to the steps it may still add', async () => {
+    model.enqueue({ plan: [{ content: DEMO_PLAN }], replan: [{ content: continued }, { content: continued }] });
+    const a = activities();
+    await runActivity(a.createPlan, { ...planInput, maxSteps: 25 });
+    const replan = { goal: 'g', reason: 'r', remaining: [], tools, done: [] };
+    await runActivity(a.replan, { ...replan, maxSteps: 200 });
+    await runActivity(a.replan, { ...replan, maxSteps: 1000, horizon: 40 });
+    expect(model.requests.map((r) => [r.phase, r.body.max_tokens])).toEqual([
+      ['plan', DEFAULT_MAX_TOKENS.plan],
+      ['replan', planOutputCap('replan', 200)],
+      ['replan', planOutputCap('replan', 40)],
+    ]);
+  });
+
+  it('uses a configured cap that holds the steps as it is', async () => {
+    model.enqueue({ plan: [{ content: DEMO_PLAN }] });
+    await runActivity(activities({ maxTokens: { plan: 1000 } }).createPlan, { ...planInput, maxSteps: 20 });
+    expect(model.requests[0]?.body.max_tokens).toBe(1000);
+  });
+
+  it('refuses a configured cap that cannot hold maxSteps steps, saying what to change, before any call', async () => {
+    const failure = await failureOf(
+      runActivity(activities({ maxTokens: { plan: 768 } }).createPlan, { ...planInput, maxSteps: 25 }),
+    );
+    expect([failure.type, failure.nonRetryable]).toEqual([ErrorType.ModelRequestRejected, true]);
+    expect(failure.message).toBe(
+      `the plan output cap of 768 tokens (PLANWRIGHT_MAX_TOKENS) cannot hold the 25 steps maxSteps allows, which ` +
+        `take at least ${25 * LEAST_STEP_TOKENS} tokens (the default cap for them is ${DEFAULT_MAX_TOKENS.plan}): ` +
+        'raise or unset PLANWRIGHT_MAX_TOKENS for plan, or lower maxSteps',
+    );
+    expect(model.requests).toEqual([]);
+  });
+
+  it('counts as the fewest tokens a step takes no more than the tersest step a model can write', () => {
+    const tersest = { id: 'a', title: 'a', description: null, dependsOn: [], tool: null, args: null, tools: null };
+    const rest = { successCriterion: null, critical: null, fallback: null };
+    expect(JSON.stringify({ ...tersest, ...rest }).length / 4).toBeGreaterThanOrEqual(LEAST_STEP_TOKENS);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The planner, executor and synthesizer activities over HTTP: the real `openai` client against the
- * scripted model, inside Temporal's MockActivityEnvironment.
+ * scripted model, inside Temporal's MockActivityEnvironment. The executor's tool calls come back as the model asked
+ * for them, marked with the problem when their arguments do not fit the tool's input.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,8 @@ import { ErrorType } from '../../src/contract/errors.js';
 import { createModel } from '../../src/llm/model.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { toolInfo } from '../../src/tools/define.js';
+import { admitCalls } from '../../src/run/tool-calls.js';
+import { call, toolCalls } from '../../src/testing/answers.js';
 import { startScriptedModel, type ScriptedModel } from '../../src/testing/scripted-model.js';
 import { DEMO_PLAN } from '../../src/demo/support-report.js';
 import { rejectionOf } from '../support/rejection.js';
@@ -202,6 +205,11 @@ describe('servers without JSON-schema structured output', () => {
     });
     await runActivity(jsonMode.createPlan, planInput);
     expect(model.requests[0]?.body.response_format).toEqual({ type: 'json_object' });
+    // The schema in the prompt is the response format: it says which tools an open step may name, too.
+    const system = String(model.requests[0]?.messages[0]?.content);
+    const names = JSON.stringify(tools.map((t) => t.name));
+    expect(system).toContain(`"tools":{"anyOf":[{"type":"array","items":{"type":"string","enum":${names}}}`);
+    expect(system).toContain("- tools: the tools below an open step's model may call");
   });
 });
 
@@ -221,6 +229,58 @@ describe('synthesize and executeStep', () => {
     });
     expect(executed).toMatchObject({ kind: 'answer', output: 'Draft ready.' });
     expect(model.requests[1]?.phase).toBe('execute');
+  });
+});
+
+describe('executeStep tool calls', () => {
+  const offered = tools.filter((t) => ['calculator', 'data_query'].includes(t.name));
+  const input = { goal: 'Report', step: { id: 'draft', title: 'Draft' }, inputs: [], tools: offered };
+
+  it('marks calls whose arguments do not fit their tool’s input schema, keeping every call as asked', async () => {
+    model.enqueue({
+      execute: [
+        toolCalls(
+          call('calculator', { expression: '6*7' }),
+          call('calculator', { expr: '6*7' }),
+          call('data_query', '{"file": '),
+          call('teleport', { to: 'Lisbon' }),
+        ),
+      ],
+    });
+    const out = await runActivity(activities().executeStep, input);
+    if (out.kind !== 'tool-calls') throw new Error(`expected tool calls, got ${out.kind}`);
+
+    expect(out.calls.map(({ tool, args }) => [tool, args])).toEqual([
+      ['calculator', { expression: '6*7' }],
+      ['calculator', { expr: '6*7' }],
+      ['data_query', '{"file": '], // not JSON: kept as the text the model wrote
+      ['teleport', { to: 'Lisbon' }],
+    ]);
+    const [fits, missing, notJson, unknown] = out.calls;
+    expect(fits).not.toHaveProperty('problem');
+    expect(missing?.problem).toMatch(/^expression: /);
+    expect(notJson?.problem).toMatch(/^\(input\): /);
+    // A tool the worker does not have is the workflow's to refuse: the step may not use it.
+    expect(unknown).not.toHaveProperty('problem');
+
+    // The workflow admits the call that fits and refuses the others, telling the executor why.
+    const { admitted, refused } = admitCalls(out.calls, { allowed: ['calculator', 'data_query'], madeByStep: 0 });
+    expect(admitted).toEqual([fits]);
+    expect(refused.map((r) => r.reason)).toEqual([
+      `its arguments do not fit calculator's input schema: ${missing?.problem}`,
+      `its arguments do not fit data_query's input schema: ${notJson?.problem}`,
+      '"teleport" is not a tool this step may use (it may use: calculator, data_query)',
+    ]);
+  });
+
+  it('names every field that does not fit, path first', async () => {
+    model.enqueue({
+      execute: [toolCalls(call('data_query', { file: '', aggregate: { op: 'median' }, limit: -1 }))],
+    });
+    const out = await runActivity(activities().executeStep, input);
+    if (out.kind !== 'tool-calls') throw new Error(`expected tool calls, got ${out.kind}`);
+    const problems = out.calls[0]?.problem?.split('; ') ?? [];
+    expect(problems.map((p) => p.slice(0, p.indexOf(':')))).toEqual(['file', 'aggregate.op', 'limit']);
   });
 });
 

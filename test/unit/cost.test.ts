@@ -13,6 +13,7 @@ import { addTokenUsage, pricedUsage } from '../../src/llm/usage.js';
 import {
   costOf,
   DEFAULT_PRICES,
+  DEMO_MODEL,
   describePrice,
   PriceConfigError,
   priceOf,
@@ -140,6 +141,22 @@ describe('how a cost reads', () => {
     );
     expect(costText(usage())).toBe('cost not estimated');
     expect(costText(NO_USAGE)).toBe('$0 (no LLM calls)');
+  });
+
+  it('says that the demos’ scripted model costs nothing, and keeps the hint for a real model without a price', () => {
+    const tokens = { llmCalls: 2, inputTokens: 1245, outputTokens: 606 };
+    const demo = pricedUsage(tokens, DEMO_MODEL);
+    expect(demo).toEqual({ ...tokens, cost: 0 });
+    expect(costText({ ...demo, toolCalls: 5 })).toBe('$0 (free model)');
+    expect(describePrice(DEMO_MODEL)).toBe('model "scripted-demo" costs nothing (PLANWRIGHT_PRICES overrides it)');
+    // A local model priced at nothing reads the same; one without a price still says where prices go.
+    const free = priceTableFromEnv({ PLANWRIGHT_PRICES: '{"llama3.1": {"input": 0, "output": 0}}' });
+    expect(costText({ ...pricedUsage(tokens, 'llama3.1', free), toolCalls: 0 })).toBe('$0 (free model)');
+    expect(costText({ ...pricedUsage(tokens, 'llama3.1'), toolCalls: 0 })).toBe(
+      'cost not estimated (no price for the model; see PLANWRIGHT_PRICES)',
+    );
+    // A priced model whose server reported no tokens: nothing to show but the estimate.
+    expect(costText(usage({ inputTokens: 0, cost: 0 }))).toBe('≈ $0');
   });
 
   it('writes dollars with cents, or two significant digits below a dollar', () => {

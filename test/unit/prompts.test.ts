@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { ToolInfo } from '../../src/contract/tools.js';
+import { CHECKABLE_CRITERIA } from '../../src/plan/criterion.js';
 import {
   CHARS_PER_TOKEN,
   DEFAULT_CONTEXT_TOKENS,
@@ -15,33 +18,62 @@ const tools = builtinTools.map(toolInfo);
 const text = (messages: Array<{ content?: unknown }>) => messages.map((m) => String(m.content ?? '')).join('\n---\n');
 
 describe('the planner prompt', () => {
-  const prompt = text(plannerMessages({ goal: 'Summarize tickets', context: { team: 'EMEA' }, tools, maxSteps: 7 }));
+  const messages = plannerMessages({ goal: 'Summarize tickets', context: { team: 'EMEA' }, tools, maxSteps: 7 });
+  const prompt = text(messages);
 
   it('carries the goal, the context and the step limit', () => {
     expect(prompt).toContain('Goal: Summarize tickets');
     expect(prompt).toContain('"team": "EMEA"');
-    expect(prompt).toContain('at most 7 concrete, executable steps');
+    expect(prompt).toContain('at most 7 concrete steps');
   });
 
-  it('carries every tool with its description and input schema', () => {
+  it('carries every tool with its description, leaving input schemas to the response format', () => {
     for (const tool of tools) {
-      expect(prompt).toContain(`- ${tool.name}: ${tool.description}`);
-      expect(prompt).toContain(JSON.stringify(tool.inputSchema));
+      expect(prompt).toContain(`- ${tool.name}: ${tool.description}\n`);
+      expect(prompt).not.toContain(JSON.stringify(tool.inputSchema.properties));
     }
   });
 
-  it('explains the plan format: dependencies, JSON-string args, references, success criteria, criticality, fallbacks', () => {
+  it('carries the input schema of a tool whose args the response format takes as JSON text', () => {
+    const inputSchema = z.toJSONSchema(z.object({ value: z.unknown() })) as ToolInfo['inputSchema'];
+    const free = text(
+      plannerMessages({ goal: 'g', tools: [{ name: 'store', description: 'Stores', inputSchema }], maxSteps: 2 }),
+    );
+    const { $schema: _, ...schema } = inputSchema;
+    expect(free).toContain(`- store: Stores\n  args as JSON text, input schema: ${JSON.stringify(schema)}`);
+  });
+
+  it('states each rule a valid plan needs: ids, dependencies, references, tools, criteria, criticality, fallbacks', () => {
     for (const phrase of [
-      '"dependsOn"',
-      "matching the tool's input schema",
-      '{{step_id.field.0.subfield}}',
-      '"successCriterion"',
-      '"critical"',
-      '"fallback"',
+      '- id: unique; lower-case letters, digits, "_" or "-"; starts with a letter',
+      '- dependsOn: ids of earlier steps whose results it needs',
+      '- tool, args: a tool below and its input',
+      'both null in an open step',
+      "- tools: the tools below an open step's model may call (at most 12), or null; null in a tool step",
+      '"{{id.field.0.subfield}}"',
+      'reference only steps in dependsOn',
+      `- successCriterion: null, ${CHECKABLE_CRITERIA}, or a sentence a model judges`,
+      '- critical: false if the goal can be met without the step',
+      '- fallback: {tool, args as JSON text} to call if the tool fails for good, or null',
+      'the results are summarized for the user after the last step',
     ]) {
       expect(prompt).toContain(phrase);
     }
-    expect(prompt).toContain('the results are summarized for the user after the last step');
+  });
+
+  it('says each rule once, in a system prompt that stays short', () => {
+    const system = String(messages[0]?.content);
+    for (const phrase of ['- id:', '- dependsOn:', '- tools:', '- successCriterion:', '- fallback:', '{{id}}']) {
+      expect(system.split(phrase).length - 1, phrase).toBe(1);
+    }
+    expect(system.length).toBeLessThan(3000);
+  });
+
+  it('explains sub-goal steps only to runs that may use them', () => {
+    expect(prompt).not.toContain('subgoal');
+    const withSubgoals = text(plannerMessages({ goal: 'g', tools, maxSteps: 5, subgoals: { maxFanOut: 3 } }));
+    expect(withSubgoals).toContain('A step may instead be a sub-goal (at most 3 in a plan)');
+    expect(withSubgoals).toContain('"subgoal" is null in other steps');
   });
 
   it('quotes the previous plan, its problems and a reviewer’s feedback when revising', () => {
@@ -51,13 +83,13 @@ describe('the planner prompt', () => {
         tools,
         maxSteps: 5,
         revise: {
-          plan: { steps: [{ id: 'a', title: 'A', dependsOn: [] }] },
+          plan: { rationale: 'one step', steps: [{ id: 'a', title: 'A', dependsOn: [] }] },
           issues: [{ stepId: 'a', message: 'unknown tool "x"' }],
           feedback: 'Use fewer steps.',
         },
       }),
     );
-    expect(revision).toContain('"id": "a"');
+    expect(revision).toContain('Your previous plan (one step):\n[\n{"id": "a","title": "A","dependsOn": []}\n]');
     expect(revision).toContain('- step "a": unknown tool "x"');
     expect(revision).toContain('Use fewer steps.');
   });
@@ -78,7 +110,7 @@ describe('the replanner prompt', () => {
   );
 
   it('carries finished steps with outputs, long ones cut with a marker', () => {
-    expect(prompt).toContain('"id": "a"');
+    expect(prompt).toContain('{"id": "a","title": "A","status": "succeeded","output": "{\\"rows\\":\\"xxx');
     expect(prompt).toMatch(/\[cut: \d+ of \d+ characters not shown; a tool step whose arguments reference \{\{a\}\}/);
     expect(prompt).not.toContain(long);
     expect(prompt.length).toBeLessThan(DEFAULT_CONTEXT_TOKENS * CHARS_PER_TOKEN * 1.01);
@@ -86,9 +118,12 @@ describe('the replanner prompt', () => {
 
   it('carries the failure, the remaining steps and the three possible decisions', () => {
     expect(prompt).toContain('What failed: step "b": file missing');
-    expect(prompt).toContain('"file": "x.csv"');
+    expect(prompt).toContain(
+      'Remaining steps as planned:\n[\n{"id": "b","title": "B","dependsOn": ["a"],"tool": "data_query","args": {"file": "x.csv"}}\n]',
+    );
     for (const action of ['"continue"', '"revise"', '"finish"']) expect(prompt).toContain(action);
-    expect(prompt).toContain("never reuse a finished step's id");
+    expect(prompt).toContain('never repeat a finished step or reuse its id; at most 5 steps in all');
+    expect(prompt).toContain("- tools: the tools below an open step's model may call");
   });
 });
 
@@ -156,7 +191,7 @@ describe('the executor and synthesizer prompts', () => {
       'Step "draft": Draft',
       'Write two lines.',
       'mentions the top intent',
-      '"value": 3',
+      '{"id": "count","title": "Count","status": "succeeded","output": {"value": 3}}',
     ]) {
       expect(prompt).toContain(part);
     }
@@ -176,7 +211,7 @@ describe('the executor and synthesizer prompts', () => {
       }),
     );
     expect(prompt).toContain('Goal: Report');
-    expect(prompt).toContain('"error": "boom"');
+    expect(prompt).toContain('```json\n[\n{"id": "a","title": "A","status": "failed","error": "boom"}\n]\n```');
     expect(prompt).toContain('The run could not finish: a failed');
     expect(prompt).toContain('quote figures exactly');
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { planFromWire, wirePlanSchema } from '../../src/contract/plan.js';
 import { WireReplanDecisionSchema } from '../../src/contract/replan.js';
 import { planResponseSchema, replanResponseSchema, strictArgs } from '../../src/llm/plan-format.js';
 import { builtinTools } from '../../src/tools/builtin.js';
@@ -36,6 +37,20 @@ function strictViolations(schema: Schema, at = '$'): string[] {
 
 const catalog = builtinTools.map(toolInfo);
 
+/** A step as a model writes it under the format, every key present. */
+const WIRE_STEP = {
+  id: 'a',
+  title: 'A',
+  description: null,
+  dependsOn: [],
+  tool: null,
+  args: null,
+  tools: null,
+  successCriterion: null,
+  critical: null,
+  fallback: null,
+};
+
 describe('the response formats built from the tool catalog', () => {
   it('meet OpenAI strict structured-output rules', () => {
     expect(strictViolations(planResponseSchema(catalog) as Schema)).toEqual([]);
@@ -50,9 +65,42 @@ describe('the response formats built from the tool catalog', () => {
     expect(args.required).toEqual(['file', 'filter', 'groupBy', 'aggregate', 'order', 'limit']);
     // An optional field may be null; a number may also be a reference to an earlier output.
     expect(JSON.stringify(args.properties?.limit)).toContain('"type":"null"');
-    expect(JSON.stringify(args.properties?.limit)).toContain('{{step_id}}');
+    expect(JSON.stringify(args.properties?.limit)).toContain('"pattern":"^\\\\{\\\\{[a-z]');
     const open = variants.at(-1);
     expect(open?.properties?.tool).toMatchObject({ type: 'null' });
+  });
+
+  it('let an open step name the catalog’s tools its executor may call, and no other step', () => {
+    const names = catalog.map((t) => t.name);
+    for (const format of [planResponseSchema(catalog, true), replanResponseSchema(catalog, true)] as Schema[]) {
+      const steps = format.properties?.steps as Schema;
+      const variants = (steps.items ?? steps.anyOf?.[0]?.items)?.anyOf ?? [];
+      const tools = variants.map((v) => v.properties?.tools);
+      const open = variants.findIndex(
+        (v) => v.properties?.tool?.type === 'null' && v.properties?.subgoal?.type === 'null',
+      );
+      expect(tools[open]).toEqual({
+        anyOf: [{ type: 'array', items: { type: 'string', enum: names } }, { type: 'null' }],
+      });
+      expect(tools.filter((_, i) => i !== open)).toEqual(Array(catalog.length + 1).fill({ type: 'null' }));
+    }
+    // The steps as a model writes them under the format: the open step's tools reach the plan.
+    const wire = {
+      rationale: null,
+      steps: [
+        { ...WIRE_STEP, id: 'count', tool: 'calculator', args: { expression: '1+1' }, tools: null },
+        { ...WIRE_STEP, id: 'draft', dependsOn: ['count'], tools: ['calculator', 'read_file'] },
+      ],
+    };
+    const { plan, issues } = planFromWire(wirePlanSchema().parse(wire));
+    expect(issues).toEqual([]);
+    expect(plan?.steps.map((s) => s.tools)).toEqual([undefined, ['calculator', 'read_file']]);
+  });
+
+  it('have no tools to name, and no fallback, with an empty catalog', () => {
+    const [open] = ((planResponseSchema([]) as Schema).properties?.steps?.items?.anyOf ?? []) as Schema[];
+    expect(open?.properties).toMatchObject({ tools: { type: 'null' }, fallback: { type: 'null' } });
+    expect(strictViolations(planResponseSchema([]) as Schema)).toEqual([]);
   });
 
   it('offer a sub-goal step only to runs that may start sub-goals, still strict', () => {
@@ -84,19 +132,7 @@ describe('the response formats built from the tool catalog', () => {
       action: 'revise',
       reason: 'r',
       answer: null,
-      steps: [
-        {
-          id: 'a',
-          title: 'A',
-          description: null,
-          dependsOn: [],
-          tool: 'calculator',
-          args,
-          successCriterion: null,
-          critical: null,
-          fallback: null,
-        },
-      ],
+      steps: [{ ...WIRE_STEP, tool: 'calculator', args }],
     });
     expect(WireReplanDecisionSchema.safeParse(wire({ expression: '1+1' })).success).toBe(true);
     expect(WireReplanDecisionSchema.safeParse(wire('{"expression":"1+1"}')).success).toBe(true);
