@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { modelConfigFromEnv } from '../llm/config.js';
+import { DEMO_MODEL } from '../llm/prices.js';
 import { createModel } from '../llm/model.js';
 import type { DemoAgent, DemoSchedule } from '../demo/agent.js';
 import { DEFAULT_DEMO, DEMO_AGENTS } from '../demo/agents.js';
@@ -75,7 +76,7 @@ export async function runDemo(options: DemoOptions): Promise<RunResult> {
   const scripted = realModel ? undefined : await startScriptedModel({ script: agent.script(input) });
   const demo: Demo = { name, agent, given, input, ...(scripted ? { scripted } : {}) };
   const modelConfig = scripted
-    ? { ...modelConfigFromEnv(), apiKey: 'scripted', baseURL: scripted.url, model: 'scripted-demo' }
+    ? { ...modelConfigFromEnv(), apiKey: 'scripted', baseURL: scripted.url, model: DEMO_MODEL }
     : modelConfigFromEnv();
   print(
     scripted

@@ -63,7 +63,7 @@ export function step(id: string, options: StepOptions = {}): WireStep {
     // The response format carries a fallback's arguments as JSON text (plan-format.ts).
     fallback: options.fallback ? { tool: options.fallback.tool, args: jsonText(options.fallback.args) } : null,
     ...(options.subgoal !== undefined ? { subgoal: options.subgoal } : {}),
-    ...(options.tools !== undefined ? { tools: options.tools } : {}),
+    tools: options.tools ?? null,
   };
 }
 

@@ -78,9 +78,7 @@ describe('plan builders', () => {
     expect((reply as { rationale: string }).rationale).toBe('one step will do');
     const stepFormat = format.properties.steps!.items.anyOf[0]!;
     const written = (reply as { steps: object[] }).steps[0]!;
-    // All but `tools`, which the builder writes only for an open step that names tools: the wire format takes a
-    // step without the key as one without tools.
-    expect(stepFormat.required.filter((key) => !(key in written))).toEqual(['tools']);
+    expect(stepFormat.required.filter((key) => !(key in written))).toEqual([]);
     expect(Object.keys(written).every((key) => stepFormat.required.includes(key))).toBe(true);
   });
 
