@@ -210,6 +210,32 @@ describe('postgres output store', () => {
     }
   });
 
+  it('fails to open, without ending the worker, when the server drops the connection creating the table', async () => {
+    const table = `outputs_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const admin = new Client(postgresUrl());
+    await admin.connect();
+    try {
+      // Holding the creation lock keeps the store's connection waiting inside its transaction.
+      await admin.query('SELECT pg_advisory_lock(hashtext($1))', [`planwright output table ${table}`]);
+      const opening = createPostgresOutputStore(postgresUrl(), { table });
+      const failed = rejectionOf(opening, Error);
+      let waiting: number | undefined;
+      while (waiting === undefined) {
+        const { rows } = await admin.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%'`,
+        );
+        waiting = rows[0]?.pid;
+        if (waiting === undefined) await new Promise((r) => setTimeout(r, 20));
+      }
+      await admin.query('SELECT pg_terminate_backend($1)', [waiting]);
+      expect((await failed).message).toMatch(/postgres output store/);
+      // The connection's own error event, after the failed query, must not be left without a listener.
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await admin.end();
+    }
+  });
+
   it('says which server it could not reach, without the password', async () => {
     const port = await closedPort();
     const err = await rejectionOf(
