@@ -3,7 +3,7 @@
  * including two workers storing the same output at once.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -181,6 +181,36 @@ describe('file output store', () => {
       expect(files.every((name) => /^[0-9a-f]{64}\.json$/.test(name))).toBe(true);
     } finally {
       await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('sweeps only the files it wrote, whatever else the folder holds', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'planwright-outputs-'));
+    try {
+      const s = createFileOutputStore(dir);
+      await s.put(key('old'), '{}');
+      const [entry] = await readdir(dir);
+      const digest = 'ab'.repeat(32);
+      const others = [
+        'package.json',
+        'tsconfig.json',
+        `${digest.toUpperCase()}.json`,
+        `${digest}.json.bak`,
+        `x${digest}.json`,
+        `${digest}.json.123.abcdef01.tmp.keep`,
+        'build.tmp',
+        `notes.json.1.abcdef01.tmp`,
+      ];
+      const interrupted = `${digest}.json.4242.0123abcd.tmp`;
+      const old = new Date(Date.now() - 30 * 24 * HOUR);
+      for (const name of [...others, interrupted]) await writeFile(path.join(dir, name), '{}');
+      for (const name of [entry!, ...others, interrupted]) {
+        await utimes(path.join(dir, name), old, old);
+      }
+      expect(await s.sweep(HOUR)).toBe(1);
+      expect((await readdir(dir)).sort()).toEqual([...others].sort());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
