@@ -13,16 +13,15 @@ import {
   type DuckDBConnection,
   type DuckDBDecimalValue,
   type DuckDBResultReader,
+  type DuckDBType,
   type DuckDBValue,
   type DuckDBValueConverter,
 } from '@duckdb/node-api';
 import type { Json } from '../contract/plan.js';
 import { ToolError } from './define.js';
 
-/** How much a query may read back and how long it may run. */
+/** How long a query may run. */
 export interface QueryLimits {
-  /** Rows read back at most; a result with more is cut and marked `truncated`. Unbounded when absent. */
-  maxRows?: number;
   /** The query is interrupted after this long. */
   timeoutMs: number;
   /** Interrupts the query when aborted (the activity was cancelled or timed out). */
@@ -34,6 +33,16 @@ export interface QueryResult {
   columns: Array<{ name: string; type: string }>;
   rows: Array<Record<string, Json>>;
   truncated: boolean;
+  /** When `truncated`: which rows were left out, and which limit left them out. */
+  cut?: string;
+}
+
+/** How much of a result is read back. */
+export interface ReadLimits {
+  /** Rows read back at most. */
+  maxRows: number;
+  /** Bytes of the rows' JSON text read back at most. */
+  maxBytes: number;
 }
 
 /** Memory one workspace's database may use (`PLANWRIGHT_SQL_MEMORY`, a DuckDB size such as `1GB`). */
@@ -125,23 +134,47 @@ export async function withConnection<T>(
 }
 
 /**
- * Runs one SELECT and reads back its rows as JSON, up to `maxRows`.
+ * Runs one SELECT and reads back its rows as JSON, a chunk at a time, until the rows or their JSON text reach a limit
+ * (so a result too large to return is never converted whole).
  * @throws {ToolError} when the statement is not a SELECT, or the engine refused or failed it.
  */
 export async function selectRows(
   connection: DuckDBConnection,
   sql: string,
-  values: DuckDBValue[] = [],
-  maxRows?: number,
+  values: DuckDBValue[],
+  { maxRows, maxBytes }: ReadLimits,
 ): Promise<QueryResult> {
   const prepared = await connection.prepare(sql);
   if (prepared.statementType !== StatementType.SELECT) {
     throw new ToolError('only a SELECT may run here: nothing is written, attached, installed or set', false);
   }
   if (values.length > 0) prepared.bind(values);
-  const reader =
-    maxRows === undefined ? await prepared.runAndReadAll() : await prepared.streamAndReadUntil(maxRows + 1);
-  return queryResult(reader, maxRows);
+  const result = await prepared.stream();
+  const names = result.columnNames();
+  const columns = columnsOf(names, result.columnTypes());
+  const rows: Array<Record<string, Json>> = [];
+  let bytes = 2; // the brackets of the list
+  const cut = (why: string): QueryResult => ({ columns, rows, truncated: true, cut: why });
+  for (let chunk = await result.fetchChunk(); chunk?.rowCount; chunk = await result.fetchChunk()) {
+    // Row by row, so that no more than one row past the limits is ever converted.
+    for (let i = 0; i < chunk.rowCount; i++) {
+      if (rows.length === maxRows) return cut(`rows after the first ${maxRows} were left out (maxRows ${maxRows})`);
+      const cells = chunk.convertRowValues(i, toJson);
+      const row: Record<string, Json> = Object.fromEntries(names.map((name, c) => [name, cells[c] ?? null]));
+      const size = Buffer.byteLength(JSON.stringify(row)) + (rows.length > 0 ? 1 : 0);
+      if (bytes + size > maxBytes) {
+        return cut(
+          rows.length === 0
+            ? `the first row alone has ${size} bytes of JSON, over the limit of ${maxBytes}: select fewer or ` +
+                'shorter columns (left(text, 100), say)'
+            : `rows after the first ${rows.length} were left out: a result has at most ${maxBytes} bytes of JSON`,
+        );
+      }
+      bytes += size;
+      rows.push(row);
+    }
+  }
+  return { columns, rows, truncated: false };
 }
 
 /**
@@ -158,13 +191,15 @@ export async function readBuiltSelect(
   );
 }
 
-/** A result's rows as JSON, with its columns; more than `maxRows` rows are cut and marked `truncated`. */
-function queryResult(reader: DuckDBResultReader, maxRows?: number): QueryResult {
+/** A result's rows as JSON, with its columns. */
+function queryResult(reader: DuckDBResultReader): QueryResult {
   const rows = reader.convertRowObjects(toJson) as Array<Record<string, Json>>;
-  const names = reader.columnNames();
-  const columns = reader.columnTypes().map((type, i) => ({ name: names[i] ?? `column${i}`, type: type.toString() }));
-  const truncated = maxRows !== undefined && (rows.length > maxRows || !reader.done);
-  return { columns, rows: maxRows === undefined ? rows : rows.slice(0, maxRows), truncated };
+  return { columns: columnsOf(reader.columnNames(), reader.columnTypes()), rows, truncated: false };
+}
+
+/** A result's columns: their names and DuckDB types. */
+function columnsOf(names: string[], types: DuckDBType[]): QueryResult['columns'] {
+  return types.map((type, i) => ({ name: names[i] ?? `column${i}`, type: type.toString() }));
 }
 
 /** DuckDB values as JSON: whole numbers as numbers when exact (else strings), decimals as numbers. */

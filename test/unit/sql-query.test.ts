@@ -50,6 +50,7 @@ const run = (sql: string, extra: object = {}, signal?: AbortSignal) =>
     rows: Array<Record<string, unknown>>;
     rowCount: number;
     truncated: boolean;
+    cut?: string;
   }>;
 
 const refused = async (sql: string, message: string | RegExp) => {
@@ -121,6 +122,28 @@ describe('sql_query', () => {
     await expect(run('SELECT range AS n FROM range(5000)')).resolves.toMatchObject({ rowCount: 100, truncated: true });
     await expect(run('SELECT range AS n FROM range(5)', { maxRows: 5 })).resolves.toMatchObject({ truncated: false });
     await expect(run('SELECT 1', { maxRows: 5000 })).rejects.toThrow('maxRows 5000 is over the limit of 1000');
+  });
+
+  it('cuts results at a size in bytes and says so, however few the rows', async () => {
+    const huge = await run(`SELECT repeat('x', 3000000) AS big`);
+    expect(huge).toMatchObject({ rows: [], rowCount: 0, truncated: true });
+    expect(huge.cut).toMatch(/^the first row alone has 3000\d{3} bytes of JSON, over the limit of 1000000/);
+
+    const small = createSqlQueryTool({ defaultRows: 100, maxRows: 1000, timeoutMs: 1000, maxBytes: 10_000 });
+    const wide = (await small.run(
+      SqlQueryInput.parse({ sql: `SELECT range AS n, repeat('y', 1000) AS s FROM range(50)` }),
+      { workspace } as ToolContext,
+    )) as { rows: unknown[]; rowCount: number; truncated: boolean; cut?: string };
+    expect(wide.rowCount).toBe(9);
+    expect(wide).toMatchObject({
+      truncated: true,
+      cut: 'rows after the first 9 were left out: a result has at most 10000 bytes of JSON',
+    });
+    expect(Buffer.byteLength(JSON.stringify(wide.rows))).toBeLessThanOrEqual(10_000);
+
+    const many = await run('SELECT range AS n FROM range(5000)', { maxRows: 10 });
+    expect(many.cut).toBe('rows after the first 10 were left out (maxRows 10)');
+    await expect(run('SELECT 1 AS one')).resolves.not.toHaveProperty('cut');
   });
 
   it('stops a runaway query at the time limit, and a cancelled one at once', async () => {
