@@ -1,7 +1,8 @@
 /**
  * The data engine behind `data_query` and `sql_query`: DuckDB in memory, one database per workspace, its
  * configuration locked at creation so that queries can read files inside the workspace and nothing else
- * (no other paths, no network, no extensions), each query on its own connection with a row and a time limit.
+ * (no other paths, no network, no extensions), each query on its own connection with a time limit, its result read
+ * back up to a number of rows and bytes. What does not fit in memory spills to a private folder of the database's own.
  */
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import {
 } from '@duckdb/node-api';
 import type { Json } from '../contract/plan.js';
 import { ToolError } from './define.js';
+import { makeSpillFolder, removeSpillFolder } from './spill-folder.js';
 
 /** How long a query may run. */
 export interface QueryLimits {
@@ -72,21 +74,29 @@ function databaseFor(root: string): Promise<DuckDBInstance> {
 }
 
 async function openDatabase(root: string): Promise<DuckDBInstance> {
-  const instance = await DuckDBInstance.create(':memory:', {
-    autoinstall_known_extensions: 'false',
-    autoload_known_extensions: 'false',
-    memory_limit: process.env.PLANWRIGHT_SQL_MEMORY || DEFAULT_MEMORY,
-  });
-  const setup = await instance.connect();
+  // Queries may read the spill folder too (DuckDB allows it once external access is off): see spill-folder.ts.
+  const spill = await makeSpillFolder(root);
   try {
-    // Order matters: the allowed directory first, then external access off, then no more changes (not even by SET).
-    await setup.run(`SET allowed_directories = [${sqlString(root + path.sep)}]`);
-    await setup.run('SET enable_external_access = false');
-    await setup.run('SET lock_configuration = true');
-  } finally {
-    setup.closeSync();
+    const instance = await DuckDBInstance.create(':memory:', {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+      memory_limit: process.env.PLANWRIGHT_SQL_MEMORY || DEFAULT_MEMORY,
+      temp_directory: spill,
+    });
+    const setup = await instance.connect();
+    try {
+      // Order matters: the allowed directory first, then external access off, then no more changes (not even by SET).
+      await setup.run(`SET allowed_directories = [${sqlString(root + path.sep)}]`);
+      await setup.run('SET enable_external_access = false');
+      await setup.run('SET lock_configuration = true');
+    } finally {
+      setup.closeSync();
+    }
+    return instance;
+  } catch (err) {
+    removeSpillFolder(spill);
+    throw err;
   }
-  return instance;
 }
 
 /** The workspace's real path: what the database allows, and what relative paths are resolved against. */
