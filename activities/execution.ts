@@ -82,11 +82,13 @@ export function executionActivities({ model, tools, catalog, outputs, contextTok
   return {
     /** One turn of an open step: the model answers, or asks for tool calls (which the workflow runs). */
     async executeStep(input: ExecuteStepInput): Promise<ExecuteStepOutput> {
-      const inputs = await loadReports(outputs, input.inputs);
+      const activity = Context.current();
+      const scope = scopeOf(activity);
+      const inputs = await loadReports(outputs, input.inputs, scope);
       const turns = await Promise.all(
         (input.turns ?? []).map(async (turn) =>
           turn.role === 'tool' && turn.output !== undefined
-            ? { ...turn, output: await outputs.load(turn.output) }
+            ? { ...turn, output: await outputs.load(turn.output, scope) }
             : turn,
         ),
       );
@@ -103,10 +105,9 @@ export function executionActivities({ model, tools, catalog, outputs, contextTok
             })),
         }),
       );
-      const activity = Context.current();
       const attempt = activity.info.attempt;
       if (value.toolCalls.length === 0) {
-        return { kind: 'answer', output: await outputs.keep(value.content, scopeOf(activity)), attempt, usage };
+        return { kind: 'answer', output: await outputs.keep(value.content, scope), attempt, usage };
       }
       const calls = value.toolCalls.map((call): ExecutorCall => {
         let args: Json;
@@ -127,7 +128,7 @@ export function executionActivities({ model, tools, catalog, outputs, contextTok
      * model, a sentence by asking the model.
      */
     async checkOutput(input: CheckOutputInput): Promise<CheckOutputOutput> {
-      const output = await outputs.load(input.output);
+      const output = await outputs.load(input.output, scopeOf(Context.current()));
       const check = parseCriterion(input.criterion);
       if (check) {
         const problem = criterionProblem(output, check);
@@ -147,7 +148,7 @@ export function executionActivities({ model, tools, catalog, outputs, contextTok
 
     /** Writes the final answer from the steps' results. */
     async synthesize(input: SynthesizeInput): Promise<SynthesizeOutput> {
-      const steps = await loadReports(outputs, input.steps);
+      const steps = await loadReports(outputs, input.steps, scopeOf(Context.current()));
       const { value, usage } = await modelCall((onUsage) =>
         model.text({ phase: 'synthesize', messages: synthesizerMessages({ ...input, steps }, contextTokens), onUsage }),
       );

@@ -6,10 +6,14 @@ import type { Context } from '@temporalio/activity';
 import type { Json } from '../src/contract/plan.js';
 import type { OutputKeeper, OutputScope } from '../src/outputs/keeper.js';
 
-/** Loads every stored output in a list of step reports. */
-export function loadReports<T extends { output?: Json }>(outputs: OutputKeeper, reports: readonly T[]): Promise<T[]> {
+/** Loads every output a list of step reports references that the run (`scope`) stored. */
+export function loadReports<T extends { output?: Json }>(
+  outputs: OutputKeeper,
+  reports: readonly T[],
+  scope: OutputScope,
+): Promise<T[]> {
   return Promise.all(
-    reports.map(async (r) => (r.output === undefined ? r : { ...r, output: await outputs.load(r.output) })),
+    reports.map(async (r) => (r.output === undefined ? r : { ...r, output: await outputs.load(r.output, scope) })),
   );
 }
 

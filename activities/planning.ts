@@ -2,6 +2,7 @@
  * The planner and the replanner: model activities whose answers become a plan, or a decision about the rest of
  * one, with the problems that kept an answer from being either.
  */
+import { Context } from '@temporalio/activity';
 import { wirePlanSchema, planFromWire, type Plan, type PlanIssue } from '../src/contract/plan.js';
 import { replanFromWire, WireReplanDecisionSchema, type ReplanDecision } from '../src/contract/replan.js';
 import type { ToolInfo } from '../src/contract/tools.js';
@@ -14,7 +15,7 @@ import { checkToolArgs } from '../src/tools/check-args.js';
 import type { Tool } from '../src/tools/define.js';
 import type { Described, Describe, WithWorkerTools, WorkerDescription } from './describe.js';
 import { modelCall } from './heartbeat.js';
-import { loadReports } from './outputs.js';
+import { loadReports, scopeOf } from './outputs.js';
 
 /** Input of `createPlan` and `revisePlan`: the goal and, when revising, the previous plan with its problems. */
 export type CreatePlanInput = WithWorkerTools<PlannerRequest> & Describe;
@@ -91,7 +92,7 @@ export function planningActivities({ model, tools, catalog, outputs, contextToke
 
     /** Asks the replanner whether to continue, revise the remaining steps, or finish. */
     async replan(input: ReplanInput): Promise<ReplanOutput> {
-      const done = await loadReports(outputs, input.done);
+      const done = await loadReports(outputs, input.done, scopeOf(Context.current()));
       const { value, usage } = await modelCall((onUsage) =>
         model.structured({
           onUsage,

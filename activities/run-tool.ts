@@ -6,7 +6,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ErrorType } from '../src/contract/errors.js';
 import type { Json } from '../src/contract/plan.js';
-import type { OutputKeeper } from '../src/outputs/keeper.js';
+import type { OutputKeeper, OutputScope } from '../src/outputs/keeper.js';
 import { resolveReferences, UnresolvedReferenceError } from '../src/plan/references.js';
 import { ToolError, type Tool } from '../src/tools/define.js';
 import { whileBeating } from './heartbeat.js';
@@ -69,13 +69,13 @@ export interface ToolDependencies {
 export function toolActivities({ tools, workspace, outputs }: ToolDependencies) {
   const byName = new Map(tools.map((t) => [t.name, t]));
   /**
-   * Loads the referenced outputs and resolves the references in a tool's arguments.
+   * Loads the referenced outputs the run stored and resolves the references in a tool's arguments.
    * @throws {ApplicationFailure} `UnresolvedReference` or `OutputMissing` (neither retryable).
    */
-  const resolveStored = async (args: Json, referenced: Record<string, Json>): Promise<Json> => {
+  const resolveStored = async (args: Json, referenced: Record<string, Json>, scope: OutputScope): Promise<Json> => {
     const loaded = Object.fromEntries(
       await Promise.all(
-        Object.entries(referenced).map(async ([id, value]) => [id, await outputs.load(value)] as const),
+        Object.entries(referenced).map(async ([id, value]) => [id, await outputs.load(value, scope)] as const),
       ),
     );
     try {
@@ -106,7 +106,8 @@ export function toolActivities({ tools, workspace, outputs }: ToolDependencies) 
           message: `step "${stepId}" calls unknown tool "${name}"; this worker has: ${[...byName.keys()].join(', ')}`,
         });
       }
-      const input = tool.input.safeParse(referenced ? await resolveStored(args, referenced) : args);
+      const scope = scopeOf(activity);
+      const input = tool.input.safeParse(referenced ? await resolveStored(args, referenced, scope) : args);
       if (!input.success) {
         throw ApplicationFailure.create({
           type: ErrorType.InvalidToolInput,
@@ -133,7 +134,7 @@ export function toolActivities({ tools, workspace, outputs }: ToolDependencies) 
       }
       // No copy: the payload converter writes the output as JSON text, which is what the run receives.
       return {
-        output: await outputs.keep((output.data ?? null) as Json, scopeOf(activity)),
+        output: await outputs.keep((output.data ?? null) as Json, scope),
         attempt: activity.info.attempt,
       };
     },

@@ -6,7 +6,10 @@ import type { Json } from './plan.js';
 
 /** A step output kept in the output store: where it is, how big it is, and how it begins. */
 export interface OutputRef {
-  /** The store key: `<namespace>/<workflowId>/<SHA-256 of the JSON text, 32 hex digits>`. */
+  /**
+   * The store key: `<namespace>/<workflowId>/<SHA-256 of the JSON text, 32 hex digits>`. It names the run that stored
+   * the output, and only that run loads it (a reference of another run is plain data to it).
+   */
   ref: string;
   /** Size of the output's JSON text, in bytes. */
   bytes: number;

@@ -2,18 +2,23 @@
  * An output store in a folder: one file per key, for a single machine or a shared volume.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { OutputStore } from './store.js';
 
 /** Temporary files of interrupted writes are removed once they are at least this old, whatever the retention. */
 const STALE_TEMPORARY_MS = 60 * 60 * 1000;
 
+/** The names this store writes: an entry (`<SHA-256 of the key>.json`) and its temporary file while it is written. */
+const ENTRY = /^[0-9a-f]{64}\.json$/;
+const TEMPORARY = /^[0-9a-f]{64}\.json\.\d+\.[0-9a-f]{8}\.tmp$/;
+
 /**
  * An output store in a folder of files, one per key, named by the key's SHA-256 so that no key can name a
  * path outside `dir`. Writes go to a temporary file that is renamed into place, so readers never see half a
  * body and workers sharing the folder may store the same key at once. A file's modification time is the
- * moment it was stored by `now()`, which `sweep` compares against.
+ * moment it was stored by `now()`, which `sweep` compares against; `sweep` removes only files named as this store
+ * names them, so a folder shared with other files keeps those.
  * @example createFileOutputStore(path.join(cacheDir(), 'outputs'))
  */
 export function createFileOutputStore(dir: string, now: () => number = Date.now): OutputStore {
@@ -29,6 +34,7 @@ export function createFileOutputStore(dir: string, now: () => number = Date.now)
         return;
       }
       await mkdir(dir, { recursive: true });
+      // Named as TEMPORARY matches, so that sweep finds it if the write is interrupted.
       const temporary = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
       try {
         await writeFile(temporary, body, { flag: 'wx' });
@@ -60,11 +66,12 @@ export function createFileOutputStore(dir: string, now: () => number = Date.now)
       const at = now();
       let removed = 0;
       for (const name of names) {
-        const isEntry = name.endsWith('.json');
-        if (!isEntry && !name.endsWith('.tmp')) continue;
+        // Only files this store wrote: pointed at a folder that holds anything else, it leaves that alone.
+        const isEntry = ENTRY.test(name);
+        if (!isEntry && !TEMPORARY.test(name)) continue;
         const file = path.join(dir, name);
-        const modified = await stat(file).then(
-          (stats) => stats.mtimeMs,
+        const modified = await lstat(file).then(
+          (stats) => (stats.isFile() ? stats.mtimeMs : undefined),
           () => undefined,
         );
         if (modified === undefined) continue;

@@ -26,14 +26,36 @@ export interface OutputKeeper {
   /** The output itself when small, or a reference to it after storing it. */
   keep(value: Json, scope: OutputScope): Promise<Json>;
   /**
-   * The output itself, loading it from the store when it is a reference.
+   * The output itself, loaded from the store when it is a reference that `scope`'s run stored. A reference another
+   * run stored is not this run's to read: it comes back as it is, as plain data (a tool may return such an object).
+   * Only a reader outside any run, given the run by its owner (the command line showing one run's step), omits the
+   * scope; then any reference is loaded.
    * @throws {ApplicationFailure} `OutputMissing` (not retryable) when the store no longer has it.
    */
-  load(value: Json): Promise<Json>;
+  load(value: Json, scope?: OutputScope): Promise<Json>;
+}
+
+/** Hex digits of an output's digest in its key. */
+const DIGEST_CHARS = 32;
+const DIGEST = new RegExp(`^[0-9a-f]{${DIGEST_CHARS}}$`);
+
+/** The store key of an output of a run: `<namespace>/<workflowId>/<digest>`. */
+function keyOf(scope: OutputScope, digest: string): string {
+  return `${scope.namespace}/${scope.workflowId}/${digest}`;
 }
 
 /**
- * An output keeper over a store. Keys are content-addressed, so a retried activity stores nothing twice.
+ * Whether `key` is one a keeper wrote for `scope`'s run. The key is read from its end, since a workflow id may hold
+ * `/`: the run `a` does not own the key `default/a/b/<digest>` of the run `a/b`.
+ */
+function storedBy(key: string, scope: OutputScope): boolean {
+  const cut = key.length - DIGEST_CHARS;
+  return cut > 0 && key.slice(0, cut) === keyOf(scope, '') && DIGEST.test(key.slice(cut));
+}
+
+/**
+ * An output keeper over a store. Keys are content-addressed, so a retried activity stores nothing twice. A key names
+ * the run that stored it (as every key has since the store exists), so a run loads only its own outputs.
  * @example createOutputKeeper(createFileOutputStore(dir), { inlineBytes: 2048 })
  */
 export function createOutputKeeper(store: OutputStore, { inlineBytes = DEFAULT_INLINE_BYTES } = {}): OutputKeeper {
@@ -42,16 +64,16 @@ export function createOutputKeeper(store: OutputStore, { inlineBytes = DEFAULT_I
       if (inlineBytes === Number.POSITIVE_INFINITY) return value;
       const text = JSON.stringify(value);
       const bytes = Buffer.byteLength(text);
-      if (bytes <= inlineBytes) return value;
+      // A small output shaped like a reference is stored too: every reference a run holds is then one it stored.
+      if (bytes <= inlineBytes && !isOutputRef(value)) return value;
       // 128 bits of SHA-256 name an output uniquely within its run, and keep references short.
-      const digest = createHash('sha256').update(text).digest('hex').slice(0, 32);
-      const key = `${scope.namespace}/${scope.workflowId}/${digest}`;
+      const key = keyOf(scope, createHash('sha256').update(text).digest('hex').slice(0, DIGEST_CHARS));
       await store.put(key, text);
       const ref: OutputRef = { ref: key, bytes, preview: preview(text) };
       return { ...ref };
     },
-    async load(value) {
-      if (!isOutputRef(value)) return value;
+    async load(value, scope) {
+      if (!isOutputRef(value) || (scope && !storedBy(value.ref, scope))) return value;
       const text = await store.get(value.ref);
       if (text === undefined) {
         throw ApplicationFailure.create({

@@ -122,6 +122,10 @@ async function createTable(pool: Pool, table: string): Promise<void> {
   const exists = await pool.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [`"${table}"`]);
   if (exists.rows[0]?.found) return;
   const client = await pool.connect();
+  // A connection the server drops fails the query in flight, then emits `error`: unheard while the pool has lent
+  // the client out, that event would end the worker process. A broken client is not given back for reuse.
+  const dropped = () => {};
+  client.on('error', dropped);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`planwright output table ${table}`]);
@@ -141,5 +145,6 @@ async function createTable(pool: Pool, table: string): Promise<void> {
     client.release(!rolledBack);
     throw err;
   }
+  client.off('error', dropped);
   client.release();
 }

@@ -8,7 +8,14 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { z } from 'zod';
 import { ToolError } from './define.js';
 import { readBuiltSelect, sqlIdentifier, sqlString } from './duckdb.js';
-import type { DataQueryInput, DataQueryOutput, Filter, Scalar } from './data-query-schema.js';
+import {
+  answerGroups,
+  MAX_GROUPS,
+  type DataQueryInput,
+  type DataQueryOutput,
+  type Filter,
+  type Scalar,
+} from './data-query-schema.js';
 
 type Input = z.output<typeof DataQueryInput>;
 /** What a query gives back, before the file name is added. */
@@ -209,12 +216,11 @@ async function queryTable(
   }
   // Groups tied at the limit's edge are all read back, then ordered exactly as queryRows orders them.
   const order = input.order === 'desc' ? 'DESC NULLS LAST' : 'ASC NULLS FIRST';
-  const top = input.limit ? `QUALIFY rank() OVER (ORDER BY value ${order}) <= ${input.limit}` : '';
   const { rows } = await readBuiltSelect(
     connection,
-    `SELECT key, value, rows, sum(rows) OVER () AS matched FROM (
+    `SELECT key, value, rows, sum(rows) OVER () AS matched, count(*) OVER () AS groups FROM (
        SELECT ${sqlIdentifier(input.groupBy)} AS key, ${value} AS value, count(*) AS rows FROM ${source} ${whereSql} GROUP BY 1
-     ) ${top}`,
+     ) QUALIFY rank() OVER (ORDER BY value ${order}) <= ${input.limit ?? MAX_GROUPS}`,
     q.values,
   );
   const sign = input.order === 'desc' ? -1 : 1;
@@ -223,5 +229,8 @@ async function queryTable(
     .sort(
       (a, b) => sign * ((a.value ?? -Infinity) - (b.value ?? -Infinity)) || String(a.key).localeCompare(String(b.key)),
     );
-  return { matched: Number(rows[0]?.matched ?? 0), groups: input.limit ? groups.slice(0, input.limit) : groups };
+  return {
+    matched: Number(rows[0]?.matched ?? 0),
+    ...answerGroups(groups, input.limit, Number(rows[0]?.groups ?? 0)),
+  };
 }

@@ -4,7 +4,7 @@
  * rows already in memory.
  */
 import type { z } from 'zod';
-import { DataQueryInput, DataQueryOutput, type Filter, type Scalar } from './data-query-schema.js';
+import { answerGroups, DataQueryInput, DataQueryOutput, type Filter, type Scalar } from './data-query-schema.js';
 import { queryFile } from './data-query-sql.js';
 import { defineTool, ToolError } from './define.js';
 import { withConnection, workspaceRoot } from './duckdb.js';
@@ -80,7 +80,7 @@ export function queryRows(rows: Row[], input: Input): Omit<z.input<typeof DataQu
     .sort(
       (a, b) => sign * ((a.value ?? -Infinity) - (b.value ?? -Infinity)) || String(a.key).localeCompare(String(b.key)),
     );
-  return { matched: kept.length, groups: input.limit ? groups.slice(0, input.limit) : groups };
+  return { matched: kept.length, ...answerGroups(groups, input.limit) };
 }
 
 /** The `data_query` tool. */

@@ -1,7 +1,8 @@
 /**
  * The data engine behind `data_query` and `sql_query`: DuckDB in memory, one database per workspace, its
  * configuration locked at creation so that queries can read files inside the workspace and nothing else
- * (no other paths, no network, no extensions), each query on its own connection with a row and a time limit.
+ * (no other paths, no network, no extensions), each query on its own connection with a time limit, its result read
+ * back up to a number of rows and bytes. What does not fit in memory spills to a private folder of the database's own.
  */
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,16 +14,16 @@ import {
   type DuckDBConnection,
   type DuckDBDecimalValue,
   type DuckDBResultReader,
+  type DuckDBType,
   type DuckDBValue,
   type DuckDBValueConverter,
 } from '@duckdb/node-api';
 import type { Json } from '../contract/plan.js';
 import { ToolError } from './define.js';
+import { makeSpillFolder, removeSpillFolder } from './spill-folder.js';
 
-/** How much a query may read back and how long it may run. */
+/** How long a query may run. */
 export interface QueryLimits {
-  /** Rows read back at most; a result with more is cut and marked `truncated`. Unbounded when absent. */
-  maxRows?: number;
   /** The query is interrupted after this long. */
   timeoutMs: number;
   /** Interrupts the query when aborted (the activity was cancelled or timed out). */
@@ -34,6 +35,16 @@ export interface QueryResult {
   columns: Array<{ name: string; type: string }>;
   rows: Array<Record<string, Json>>;
   truncated: boolean;
+  /** When `truncated`: which rows were left out, and which limit left them out. */
+  cut?: string;
+}
+
+/** How much of a result is read back. */
+export interface ReadLimits {
+  /** Rows read back at most. */
+  maxRows: number;
+  /** Bytes of the rows' JSON text read back at most. */
+  maxBytes: number;
 }
 
 /** Memory one workspace's database may use (`PLANWRIGHT_SQL_MEMORY`, a DuckDB size such as `1GB`). */
@@ -63,21 +74,29 @@ function databaseFor(root: string): Promise<DuckDBInstance> {
 }
 
 async function openDatabase(root: string): Promise<DuckDBInstance> {
-  const instance = await DuckDBInstance.create(':memory:', {
-    autoinstall_known_extensions: 'false',
-    autoload_known_extensions: 'false',
-    memory_limit: process.env.PLANWRIGHT_SQL_MEMORY || DEFAULT_MEMORY,
-  });
-  const setup = await instance.connect();
+  // Queries may read the spill folder too (DuckDB allows it once external access is off): see spill-folder.ts.
+  const spill = await makeSpillFolder(root);
   try {
-    // Order matters: the allowed directory first, then external access off, then no more changes (not even by SET).
-    await setup.run(`SET allowed_directories = [${sqlString(root + path.sep)}]`);
-    await setup.run('SET enable_external_access = false');
-    await setup.run('SET lock_configuration = true');
-  } finally {
-    setup.closeSync();
+    const instance = await DuckDBInstance.create(':memory:', {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+      memory_limit: process.env.PLANWRIGHT_SQL_MEMORY || DEFAULT_MEMORY,
+      temp_directory: spill,
+    });
+    const setup = await instance.connect();
+    try {
+      // Order matters: the allowed directory first, then external access off, then no more changes (not even by SET).
+      await setup.run(`SET allowed_directories = [${sqlString(root + path.sep)}]`);
+      await setup.run('SET enable_external_access = false');
+      await setup.run('SET lock_configuration = true');
+    } finally {
+      setup.closeSync();
+    }
+    return instance;
+  } catch (err) {
+    removeSpillFolder(spill);
+    throw err;
   }
-  return instance;
 }
 
 /** The workspace's real path: what the database allows, and what relative paths are resolved against. */
@@ -125,23 +144,47 @@ export async function withConnection<T>(
 }
 
 /**
- * Runs one SELECT and reads back its rows as JSON, up to `maxRows`.
+ * Runs one SELECT and reads back its rows as JSON, a chunk at a time, until the rows or their JSON text reach a limit
+ * (so a result too large to return is never converted whole).
  * @throws {ToolError} when the statement is not a SELECT, or the engine refused or failed it.
  */
 export async function selectRows(
   connection: DuckDBConnection,
   sql: string,
-  values: DuckDBValue[] = [],
-  maxRows?: number,
+  values: DuckDBValue[],
+  { maxRows, maxBytes }: ReadLimits,
 ): Promise<QueryResult> {
   const prepared = await connection.prepare(sql);
   if (prepared.statementType !== StatementType.SELECT) {
     throw new ToolError('only a SELECT may run here: nothing is written, attached, installed or set', false);
   }
   if (values.length > 0) prepared.bind(values);
-  const reader =
-    maxRows === undefined ? await prepared.runAndReadAll() : await prepared.streamAndReadUntil(maxRows + 1);
-  return queryResult(reader, maxRows);
+  const result = await prepared.stream();
+  const names = result.columnNames();
+  const columns = columnsOf(names, result.columnTypes());
+  const rows: Array<Record<string, Json>> = [];
+  let bytes = 2; // the brackets of the list
+  const cut = (why: string): QueryResult => ({ columns, rows, truncated: true, cut: why });
+  for (let chunk = await result.fetchChunk(); chunk?.rowCount; chunk = await result.fetchChunk()) {
+    // Row by row, so that no more than one row past the limits is ever converted.
+    for (let i = 0; i < chunk.rowCount; i++) {
+      if (rows.length === maxRows) return cut(`rows after the first ${maxRows} were left out (maxRows ${maxRows})`);
+      const cells = chunk.convertRowValues(i, toJson);
+      const row: Record<string, Json> = Object.fromEntries(names.map((name, c) => [name, cells[c] ?? null]));
+      const size = Buffer.byteLength(JSON.stringify(row)) + (rows.length > 0 ? 1 : 0);
+      if (bytes + size > maxBytes) {
+        return cut(
+          rows.length === 0
+            ? `the first row alone has ${size} bytes of JSON, over the limit of ${maxBytes}: select fewer or ` +
+                'shorter columns (left(text, 100), say)'
+            : `rows after the first ${rows.length} were left out: a result has at most ${maxBytes} bytes of JSON`,
+        );
+      }
+      bytes += size;
+      rows.push(row);
+    }
+  }
+  return { columns, rows, truncated: false };
 }
 
 /**
@@ -158,13 +201,15 @@ export async function readBuiltSelect(
   );
 }
 
-/** A result's rows as JSON, with its columns; more than `maxRows` rows are cut and marked `truncated`. */
-function queryResult(reader: DuckDBResultReader, maxRows?: number): QueryResult {
+/** A result's rows as JSON, with its columns. */
+function queryResult(reader: DuckDBResultReader): QueryResult {
   const rows = reader.convertRowObjects(toJson) as Array<Record<string, Json>>;
-  const names = reader.columnNames();
-  const columns = reader.columnTypes().map((type, i) => ({ name: names[i] ?? `column${i}`, type: type.toString() }));
-  const truncated = maxRows !== undefined && (rows.length > maxRows || !reader.done);
-  return { columns, rows: maxRows === undefined ? rows : rows.slice(0, maxRows), truncated };
+  return { columns: columnsOf(reader.columnNames(), reader.columnTypes()), rows, truncated: false };
+}
+
+/** A result's columns: their names and DuckDB types. */
+function columnsOf(names: string[], types: DuckDBType[]): QueryResult['columns'] {
+  return types.map((type, i) => ({ name: names[i] ?? `column${i}`, type: type.toString() }));
 }
 
 /** DuckDB values as JSON: whole numbers as numbers when exact (else strings), decimals as numbers. */

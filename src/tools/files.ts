@@ -2,11 +2,11 @@
  * `read_file`, `write_file`, `list_files`: file access confined to the workspace
  * (`PLANWRIGHT_WORKSPACE`). Absolute paths, `..` escapes and symlinks leading out are refused.
  */
-import { lstat, mkdir, readdir, readFile, realpath, stat, writeFile, appendFile } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineTool, ToolError } from './define.js';
-import { resolveForWrite, resolveInWorkspace } from './workspace.js';
+import { openInWorkspace, resolveInWorkspace, writeInWorkspace } from './workspace.js';
 
 /** Largest file `read_file` returns, in bytes (outputs are kept in the run's state and history). */
 export const MAX_READ_BYTES = 256_000;
@@ -24,14 +24,24 @@ export const readFileTool = defineTool({
   input: z.object({ path: RelativePath }),
   output: z.object({ path: z.string(), content: z.string(), bytes: z.number() }),
   async run(input, ctx) {
-    const location = await resolveInWorkspace(ctx.workspace, input.path);
-    const info = await stat(location);
-    if (!info.isFile()) throw new ToolError(`"${input.path}" is not a file`, false);
-    if (info.size > MAX_READ_BYTES) {
-      throw new ToolError(`"${input.path}" has ${info.size} bytes; read_file returns at most ${MAX_READ_BYTES}`, false);
+    const handle = await openInWorkspace(ctx.workspace, input.path);
+    try {
+      // One byte past the limit is read at most, so a file that grew since it was opened is refused too.
+      const buffer = Buffer.alloc(MAX_READ_BYTES + 1);
+      let bytes = 0;
+      while (bytes < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, bytes, buffer.length - bytes, bytes);
+        if (bytesRead === 0) break;
+        bytes += bytesRead;
+      }
+      if (bytes > MAX_READ_BYTES) {
+        const { size } = await handle.stat();
+        throw new ToolError(`"${input.path}" has ${size} bytes; read_file returns at most ${MAX_READ_BYTES}`, false);
+      }
+      return { path: input.path, content: buffer.toString('utf8', 0, bytes), bytes };
+    } finally {
+      await handle.close();
     }
-    const content = await readFile(location, 'utf8');
-    return { path: input.path, content, bytes: info.size };
   },
 });
 
@@ -51,19 +61,7 @@ export const writeFileTool = defineTool({
     const bytes = Buffer.byteLength(input.content);
     if (bytes > MAX_WRITE_BYTES)
       throw new ToolError(`the content has ${bytes} bytes; at most ${MAX_WRITE_BYTES}`, false);
-    const target = await resolveForWrite(ctx.workspace, input.path);
-    await mkdir(path.dirname(target), { recursive: true });
-    if (input.mode === 'append') await appendFile(target, input.content);
-    else {
-      try {
-        await writeFile(target, input.content, { flag: input.mode === 'create' ? 'wx' : 'w' });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-          throw new ToolError(`"${input.path}" already exists; use mode "overwrite" or "append"`, false);
-        }
-        throw err;
-      }
-    }
+    await writeInWorkspace(ctx.workspace, input.path, input.content, input.mode);
     return { path: input.path, bytes };
   },
 });

@@ -9,7 +9,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { useAgent } from 'request-filtering-agent';
 import { z } from 'zod';
-import { defineTool, ToolError, type Tool } from './define.js';
+import { defineTool, ToolError, type Tool, type ToolContext } from './define.js';
 
 /** How `http_get` is limited. */
 export interface HttpGetPolicy {
@@ -17,6 +17,7 @@ export interface HttpGetPolicy {
   allow: readonly string[];
   /** Allow private, loopback and link-local addresses. */
   allowPrivate: boolean;
+  /** How long one call may take in all: connecting, the headers, the whole body, and every redirect. */
   timeoutMs: number;
   maxBytes: number;
   maxRedirects: number;
@@ -86,65 +87,123 @@ interface Fetched {
   body: Buffer;
 }
 
+/** A redirect to follow: where to, and the status that asked for it. */
+interface Redirect {
+  redirect: string;
+  status: number;
+}
+
+/** Where a redirect leads: its `Location` read against the URL that answered, or the reason it cannot be followed. */
+function redirectTarget(location: string, from: URL, status: number): Redirect {
+  try {
+    return { redirect: new URL(location, from).href, status };
+  } catch (err) {
+    throw new ToolError(`redirect (${status}) to ${JSON.stringify(location)} refused: it is not a URL`, false, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * One GET, until its body ends. It stops when `signal` aborts: the whole call's time limit (`late` then says so) or
+ * the activity's cancellation.
+ */
 function fetchOnce(
   url: URL,
   policy: HttpGetPolicy,
   signal: AbortSignal,
-): Promise<Fetched | { redirect: string; status: number }> {
+  late: AbortSignal,
+): Promise<Fetched | Redirect> {
   return new Promise((resolve, reject) => {
+    /** Bytes of the body read so far, once the headers came. */
+    let received: number | undefined;
+    const onAbort = (): void =>
+      fail(
+        late.aborted
+          ? received === undefined
+            ? new ToolError(`no answer from ${url.host} within ${policy.timeoutMs} ms`, true)
+            : new ToolError(
+                `the answer from ${url.host} did not end within ${policy.timeoutMs} ms (${received} bytes read)`,
+                true,
+              )
+          : new ToolError(`the request to ${url.host} was cancelled`, true, { cause: signal.reason }),
+      );
+    const settled = () => signal.removeEventListener('abort', onAbort);
+    const succeed = (value: Fetched | Redirect) => {
+      settled();
+      resolve(value);
+    };
+    const fail = (err: unknown) => {
+      settled();
+      request.destroy();
+      reject(err);
+    };
+    // The callbacks run outside this promise, on the socket's events: anything one throws would end the worker
+    // process, so it fails this request instead.
+    const guarded =
+      <A extends unknown[]>(callback: (...args: A) => void) =>
+      (...args: A): void => {
+        try {
+          callback(...args);
+        } catch (err) {
+          fail(err);
+        }
+      };
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
       url,
       {
         method: 'GET',
         // Refuses private addresses when the socket connects; the default agent when they are allowed.
         agent: policy.allowPrivate ? undefined : useAgent(url.href),
-        timeout: policy.timeoutMs,
-        signal,
         headers: { 'user-agent': 'planwright-http-get' },
       },
-      (res: IncomingMessage) => {
+      guarded((res: IncomingMessage) => {
+        received = 0;
+        res.on('error', guarded(fail));
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400 && res.headers.location) {
-          res.resume();
-          return resolve({ redirect: new URL(res.headers.location, url).href, status });
+          // Its body is not read: a server sending one without end must not keep the socket busy after the call.
+          succeed(redirectTarget(res.headers.location, url, status));
+          return request.destroy();
         }
         const declared = Number(res.headers['content-length']);
         if (declared > policy.maxBytes) {
-          res.destroy();
-          return reject(
-            new ToolError(`the response has ${declared} bytes; at most ${policy.maxBytes} are read`, false),
-          );
+          return fail(new ToolError(`the response has ${declared} bytes; at most ${policy.maxBytes} are read`, false));
         }
         const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > policy.maxBytes) {
-            res.destroy();
-            reject(new ToolError(`the response is larger than ${policy.maxBytes} bytes`, false));
-          } else chunks.push(chunk);
-        });
-        res.on('end', () =>
-          resolve({
-            status,
-            headers: Object.fromEntries(
-              Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
-            ),
-            body: Buffer.concat(chunks),
+        res.on(
+          'data',
+          guarded((chunk: Buffer) => {
+            received = (received ?? 0) + chunk.length;
+            if (received > policy.maxBytes)
+              fail(new ToolError(`the response is larger than ${policy.maxBytes} bytes`, false));
+            else chunks.push(chunk);
           }),
         );
-        res.on('error', reject);
-      },
+        res.on(
+          'end',
+          guarded(() =>
+            succeed({
+              status,
+              headers: Object.fromEntries(
+                Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+              ),
+              body: Buffer.concat(chunks),
+            }),
+          ),
+        );
+      }),
     );
-    request.on('timeout', () =>
-      request.destroy(new ToolError(`no answer from ${url.host} within ${policy.timeoutMs} ms`, true)),
+    request.on(
+      'error',
+      guarded((err: NodeJS.ErrnoException) => {
+        if (err instanceof ToolError) return fail(err);
+        const refused = policy.allowPrivate ? undefined : privateRefusal(err, url);
+        fail(refused ?? new ToolError(`cannot fetch ${url.href}: ${err.message}`, true, { cause: err }));
+      }),
     );
-    request.on('error', (err: NodeJS.ErrnoException) => {
-      if (err instanceof ToolError) return reject(err);
-      const refused = policy.allowPrivate ? undefined : privateRefusal(err, url);
-      if (refused) return reject(refused);
-      reject(new ToolError(`cannot fetch ${url.href}: ${err.message}`, true, { cause: err }));
-    });
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort);
     request.end();
   });
 }
@@ -163,34 +222,47 @@ export function createHttpGet(policy: () => HttpGetPolicy = () => httpPolicyFrom
     output: z.object({ url: z.string(), status: z.number(), contentType: z.string(), text: z.string() }),
     async run({ url: raw }, ctx) {
       const limits = policy();
-      let url = checkUrl(raw, limits);
-      for (let hop = 0; ; hop++) {
-        ctx.heartbeat({ url: url.href });
-        const result = await fetchOnce(url, limits, ctx.signal);
-        if ('redirect' in result) {
-          if (hop >= limits.maxRedirects) throw new ToolError(`more than ${limits.maxRedirects} redirects`, false);
-          try {
-            url = checkUrl(result.redirect, limits);
-          } catch (err) {
-            throw new ToolError(
-              `redirect (${result.status}) to ${result.redirect} refused: ${(err as Error).message}`,
-              false,
-            );
-          }
-          continue;
-        }
-        if (result.status >= 500 || result.status === 429) {
-          throw new ToolError(`${url.href} answered ${result.status}`, true);
-        }
-        return {
-          url: url.href,
-          status: result.status,
-          contentType: result.headers['content-type'] ?? '',
-          text: result.body.toString('utf8'),
-        };
+      const url = checkUrl(raw, limits);
+      // One time limit for the whole call (connecting, headers, body, redirects), however the server paces it.
+      const late = new AbortController();
+      const timer = setTimeout(() => late.abort(), limits.timeoutMs);
+      try {
+        return await follow(url, limits, ctx, late.signal);
+      } finally {
+        clearTimeout(timer);
       }
     },
   });
+}
+
+/** Fetches `url`, following redirects to allowed hosts, until `late` aborts. @throws {ToolError} */
+async function follow(url: URL, limits: HttpGetPolicy, ctx: ToolContext, late: AbortSignal) {
+  const signal = AbortSignal.any([ctx.signal, late]);
+  for (let hop = 0; ; hop++) {
+    ctx.heartbeat({ url: url.href });
+    const result = await fetchOnce(url, limits, signal, late);
+    if ('redirect' in result) {
+      if (hop >= limits.maxRedirects) throw new ToolError(`more than ${limits.maxRedirects} redirects`, false);
+      try {
+        url = checkUrl(result.redirect, limits);
+      } catch (err) {
+        throw new ToolError(
+          `redirect (${result.status}) to ${result.redirect} refused: ${(err as Error).message}`,
+          false,
+        );
+      }
+      continue;
+    }
+    if (result.status >= 500 || result.status === 429) {
+      throw new ToolError(`${url.href} answered ${result.status}`, true);
+    }
+    return {
+      url: url.href,
+      status: result.status,
+      contentType: result.headers['content-type'] ?? '',
+      text: result.body.toString('utf8'),
+    };
+  }
 }
 
 /** The `http_get` tool, configured from the environment. */

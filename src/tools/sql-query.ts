@@ -35,11 +35,16 @@ const FILE_FUNCTIONS = new Set([
 /** A table name that DuckDB reads as a file (`FROM 'tickets.csv'`). */
 const FILE_NAME = /[/*]|\.(csv|tsv|txt|json|jsonl|ndjson|parquet)(\.gz|\.zst)?$/i;
 
-/** Limits of one query: rows read back by default and at most, and time. */
+/** The bytes of JSON a result holds at most when {@link SqlLimits} does not say. */
+export const DEFAULT_SQL_MAX_BYTES = 1_000_000;
+
+/** Limits of one query: rows read back by default and at most, time, and the size of the rows read back. */
 export interface SqlLimits {
   defaultRows: number;
   maxRows: number;
   timeoutMs: number;
+  /** Bytes of the rows' JSON text returned at most; rows past it are cut (default {@link DEFAULT_SQL_MAX_BYTES}). */
+  maxBytes?: number;
 }
 
 /** Input of `sql_query`. */
@@ -61,6 +66,7 @@ export const SqlQueryOutput = z.object({
   rows: z.array(z.record(z.string(), z.unknown())),
   rowCount: z.number(),
   truncated: z.boolean().describe('true when the query had more rows than were returned'),
+  cut: z.string().optional().describe('when truncated: which rows were left out, and which limit left them out'),
 });
 
 type Node = { [key: string]: unknown };
@@ -138,7 +144,11 @@ export async function readOnlySelect(connection: DuckDBConnection, sql: string, 
   return String(back.getRowObjectsJson()[0]?.sql);
 }
 
-/** Limits from `PLANWRIGHT_SQL_TIMEOUT` (seconds, default 30) and `PLANWRIGHT_SQL_MAX_ROWS` (default 10,000). */
+/**
+ * Limits from `PLANWRIGHT_SQL_TIMEOUT` (seconds, default 30), `PLANWRIGHT_SQL_MAX_ROWS` (default 10,000) and
+ * `PLANWRIGHT_SQL_MAX_BYTES` (bytes of JSON in a result, default 1,000,000).
+ * @throws {ToolError} (not retryable) when one of them is set to something other than a positive number.
+ */
 export function sqlLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): SqlLimits {
   const positive = (name: string, fallback: number) => {
     const value = env[name];
@@ -151,6 +161,7 @@ export function sqlLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): SqlLimit
     defaultRows: 100,
     maxRows: positive('PLANWRIGHT_SQL_MAX_ROWS', 10_000),
     timeoutMs: positive('PLANWRIGHT_SQL_TIMEOUT', 30) * 1000,
+    maxBytes: positive('PLANWRIGHT_SQL_MAX_BYTES', DEFAULT_SQL_MAX_BYTES),
   };
 }
 
@@ -164,17 +175,21 @@ export function createSqlQueryTool(limits?: SqlLimits): Tool {
     description:
       "Runs one read-only SQL query (DuckDB's dialect: joins, window functions, GROUP BY, DESCRIBE, SUMMARIZE…) over " +
       "CSV, JSON and Parquet files in the workspace: read_csv('a.csv'), read_json('b.json'), " +
-      "read_parquet('c.parquet') or FROM 'a.csv'. Returns columns and rows (at most maxRows, default 100).",
+      "read_parquet('c.parquet') or FROM 'a.csv'. Returns columns and rows (at most maxRows, default 100, and at " +
+      'most about 1 MB; a cut result says what was left out).',
     input: SqlQueryInput,
     output: SqlQueryOutput,
     async run({ sql, maxRows }, ctx) {
-      const { defaultRows, maxRows: cap, timeoutMs } = limits ?? sqlLimitsFromEnv();
+      const { defaultRows, maxRows: cap, timeoutMs, maxBytes = DEFAULT_SQL_MAX_BYTES } = limits ?? sqlLimitsFromEnv();
       if (maxRows !== undefined && maxRows > cap) {
         throw new ToolError(`maxRows ${maxRows} is over the limit of ${cap}; aggregate, or ask for fewer rows`, false);
       }
       const root = await workspaceRoot(ctx.workspace);
       const result = await withConnection(root, { timeoutMs, signal: ctx.signal }, async (connection) =>
-        selectRows(connection, await readOnlySelect(connection, sql, root), [], maxRows ?? defaultRows),
+        selectRows(connection, await readOnlySelect(connection, sql, root), [], {
+          maxRows: maxRows ?? defaultRows,
+          maxBytes,
+        }),
       );
       return { ...result, rowCount: result.rows.length };
     },

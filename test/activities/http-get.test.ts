@@ -26,6 +26,15 @@ const pages = (req: IncomingMessage, res: ServerResponse) => {
     return res.end('x'.repeat(3000));
   }
   if (req.url === '/slow') return; // never answers
+  if (req.url === '/to-nowhere') return res.writeHead(302, { location: 'http://[oops' }).end();
+  if (req.url === '/drip') {
+    // A byte every 50 ms for 3 s: never idle long enough for an idle timeout.
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const timer = setInterval(() => res.write('x'), 50);
+    const stop = () => clearInterval(timer);
+    res.on('close', stop);
+    return setTimeout(() => (stop(), res.end()), 3000);
+  }
   if (req.url === '/busy') return res.writeHead(503).end('busy');
   res.writeHead(404).end('no');
 };
@@ -103,6 +112,32 @@ describe('http_get', () => {
   it('gives up on a silent server after the timeout, as a retryable failure', async () => {
     const err = await refusal(get(`${base}/slow`, { timeoutMs: 200 }));
     expect(err.message).toMatch(/^no answer from 127\.0\.0\.1:\d+ within 200 ms$/);
+    expect(err.retryable).toBe(true);
+  });
+
+  it('refuses a redirect to a Location that is not a URL, as a tool error rather than a crash', async () => {
+    const err = await refusal(get(`${base}/to-nowhere`));
+    expect(err.message).toBe('redirect (302) to "http://[oops" refused: it is not a URL');
+    expect(err.retryable).toBe(false);
+  }, 5000);
+
+  it('gives up on a server that answers a byte at a time once the whole call took its time limit', async () => {
+    const started = Date.now();
+    const err = await refusal(get(`${base}/drip`, { timeoutMs: 400 }));
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(err.message).toMatch(/^the answer from 127\.0\.0\.1:\d+ did not end within 400 ms \(\d+ bytes read\)$/);
+    expect(err.retryable).toBe(true);
+  });
+
+  it('stops at once when the activity is cancelled', async () => {
+    const cancel = new AbortController();
+    const tool = createHttpGet(() => policy({ timeoutMs: 5000 }));
+    const call = Promise.resolve(
+      tool.run(tool.input.parse({ url: `${base}/slow` }), { ...ctx, signal: cancel.signal }),
+    );
+    setTimeout(() => cancel.abort(), 100);
+    const err = await refusal(call);
+    expect(err.message).toMatch(/^the request to 127\.0\.0\.1:\d+ was cancelled$/);
     expect(err.retryable).toBe(true);
   });
 

@@ -3,7 +3,7 @@
  * including two workers storing the same output at once.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -184,6 +184,36 @@ describe('file output store', () => {
     }
   });
 
+  it('sweeps only the files it wrote, whatever else the folder holds', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'planwright-outputs-'));
+    try {
+      const s = createFileOutputStore(dir);
+      await s.put(key('old'), '{}');
+      const [entry] = await readdir(dir);
+      const digest = 'ab'.repeat(32);
+      const others = [
+        'package.json',
+        'tsconfig.json',
+        `${digest.toUpperCase()}.json`,
+        `${digest}.json.bak`,
+        `x${digest}.json`,
+        `${digest}.json.123.abcdef01.tmp.keep`,
+        'build.tmp',
+        `notes.json.1.abcdef01.tmp`,
+      ];
+      const interrupted = `${digest}.json.4242.0123abcd.tmp`;
+      const old = new Date(Date.now() - 30 * 24 * HOUR);
+      for (const name of [...others, interrupted]) await writeFile(path.join(dir, name), '{}');
+      for (const name of [entry!, ...others, interrupted]) {
+        await utimes(path.join(dir, name), old, old);
+      }
+      expect(await s.sweep(HOUR)).toBe(1);
+      expect((await readdir(dir)).sort()).toEqual([...others].sort());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('sweeps nothing from a folder that does not exist yet', async () => {
     const s = createFileOutputStore(path.join(os.tmpdir(), `planwright-outputs-${randomUUID()}`));
     expect(await s.sweep(0)).toBe(0);
@@ -207,6 +237,32 @@ describe('postgres output store', () => {
   it('refuses table names that are not plain identifiers', async () => {
     for (const table of ['Outputs', 'outputs; drop table x', '1outputs', 'out-puts', '']) {
       await expect(createPostgresOutputStore(postgresUrl(), { table })).rejects.toThrow(/invalid output table name/);
+    }
+  });
+
+  it('fails to open, without ending the worker, when the server drops the connection creating the table', async () => {
+    const table = `outputs_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const admin = new Client(postgresUrl());
+    await admin.connect();
+    try {
+      // Holding the creation lock keeps the store's connection waiting inside its transaction.
+      await admin.query('SELECT pg_advisory_lock(hashtext($1))', [`planwright output table ${table}`]);
+      const opening = createPostgresOutputStore(postgresUrl(), { table });
+      const failed = rejectionOf(opening, Error);
+      let waiting: number | undefined;
+      while (waiting === undefined) {
+        const { rows } = await admin.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%'`,
+        );
+        waiting = rows[0]?.pid;
+        if (waiting === undefined) await new Promise((r) => setTimeout(r, 20));
+      }
+      await admin.query('SELECT pg_terminate_backend($1)', [waiting]);
+      expect((await failed).message).toMatch(/postgres output store/);
+      // The connection's own error event, after the failed query, must not be left without a listener.
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await admin.end();
     }
   });
 

@@ -45,6 +45,17 @@ const bigResult = defineTool({
   }),
 });
 
+/** Inputs each call of `echo` received, in order. */
+const echo = defineTool({
+  name: 'echo',
+  description: 'returns what it is given',
+  input: z.object({ value: z.unknown() }),
+  run: (input) => {
+    received.push(input);
+    return { echoed: true };
+  },
+});
+
 /** An object of about `bytes` bytes of JSON text, whose `items.1` is `{ id: 1, name: 'item 1' }`. */
 function rowsOf(bytes: number): { count: number; items: Array<{ id: number; name: string; note: string }> } {
   const note = 'a "quoted" note, with commas, braces {} and ünïcödé ✓';
@@ -73,7 +84,7 @@ async function stored(value: Json): Promise<Json> {
 
 describe('runTool with stored outputs', () => {
   const activities = () =>
-    createActivities({ model: {} as Model, tools: [inspect, bigResult], workspace: dir, outputs: keeper });
+    createActivities({ model: {} as Model, tools: [inspect, bigResult, echo], workspace: dir, outputs: keeper });
 
   it('loads a stored output and resolves the references into it before calling the tool', async () => {
     const big = rowsOf(300_000);
@@ -92,6 +103,20 @@ describe('runTool with stored outputs', () => {
       { item: { id: 1, name: 'item 1' }, label: `item 1 of ${big.count}` },
     ]);
     expect(out).toEqual({ output: { seen: '1:item 1' }, attempt: 1 });
+  });
+
+  it('gives a tool another run’s reference as it is, never the output that run stored', async () => {
+    const theirs = await keeper.keep(rowsOf(300_000), { namespace: 'default', workflowId: 'another-run' });
+    expect(isOutputRef(theirs)).toBe(true);
+    // A step's tool returned it: small, so the run holds it inline, and the workflow takes it for a reference.
+    const out = await runActivity(activities().runTool, {
+      stepId: 'b',
+      tool: 'echo',
+      args: { value: '{{a}}' },
+      outputs: { a: theirs },
+    });
+    expect(received).toEqual([{ value: theirs }]);
+    expect(out.output).toEqual({ echoed: true });
   });
 
   it('resolves references into inline outputs given alongside stored ones', async () => {
@@ -191,10 +216,22 @@ describe('model activities over stored outputs', () => {
   const activities = () =>
     createActivities({
       model: createModel({ apiKey: 'test-key', baseURL: model.url, model: 'scripted', timeoutMs: 10_000 }),
-      tools: [inspect, bigResult],
+      tools: [inspect, bigResult, echo],
       workspace: dir,
       outputs: keeper,
       contextTokens: CONTEXT_TOKENS,
+    });
+
+  /** A turn of the step "describe", over the output of the step "items" and an earlier call of `tool`. */
+  const describeItems = (items: Json, tool: string, result: Json) =>
+    runActivity(activities().executeStep, {
+      goal: 'Describe the items',
+      step: { id: 'describe', title: 'Describe the items' },
+      inputs: [{ id: 'items', title: 'List items', status: 'succeeded', output: items }],
+      turns: [
+        { role: 'assistant', toolCalls: [{ id: 'call_1', tool, args: {} }] },
+        { role: 'tool', callId: 'call_1', tool, output: result },
+      ],
     });
 
   /** Characters of text the request's messages carry. */
@@ -232,15 +269,7 @@ describe('model activities over stored outputs', () => {
     const [input, result] = [await stored(rowsOf(500_000)), await stored({ text: 'ü'.repeat(200_000) })];
     model.enqueue({ execute: [{ content: 'done' }] });
 
-    await runActivity(activities().executeStep, {
-      goal: 'Describe the items',
-      step: { id: 'describe', title: 'Describe the items' },
-      inputs: [{ id: 'items', title: 'List items', status: 'succeeded', output: input }],
-      turns: [
-        { role: 'assistant', toolCalls: [{ id: 'call_1', tool: 'big_result', args: {} }] },
-        { role: 'tool', callId: 'call_1', tool: 'big_result', output: result },
-      ],
-    });
+    await describeItems(input, 'big_result', result);
 
     const [request] = model.requests;
     expect(lengthOf(request)).toBeLessThan(MAX_CHARS);
@@ -276,6 +305,23 @@ describe('model activities over stored outputs', () => {
     // A small output keeps its structure.
     expect(text).toMatch(/"output": \{\s*"total": 9000\s*\}/);
     model.assertDone({ all: true });
+  });
+
+  it('checkOutput and executeStep see another run’s reference as plain data, not the output it names', async () => {
+    const theirs = await keeper.keep(rowsOf(300_000), { namespace: 'default', workflowId: 'another-run' });
+    const check = await runActivity(activities().checkOutput, {
+      goal: 'Count the items',
+      step: { id: 'items', title: 'List items' },
+      output: theirs,
+      criterion: '$.count > 0',
+    });
+    expect(check.passed).toBe(false);
+
+    model.enqueue({ execute: [{ content: 'done' }] });
+    await describeItems(theirs, 'echo', theirs);
+    const text = textOf(model.requests[0]);
+    expect(text).toContain('another-run');
+    expect(text).not.toContain('item 3');
   });
 
   it('synthesize fails for good with OutputMissing when a stored output is gone, before asking the model', async () => {

@@ -70,6 +70,30 @@ describe('data_query', () => {
     expect(() => run({ file: 'x.csv', aggregate: { op: 'sum' } })).toThrow('aggregate "sum" needs a field');
   });
 
+  it('returns at most 1000 groups, the first by value, and says how many there were', async () => {
+    const workspace = await mkdtemp(path.join(tmpdir(), 'pw-ws-'));
+    const text = `id,customer\n${Array.from({ length: 3000 }, (_, i) => `${i},c${i % 2500}`).join('\n')}\n`;
+    await writeFile(path.join(workspace, 'orders.csv'), text);
+    const input = DataQueryInput.parse({ file: 'orders.csv', groupBy: 'customer' });
+    const cut = 'only the first 1000 of 2500 groups are returned: set limit, filter, or group by a coarser column';
+    for (const answer of [
+      await dataQuery.run(input, { workspace } as ToolContext),
+      queryRows(parseCsv(text), input),
+    ] as Array<{ matched: number; groups?: Array<{ key: unknown; value: number | null }>; cut?: string }>) {
+      expect(answer.matched).toBe(3000);
+      expect(answer.groups).toHaveLength(1000);
+      // The 500 customers with two orders first, then by key.
+      expect(answer.groups?.slice(0, 2)).toEqual([
+        { key: 'c0', value: 2, rows: 2 },
+        { key: 'c1', value: 2, rows: 2 },
+      ]);
+      expect(answer).toMatchObject({ truncated: true, cut });
+    }
+    const top = await dataQuery.run({ ...input, limit: 3 }, { workspace } as ToolContext);
+    expect(top).not.toHaveProperty('truncated');
+    expect(() => DataQueryInput.parse({ ...input, limit: 1001 })).toThrow();
+  });
+
   it('reads files only inside the workspace', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'pw-ws-'));
     const workspace = path.join(root, 'ws');

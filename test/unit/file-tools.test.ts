@@ -2,8 +2,9 @@ import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Tool, ToolContext } from '../../src/tools/define.js';
+import { ToolError, type Tool, type ToolContext } from '../../src/tools/define.js';
 import { listFilesTool, readFileTool, writeFileTool } from '../../src/tools/files.js';
+import { rejectionOf } from '../support/rejection.js';
 
 let root: string;
 let ctx: ToolContext;
@@ -59,6 +60,42 @@ describe('write_file', () => {
     ['notes', 'is a directory'],
   ])('refuses %s', async (p, message) => {
     await expect(call(writeFileTool, { path: p, content: 'x', mode: 'overwrite' })).rejects.toThrow(message);
+  });
+});
+
+describe('paths no file can have', () => {
+  const long = 'x'.repeat(300);
+  const NUL = 'holds a NUL character, which no path can';
+  const LONG = 'has a name of 300 bytes; names are at most 255';
+  it.each([
+    ['a NUL in a path to read', readFileTool, 'a\0b', `"a\\u0000b" ${NUL}`],
+    ['a NUL in a path to write', writeFileTool, 'a\0b', `"a\\u0000b" ${NUL}`],
+    ['a NUL in a folder to list', listFilesTool, 'notes/\0', `"notes/\\u0000" ${NUL}`],
+    ['a 300-byte name to read', readFileTool, `notes/${long}`, LONG],
+    ['a 300-byte folder name to write in', writeFileTool, `${long}/a.txt`, LONG],
+    ['a dangling link to read', readFileTool, 'dangling', '"dangling" is a link to something that does not exist'],
+    ['a dangling link to list', listFilesTool, 'dangling', '"dangling" is a link to something that does not exist'],
+    [
+      'a dangling link to write through',
+      writeFileTool,
+      'dangling/a.txt',
+      'is inside a link to something that does not exist',
+    ],
+    ['a file taken for a folder', writeFileTool, 'notes/a.txt/b.txt', 'goes through a file as if it were a folder'],
+  ] as const)('refuses %s for good, saying why', async (_what, tool, p, message) => {
+    await symlink(path.join(root, 'nowhere'), path.join(ctx.workspace, 'dangling'));
+    // Every tool keeps the fields it declares: the content is for write_file.
+    const err = await rejectionOf(call(tool, { path: p, content: 'x' }), ToolError);
+    expect(err.message).toContain(message);
+    expect(err.retryable).toBe(false);
+  });
+
+  it('reads and writes names that begin with two dots: only a ".." segment leads out', async () => {
+    await writeFile(path.join(ctx.workspace, '..foo'), 'dots');
+    await expect(call(readFileTool, { path: '..foo' })).resolves.toMatchObject({ content: 'dots' });
+    await call(writeFileTool, { path: 'notes/..bar/..baz.txt', content: 'more dots' });
+    expect(await readFile(path.join(ctx.workspace, 'notes/..bar/..baz.txt'), 'utf8')).toBe('more dots');
+    await expect(call(readFileTool, { path: 'notes/../../secret.txt' })).rejects.toThrow('leads outside');
   });
 });
 

@@ -121,6 +121,30 @@ describe('createOutputKeeper', () => {
     for (const value of values) expect(await keeper.load(value)).toBe(value);
   });
 
+  it('loads only the references its run stored: another run’s is plain data to it', async () => {
+    const theirs = asRef(await keeper.keep(large, { namespace: 'default', workflowId: 'wf-other' }));
+    expect(await keeper.load(theirs, scope)).toBe(theirs);
+    expect(await keeper.load(theirs, { namespace: 'staging', workflowId: 'wf-other' })).toBe(theirs);
+    expect(await keeper.load(theirs, { namespace: 'default', workflowId: 'wf-other' })).toEqual(large);
+    // Workflow ids may hold "/": the run "a" does not own what the run "a/b" stored, nor the other way round.
+    const nested = asRef(await keeper.keep(large, { namespace: 'default', workflowId: 'a/b' }));
+    expect(await keeper.load(nested, { namespace: 'default', workflowId: 'a' })).toBe(nested);
+    const parent = asRef(await keeper.keep(large, { namespace: 'default', workflowId: 'a' }));
+    expect(await keeper.load(parent, { namespace: 'default', workflowId: 'a/b' })).toBe(parent);
+    expect(await keeper.load(nested, { namespace: 'default', workflowId: 'a/b' })).toEqual(large);
+    // A key of the run that does not end in a digest was not written by a keeper.
+    const odd = { ref: `default/wf-keeper/${'0'.repeat(31)}/x`, bytes: 1, preview: '1' };
+    expect(await keeper.load(odd, scope)).toBe(odd);
+  });
+
+  it('stores a small output shaped like a reference, so that it loads back as the very same data', async () => {
+    const theirs = asRef(await keeper.keep(large, { namespace: 'default', workflowId: 'wf-other' }));
+    const kept = asRef(await keeper.keep(theirs, scope));
+    expect(kept.ref).toMatch(/^default\/wf-keeper\/[0-9a-f]{32}$/);
+    expect(kept.preview).toBe(JSON.stringify(theirs).slice(0, PREVIEW_CHARS) + '…');
+    expect(await keeper.load(kept, scope)).toEqual(theirs);
+  });
+
   it('fails as a non-retryable OutputMissing when the entry was swept', async () => {
     const ref = asRef(await keeper.keep(large, scope));
     // Retention as seen a minute later: the entry is older than a second, so it goes.

@@ -3,7 +3,7 @@
  * network are refused, and row and time limits hold.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, realpath, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -41,19 +41,21 @@ beforeAll(async () => {
   writer.closeSync();
 });
 
-const run = (sql: string, extra: object = {}, signal?: AbortSignal) =>
+const run = (sql: string, extra: object = {}, signal?: AbortSignal, inWorkspace = workspace) =>
   tool.run(SqlQueryInput.parse({ sql, ...extra }), {
-    workspace,
+    workspace: inWorkspace,
     ...(signal ? { signal } : {}),
   } as ToolContext) as Promise<{
     columns: Array<{ name: string; type: string }>;
     rows: Array<Record<string, unknown>>;
     rowCount: number;
     truncated: boolean;
+    cut?: string;
   }>;
 
-const refused = async (sql: string, message: string | RegExp) => {
-  const err = await run(sql).catch((e: unknown) => e);
+const refused = (sql: string, message: string | RegExp) => refusedIn(workspace, sql, message);
+const refusedIn = async (inWorkspace: string, sql: string, message: string | RegExp) => {
+  const err = await run(sql, {}, undefined, inWorkspace).catch((e: unknown) => e);
   expect(err, sql).toBeInstanceOf(ToolError);
   expect((err as ToolError).retryable, sql).toBe(false);
   expect((err as ToolError).message, sql).toMatch(message);
@@ -123,6 +125,28 @@ describe('sql_query', () => {
     await expect(run('SELECT 1', { maxRows: 5000 })).rejects.toThrow('maxRows 5000 is over the limit of 1000');
   });
 
+  it('cuts results at a size in bytes and says so, however few the rows', async () => {
+    const huge = await run(`SELECT repeat('x', 3000000) AS big`);
+    expect(huge).toMatchObject({ rows: [], rowCount: 0, truncated: true });
+    expect(huge.cut).toMatch(/^the first row alone has 3000\d{3} bytes of JSON, over the limit of 1000000/);
+
+    const small = createSqlQueryTool({ defaultRows: 100, maxRows: 1000, timeoutMs: 1000, maxBytes: 10_000 });
+    const wide = (await small.run(
+      SqlQueryInput.parse({ sql: `SELECT range AS n, repeat('y', 1000) AS s FROM range(50)` }),
+      { workspace } as ToolContext,
+    )) as { rows: unknown[]; rowCount: number; truncated: boolean; cut?: string };
+    expect(wide.rowCount).toBe(9);
+    expect(wide).toMatchObject({
+      truncated: true,
+      cut: 'rows after the first 9 were left out: a result has at most 10000 bytes of JSON',
+    });
+    expect(Buffer.byteLength(JSON.stringify(wide.rows))).toBeLessThanOrEqual(10_000);
+
+    const many = await run('SELECT range AS n FROM range(5000)', { maxRows: 10 });
+    expect(many.cut).toBe('rows after the first 10 were left out (maxRows 10)');
+    await expect(run('SELECT 1 AS one')).resolves.not.toHaveProperty('cut');
+  });
+
   it('stops a runaway query at the time limit, and a cancelled one at once', async () => {
     const runaway = `SELECT count(*) FROM range(100000000) a, range(100000000) b WHERE (a.range * b.range) % 7 = 3`;
     const started = Date.now();
@@ -137,6 +161,56 @@ describe('sql_query', () => {
     setTimeout(() => abort.abort(), 200);
     const cancelled = await run(runaway, {}, abort.signal).catch((e: unknown) => e);
     expect(cancelled).toMatchObject({ message: 'the query was cancelled', retryable: true });
+  });
+
+  it('spills to a private folder of its own, never to a .tmp of the current folder, which it cannot read', async () => {
+    const here = await mkdtemp(path.join(tmpdir(), 'pw-cwd-'));
+    await mkdir(path.join(here, '.tmp'));
+    await writeFile(path.join(here, '.tmp', 'other.txt'), 'another program’s');
+    // A workspace of its own gets a database of its own, opened while the current folder is `here`.
+    const ws = await mkdtemp(path.join(tmpdir(), 'pw-sql-ws-'));
+    const query = (sql: string) => run(sql, {}, undefined, ws);
+    const cwd = process.cwd();
+    const memory = process.env.PLANWRIGHT_SQL_MEMORY;
+    process.chdir(here);
+    process.env.PLANWRIGHT_SQL_MEMORY = '64MB';
+    try {
+      const { rows } = await query(`SELECT current_setting('temp_directory') AS dir`);
+      const dir = String(rows[0]?.dir);
+      expect(path.dirname(dir)).toBe(await realpath(tmpdir()));
+      expect(path.basename(dir)).toMatch(/^planwright-duckdb-/);
+      expect((await stat(dir)).mode & 0o777).toBe(0o700);
+      await refusedIn(ws, `SELECT content FROM read_text('${path.join(here, '.tmp', 'other.txt')}')`, /cannot be read/);
+      // More than the memory limit: the sort spills to that folder and completes.
+      const patient = createSqlQueryTool({ defaultRows: 100, maxRows: 1000, timeoutMs: 30_000 });
+      const sorted = await patient.run(
+        SqlQueryInput.parse({
+          sql: `SELECT max(s) AS top FROM (SELECT repeat('x', 100) || range AS s FROM range(1000000) ORDER BY s DESC)`,
+        }),
+        { workspace: ws } as ToolContext,
+      );
+      expect(sorted).toMatchObject({ rows: [{ top: `${'x'.repeat(100)}999999` }] });
+      expect(await readdir(path.join(here, '.tmp'))).toEqual(['other.txt']);
+    } finally {
+      process.chdir(cwd);
+      if (memory === undefined) delete process.env.PLANWRIGHT_SQL_MEMORY;
+      else process.env.PLANWRIGHT_SQL_MEMORY = memory;
+    }
+  });
+
+  it('does not spill at all when the system’s temporary folder is inside the workspace', async () => {
+    const ws = await mkdtemp(path.join(tmpdir(), 'pw-sql-ws-'));
+    await mkdir(path.join(ws, 'tmp'));
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = path.join(ws, 'tmp');
+    try {
+      const { rows } = await run(`SELECT current_setting('temp_directory') AS dir`, {}, undefined, ws);
+      expect(rows).toEqual([{ dir: '' }]);
+      expect(await readdir(path.join(ws, 'tmp'))).toEqual([]);
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+    }
   });
 
   it('returns whole numbers, decimals, dates, lists and structs as JSON', async () => {
