@@ -92,9 +92,25 @@ export function exitCodeOf(state: RunState): number {
   return state.status === 'completed' ? 0 : 1;
 }
 
+/**
+ * The Temporal settings of the environment, with the default address filled in.
+ * @throws {UsageError} when a TLS file they name cannot be read.
+ */
+export function temporalSettings(): TemporalConfig & { address: string } {
+  try {
+    return withAddress(temporalConfigFromEnv());
+  } catch (err) {
+    // Reading TEMPORAL_TLS_CERT or TEMPORAL_TLS_KEY is all that can fail.
+    throw new UsageError(
+      `${(err as Error).message}; set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY to the files of the client certificate and its key`,
+      { cause: err, help: false },
+    );
+  }
+}
+
 /** A client of the Temporal server the environment names, with the settings it was made from. */
 export async function client(): Promise<{ client: Client; config: TemporalConfig & { address: string } }> {
-  const config = withAddress(temporalConfigFromEnv());
+  const config = temporalSettings();
   return { client: await connectClient(config), config };
 }
 
