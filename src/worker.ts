@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Runtime, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import { ModelConfigError } from './llm/config.js';
 import type { Model } from './llm/model.js';
 import { builtinTools } from './tools/builtin.js';
 import type { Tool } from './tools/define.js';
@@ -99,14 +100,14 @@ export async function registeredSearchAttributes(connection: NativeConnection, n
 
 /**
  * The token budget of one model request, from `PLANWRIGHT_CONTEXT_TOKENS`.
- * @throws {Error} when it is set to something other than a whole number of at least 1000.
+ * @throws {ModelConfigError} when it is set to something other than a whole number of at least 1000.
  */
 export function contextTokensFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const value = env.PLANWRIGHT_CONTEXT_TOKENS;
   if (!value) return DEFAULT_CONTEXT_TOKENS;
   const tokens = Number(value);
   if (!Number.isInteger(tokens) || tokens < 1000) {
-    throw new Error(
+    throw new ModelConfigError(
       `PLANWRIGHT_CONTEXT_TOKENS=${value} cannot be used: expected a whole number of tokens, at least 1000`,
     );
   }

@@ -92,9 +92,25 @@ export function exitCodeOf(state: RunState): number {
   return state.status === 'completed' ? 0 : 1;
 }
 
+/**
+ * The Temporal settings of the environment, with the default address filled in.
+ * @throws {UsageError} when a TLS file they name cannot be read.
+ */
+export function temporalSettings(): TemporalConfig & { address: string } {
+  try {
+    return withAddress(temporalConfigFromEnv());
+  } catch (err) {
+    // Reading TEMPORAL_TLS_CERT or TEMPORAL_TLS_KEY is all that can fail.
+    throw new UsageError(
+      `${(err as Error).message}; set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY to the files of the client certificate and its key`,
+      { cause: err, help: false },
+    );
+  }
+}
+
 /** A client of the Temporal server the environment names, with the settings it was made from. */
 export async function client(): Promise<{ client: Client; config: TemporalConfig & { address: string } }> {
-  const config = withAddress(temporalConfigFromEnv());
+  const config = temporalSettings();
   return { client: await connectClient(config), config };
 }
 
@@ -109,12 +125,27 @@ export function one(positionals: string[], what: string): string {
 }
 
 /**
- * The value of `--<name>` as a whole number, if given.
- * @throws {UsageError} when it is not a whole number.
+ * The value of `--<name>` as a whole number written in digits (`-` before it for a negative one), if given.
+ * @throws {UsageError} when it is not one (`1e3`, `0x10`, `2.0` and an empty value are not).
  */
 export function integer(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new UsageError(`--${name} expects a whole number, got "${value}"`);
+  if (!/^-?\d{1,15}$/.test(value)) throw new UsageError(`--${name} expects a whole number, got "${value}"`);
+  return Number(value);
+}
+
+/** Highest TCP port. */
+export const MAX_PORT = 65_535;
+
+/**
+ * The value of `--<name>` as a TCP port, if given: digits only, from 1 to 65535.
+ * @throws {UsageError} when it is not one.
+ */
+export function tcpPort(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 1 && n <= MAX_PORT)) {
+    throw new UsageError(`--${name} expects a port number from 1 to ${MAX_PORT}, in digits; got "${value}"`);
+  }
   return n;
 }

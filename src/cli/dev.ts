@@ -6,11 +6,11 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { modelConfigFromEnv } from '../llm/config.js';
 import { createModel } from '../llm/model.js';
-import { temporalConfigFromEnv } from '../temporal/connection.js';
 import { startLocalTemporal } from '../temporal/local-server.js';
 import { cacheDir } from '../cache-dir.js';
 import { searchAttributeNotice } from '../temporal/setup.js';
 import { createPlanwrightWorker, loadTools, registeredSearchAttributes } from '../worker.js';
+import { temporalSettings } from './command.js';
 
 /** Where `planwright dev` keeps its runs. */
 export interface DevStorage {
@@ -42,9 +42,11 @@ export interface DevOptions extends DevStorage {
  */
 export async function runDev(options: DevOptions): Promise<void> {
   const { port, uiPort, print } = options;
+  // Every setting is read before the server starts: a wrong one is reported at once.
+  const config = temporalSettings();
+  const model = createModel(modelConfigFromEnv());
   const database = devDatabase(options);
   if (database) await mkdir(path.dirname(database), { recursive: true });
-  const config = temporalConfigFromEnv();
   const temporal = await startLocalTemporal({ port, uiPort, ...(database ? { dbFilename: database } : {}) });
   try {
     print(`Temporal dev server: ${temporal.address} · Web UI: ${temporal.uiUrl}`);
@@ -59,7 +61,7 @@ export async function runDev(options: DevOptions): Promise<void> {
       connection,
       namespace: 'default',
       taskQueue: config.taskQueue,
-      model: createModel(modelConfigFromEnv()),
+      model,
       tools: await loadTools(),
     });
     print(`Worker polling task queue "${config.taskQueue}". Press Ctrl-C to stop.`);

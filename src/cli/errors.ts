@@ -6,7 +6,9 @@
 import { ScheduleNotFoundError, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import { NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { InvalidRunInputError } from '../contract/run-input.js';
+import { ModelConfigError } from '../llm/config.js';
 import { PriceConfigError } from '../llm/prices.js';
+import { OutputStoreConfigError } from '../outputs/config.js';
 import { InvalidScheduleError, NotARunScheduleError } from '../schedules.js';
 import { grpcStatus, isUnreachable, TemporalUnreachableError } from '../temporal/connection.js';
 import { ProvisioningError } from '../provision/temporal.js';
@@ -69,9 +71,24 @@ export function cliError(err: unknown, context: ErrorContext): unknown {
   return err;
 }
 
-/** Errors whose message says all there is to say, by exit code. */
-const EXPECTED: ReadonlyArray<[number, ReadonlyArray<abstract new (...args: never[]) => Error>]> = [
-  [2, [UsageError, InvalidRunInputError, ToolModuleError, McpConfigError, PriceConfigError, InvalidScheduleError]],
+/**
+ * Errors whose message says all there is to say, by exit code. Every error a setting of the environment causes
+ * is one of them (exit code 2): its message names the setting and what to write.
+ */
+export const EXPECTED: ReadonlyArray<[number, ReadonlyArray<abstract new (...args: never[]) => Error>]> = [
+  [
+    2,
+    [
+      UsageError,
+      InvalidRunInputError,
+      InvalidScheduleError,
+      ModelConfigError,
+      PriceConfigError,
+      OutputStoreConfigError,
+      ToolModuleError,
+      McpConfigError,
+    ],
+  ],
   [3, [TemporalUnreachableError, ProvisioningError]],
   [
     1,

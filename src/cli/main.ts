@@ -8,8 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime, type Logger } from '@temporalio/worker';
-import { temporalConfigFromEnv } from '../temporal/connection.js';
-import { OPTIONS, print, withAddress, type Command, type CommandForm } from './command.js';
+import { OPTIONS, print, temporalSettings, type Command, type CommandForm } from './command.js';
 import * as decisions from './commands/decisions.js';
 import * as local from './commands/local.js';
 import * as runs from './commands/runs.js';
@@ -172,7 +171,7 @@ function installRuntime(logger: Logger): void {
 /** Where the command was talking to, for messages about its failure (read again: the environment may be wrong). */
 function errorContext(): ErrorContext {
   try {
-    const { address, namespace } = withAddress(temporalConfigFromEnv());
+    const { address, namespace } = temporalSettings();
     return { address, namespace };
   } catch {
     return {

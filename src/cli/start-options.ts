@@ -139,5 +139,8 @@ function underFlag(problem: string, values: StartValues): string {
   );
   if (!entry) return problem;
   const [flag] = entry;
-  return `--${flag}=${values[flag] ?? ''}${problem.slice(colon)}`;
+  const value = values[flag] ?? '';
+  // A context may be thousands of characters long: the start of it says which flag is meant.
+  const shown = value.length > 40 ? `${value.slice(0, 40)}… (${value.length} characters)` : value;
+  return `--${flag}=${shown}${problem.slice(colon)}`;
 }

@@ -100,27 +100,89 @@ export class InvalidRunInputError extends Error {
   /** One line per problem, each naming the field. */
   readonly problems: readonly string[];
 
-  constructor(problems: string[]) {
-    super(`invalid run input: ${problems.join('; ')}`);
+  constructor(problems: string[], options?: ErrorOptions) {
+    super(`invalid run input: ${problems.join('; ')}`, options);
     this.problems = problems;
   }
 }
 
+/** Deepest nesting of objects and arrays a run's `context` may have: `{"a": {"b": 1}}` is 2 levels deep. */
+export const MAX_CONTEXT_DEPTH = 32;
+
+/** Longest `context` a run takes, in characters: the text, or the object written as JSON. */
+export const MAX_CONTEXT_CHARS = 64_000;
+
 /**
- * Checks a run input and fills in its defaults.
+ * Checks a run input and fills in its defaults. Whatever it is given, it throws nothing but
+ * {@link InvalidRunInputError}: the workflow calls it on what any client sent.
  * @throws {InvalidRunInputError} naming every field that is wrong and why.
  * @example parseRunInput({ goal: 'Summarize last week of tickets', approval: 'plan' })
  */
 export function parseRunInput(input: unknown): ResolvedRunInput {
-  const parsed = runInputSchema().safeParse(input);
-  if (parsed.success) return parsed.data;
-  throw new InvalidRunInputError(
-    parsed.error.issues.map((issue) => {
-      const where = issue.path.join('.') || 'input';
-      if (issue.code !== 'unrecognized_keys') return `${where}: ${issue.message}`;
-      const known = FIELDS[issue.path.join('.')];
-      const unknown = issue.keys.map((k) => `"${k}"`).join(', ');
-      return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${unknown}${known ? ` (it takes ${known.join(', ')})` : ''}`;
-    }),
+  try {
+    // The schema walks a context recursively: one nested thousands deep would exhaust the stack.
+    const tooBig = contextProblem((input as { context?: unknown } | null | undefined)?.context);
+    if (tooBig !== undefined) throw new InvalidRunInputError([`context: ${tooBig}`]);
+    const parsed = runInputSchema().safeParse(input);
+    if (parsed.success) return parsed.data;
+    throw new InvalidRunInputError(parsed.error.issues.map(problemOf));
+  } catch (err) {
+    if (err instanceof InvalidRunInputError) throw err;
+    throw new InvalidRunInputError(
+      [`input: it cannot be read (${describe(err)}); send a plain JSON object such as {"goal": "…"}`],
+      { cause: err },
+    );
+  }
+}
+
+/** An error as a short line, whatever was thrown. */
+function describe(err: unknown): string {
+  try {
+    return String(err).slice(0, 200);
+  } catch {
+    return 'an error that cannot be shown';
+  }
+}
+
+/** What is wrong with the size of a context, found without recursion (and before the schema walks it). */
+function contextProblem(context: unknown): string | undefined {
+  if (typeof context === 'string') return context.length > MAX_CONTEXT_CHARS ? tooLong(`${context.length}`) : undefined;
+  if (typeof context !== 'object' || context === null) return undefined;
+  const pending: Array<[value: object, depth: number]> = [[context, 1]];
+  // Each value takes at least one character of JSON: more values than that is too long, whatever they are.
+  let values = 0;
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, depth] = next;
+    if (depth > MAX_CONTEXT_DEPTH) {
+      return `it is nested more than ${MAX_CONTEXT_DEPTH} levels deep; flatten it (at most ${MAX_CONTEXT_DEPTH} levels of objects and arrays)`;
+    }
+    for (const child of Object.values(value)) {
+      if (++values > MAX_CONTEXT_CHARS) return tooLong(`more than ${MAX_CONTEXT_CHARS}`, ' as JSON');
+      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+    }
+  }
+  const chars = JSON.stringify(context).length;
+  return chars > MAX_CONTEXT_CHARS ? tooLong(`${chars}`, ' as JSON') : undefined;
+}
+
+/** The problem of a context of `size` characters, over the limit. */
+function tooLong(size: string, as = ''): string {
+  return (
+    `it is ${size} characters long${as}; at most ${MAX_CONTEXT_CHARS} are taken (as text, or as JSON): ` +
+    'give large data to the run through a tool or a file in the workspace instead'
   );
+}
+
+/** Unknown fields named in a message: the first few, each cut short. */
+const SHOWN_FIELDS = 6;
+
+/** One problem the schema found, as a line naming the field. */
+function problemOf(issue: z.core.$ZodIssue): string {
+  const where = issue.path.join('.') || 'input';
+  if (issue.code !== 'unrecognized_keys') return `${where}: ${issue.message}`;
+  const known = FIELDS[issue.path.join('.')];
+  const shown = issue.keys.slice(0, SHOWN_FIELDS).map((k) => `"${k.length > 60 ? `${k.slice(0, 60)}…` : k}"`);
+  const more = issue.keys.length > SHOWN_FIELDS ? ` and ${issue.keys.length - SHOWN_FIELDS} more` : '';
+  const fields = `field${issue.keys.length > 1 ? 's' : ''} ${shown.join(', ')}${more}`;
+  return `${where}: unknown ${fields}${known ? ` (it takes ${known.join(', ')})` : ''}`;
 }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { protoKeyPath, protoKeyProblem } from '../json-config.js';
 
 /** What a model's tokens cost, in US dollars per million tokens. */
 export interface ModelPrice {
@@ -26,7 +27,7 @@ export const DEMO_MODEL = 'scripted-demo';
  * demos' scripted model's, which is nothing. An estimate: providers change prices, cached input costs less, and Azure
  * deployments have names of their own.
  */
-export const DEFAULT_PRICES: PriceTable = Object.freeze({
+export const DEFAULT_PRICES: PriceTable = priceTable({
   [DEMO_MODEL]: { input: 0, output: 0 },
   'gpt-5': { input: 1.25, output: 10 },
   'gpt-5-mini': { input: 0.25, output: 2 },
@@ -48,6 +49,14 @@ export const DEFAULT_PRICES: PriceTable = Object.freeze({
   'gpt-4-turbo': { input: 10, output: 30 },
   'gpt-3.5-turbo': { input: 0.5, output: 1.5 },
 });
+
+/**
+ * A frozen price table without a prototype: looking up a model named `constructor` or `toString` finds no price,
+ * rather than a function of Object.prototype.
+ */
+function priceTable(prices: Record<string, ModelPrice>): PriceTable {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, ModelPrice>, prices));
+}
 
 /** The environment variable that adds or overrides prices: JSON text, or the path of a JSON file. */
 export const PRICES_VARIABLE = 'PLANWRIGHT_PRICES';
@@ -91,12 +100,14 @@ export function priceTableFromEnv(env: NodeJS.ProcessEnv = process.env): PriceTa
   } catch (err) {
     throw new PriceConfigError(`${where} is not JSON (${(err as Error).message}); ${EXPECTED}`);
   }
+  const unusable = protoKeyPath(raw);
+  if (unusable !== undefined) throw new PriceConfigError(`${where}: ${protoKeyProblem(unusable)}`);
   const parsed = TableSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
     throw new PriceConfigError(`${where} is not a price table (${problems}); ${EXPECTED}`);
   }
-  return Object.freeze({ ...DEFAULT_PRICES, ...parsed.data });
+  return priceTable({ ...DEFAULT_PRICES, ...parsed.data });
 }
 
 const EXPECTED =

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { protoKeyPath, protoKeyProblem } from '../json-config.js';
 
 /** An MCP server run as a child process, spoken to over its stdin and stdout. */
 export interface StdioServerSettings {
@@ -105,6 +106,8 @@ export function parseMcpConfig(text: string, origin: string, baseDir = process.c
   } catch (err) {
     throw new McpConfigError(`${origin} is not JSON: ${(err as Error).message}`, { cause: err });
   }
+  const unusable = protoKeyPath(data);
+  if (unusable !== undefined) throw new McpConfigError(`${origin}: ${protoKeyProblem(unusable)}`);
   const parsed = ConfigFile.safeParse(data);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ');

@@ -1,8 +1,12 @@
 /**
  * One MCP server as a tool source: connected when first needed, connected again on the next call after it
  * went away (a stdio server that died, an HTTP session the server forgot), closed when the worker stops.
+ * What a stdio server writes to stderr may hold secrets: it goes to the worker's log only, never into an error
+ * (errors reach the run's events, its state and the model's prompts).
  */
+import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { Runtime } from '@temporalio/worker';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -36,8 +40,14 @@ export const CONNECT_TIMEOUT_MS = 30_000;
  */
 const CALL_LIMIT_MS = 24 * 3600_000;
 
-/** Lines of a stdio server's stderr kept to explain why it stopped. */
+/** Lines of a stdio server's stderr kept for the worker's log, to explain why it stopped. */
 const STDERR_LINES = 50;
+
+/** Where a server's stderr goes: the worker's log. */
+export type StderrLog = (message: string) => void;
+
+/** The worker's log: the logger of the process's Temporal runtime. */
+const workerLog: StderrLog = (message) => Runtime.instance().logger.warn(message);
 
 /** Error codes that say the request itself is wrong: asking again cannot help. */
 const PERMANENT_CODES = new Set<number>([ErrorCode.InvalidParams, ErrorCode.MethodNotFound, ErrorCode.InvalidRequest]);
@@ -55,8 +65,14 @@ export class McpConnection implements ToolSource {
   private current?: Promise<Client>;
   private live?: Client;
   private stderr: string[] = [];
+  /** How the stdio server's process ended (`code 1`, `signal SIGKILL`), once it has. */
+  private exit?: string;
 
-  constructor(readonly settings: McpServerSettings) {
+  /** `log` takes what the server writes to stderr (default: the worker's log). */
+  constructor(
+    readonly settings: McpServerSettings,
+    private readonly log: StderrLog = workerLog,
+  ) {
     this.name = `MCP server "${settings.name}"`;
   }
 
@@ -123,13 +139,13 @@ export class McpConnection implements ToolSource {
     // The server went away (a stdio process exited, say): the next call connects again.
     client.onclose = () => this.forget(client);
     this.stderr = [];
+    this.exit = undefined;
     try {
       await client.connect(this.transport(), { timeout: CONNECT_TIMEOUT_MS });
     } catch (err) {
       await client.close().catch(() => undefined);
-      throw new ToolError(`cannot connect to ${this.name}: ${messageOf(err)}${this.stderrTail()}`, true, {
-        cause: err,
-      });
+      const failure = `cannot connect to ${this.name}: ${this.exit ? `the server exited (${this.exit})` : messageOf(err)}`;
+      throw new ToolError(`${failure}${this.logStderr(failure)}`, true, { cause: err });
     }
     this.live = client;
     return client;
@@ -157,6 +173,11 @@ export class McpConnection implements ToolSource {
       ...(settings.cwd ? { cwd: settings.cwd } : {}),
       stderr: 'pipe',
     });
+    const start = transport.start.bind(transport);
+    transport.start = async () => {
+      await start();
+      this.watchExit(transport);
+    };
     transport.stderr?.on('data', (chunk: Buffer) => {
       const lines = chunk
         .toString('utf8')
@@ -173,9 +194,9 @@ export class McpConnection implements ToolSource {
     if (err instanceof McpError) {
       if (err.code === ErrorCode.ConnectionClosed) {
         this.drop(client);
-        return new ToolError(`${prefix}: the connection closed (did the server stop?)${this.stderrTail()}`, true, {
-          cause: err,
-        });
+        const why = this.exit ? `the server exited (${this.exit})` : 'the connection closed (did the server stop?)';
+        const failure = `${prefix}: ${why}`;
+        return new ToolError(`${failure}${this.logStderr(failure)}`, true, { cause: err });
       }
       return new ToolError(`${prefix}: ${err.message}`, !PERMANENT_CODES.has(err.code), { cause: err });
     }
@@ -187,7 +208,8 @@ export class McpConnection implements ToolSource {
       });
     }
     this.drop(client);
-    return new ToolError(`${prefix}: ${messageOf(err)}${this.stderrTail()}`, true, { cause: err });
+    const failure = `${prefix}: ${messageOf(err)}`;
+    return new ToolError(`${failure}${this.logStderr(failure)}`, true, { cause: err });
   }
 
   /** Forgets a client whose connection failed, and closes it, so the next call connects again. */
@@ -203,11 +225,30 @@ export class McpConnection implements ToolSource {
     return true;
   }
 
-  /** What the server's stderr says: its first line that mentions an error, and its last line. */
-  private stderrTail(): string {
-    const first = this.stderr.find((line) => /error/i.test(line));
-    const lines = [...new Set([first, this.stderr.at(-1)].filter((line) => line !== undefined))];
-    return lines.length === 0 ? '' : ` (server stderr: ${lines.map((l) => l.trim()).join(' … ')})`;
+  /**
+   * Notes how the server's process ends. The SDK keeps its process to itself; should it stop exposing it, messages
+   * only say less (the connection closed instead of the exit code).
+   */
+  private watchExit(transport: StdioClientTransport): void {
+    const child = (transport as unknown as { _process?: ChildProcess })._process;
+    const ended = (code: number | null, signal: NodeJS.Signals | null) => {
+      this.exit = code !== null ? `code ${code}` : `signal ${signal ?? 'unknown'}`;
+    };
+    if (!child) return;
+    if (child.exitCode !== null || child.signalCode !== null) ended(child.exitCode, child.signalCode);
+    else child.once('exit', ended);
+  }
+
+  /**
+   * Writes the lines the server wrote to stderr since the last failure into the worker's log, after the failure
+   * they may explain, and returns what the error's message adds: where to find them (nothing when there are none).
+   */
+  private logStderr(failure: string): string {
+    const lines = this.stderr;
+    if (lines.length === 0) return '';
+    this.stderr = [];
+    this.log(`${failure}; the server's stderr (last ${lines.length} lines):\n${lines.map((l) => `  ${l}`).join('\n')}`);
+    return "; its stderr is in the worker's log";
   }
 }
 

@@ -8,7 +8,7 @@ import type { Json } from '../contract/plan.js';
 import type { JsonSchemaObject } from '../contract/tools.js';
 import { defineJsonSchemaTool, ToolError, type Tool } from '../tools/define.js';
 import { readMcpConfig, type McpServerSettings } from './config.js';
-import { McpConnection } from './connection.js';
+import { McpConnection, type StderrLog } from './connection.js';
 
 /** Thrown when MCP servers cannot give the worker its tools: a server that does not start, clashing names. */
 export class McpToolsError extends Error {
@@ -130,13 +130,22 @@ export interface McpTools {
   warnings: string[];
 }
 
+/** Options of {@link loadMcpTools}. */
+export interface McpToolsOptions {
+  /** Where what stdio servers write to stderr goes (default: the worker's log); never into errors or runs. */
+  stderrLog?: StderrLog;
+}
+
 /**
  * Connects to each server, lists its tools and wraps them. When a server cannot be reached, every
  * connection already opened is closed again.
  * @throws {McpToolsError} naming the server that failed, or the tools whose names clash.
  */
-export async function loadMcpTools(servers: readonly McpServerSettings[]): Promise<McpTools> {
-  const connections = servers.map((settings) => new McpConnection(settings));
+export async function loadMcpTools(
+  servers: readonly McpServerSettings[],
+  options: McpToolsOptions = {},
+): Promise<McpTools> {
+  const connections = servers.map((settings) => new McpConnection(settings, options.stderrLog));
   const closeAll = () => Promise.all(connections.map((c) => c.close()));
   const listed = await Promise.allSettled(connections.map(async (c) => ({ c, tools: await c.listTools() })));
   const failed = listed.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));

@@ -42,7 +42,7 @@ export function outputStoreSettings(env: NodeJS.ProcessEnv = process.env): Outpu
   const location: OutputStoreSettings['location'] = !where
     ? { kind: 'file', dir: path.join(cacheDir(env), 'outputs') }
     : /^postgres(ql)?:\/\//.test(where)
-      ? { kind: 'postgres', url: where }
+      ? { kind: 'postgres', url: postgresUrl(where) }
       : where.startsWith('file:///')
         ? { kind: 'file', dir: fileURLToPath(where) }
         : !/^[a-z][a-z0-9+.-]+:/i.test(where)
@@ -85,6 +85,16 @@ export function describeOutputStore({ location }: OutputStoreSettings): string {
   const url = new URL(location.url);
   if (url.password) url.password = '***';
   return `PostgreSQL ${url.toString()}`;
+}
+
+/** A PostgreSQL URL that parses (as the driver parses it); never quoted in a message, as it may hold a password. */
+function postgresUrl(url: string): string {
+  if (URL.canParse(url)) return url;
+  throw new OutputStoreConfigError(
+    'PLANWRIGHT_OUTPUT_STORE cannot be used: it starts with postgres:// but is not a URL (its value is not shown, ' +
+      'as it may hold a password); expected postgres://user:password@host:5432/database, with characters such as ' +
+      '@ : / in the password written as %40 %3A %2F',
+  );
 }
 
 function unusable(variable: string, value: string, expected: string): never {

@@ -4,12 +4,16 @@
  * the model's retries, and `setup`.
  */
 import type { Connection } from '@temporalio/client';
+import { RawValue } from '@temporalio/common';
 import { describe, expect, it, vi } from 'vitest';
 import { startLocalTemporal } from '../../src/temporal/local-server.js';
+import type { RunInput } from '../../src/contract/run-input.js';
 import type { Script } from '../../src/testing/scripted-model.js';
 import { devServerSuite, scriptedWorker as scriptedWorkerOn, terminal, until, useDevServer } from '../support/cli.js';
 import { planReply, wireStep } from '../support/e2e.js';
 import { timeSkippingEnv, unique } from '../support/temporal.js';
+import type { planAndExecute } from '../../workflows/index.js';
+import { WORKFLOW_TYPE } from '../../workflows/messages.js';
 
 const env = devServerSuite();
 
@@ -185,6 +189,41 @@ describe('expected failures', () => {
       if (!stopped) await temporal.stop();
     }
   }, 90_000);
+
+  it('result of a run another client started with a context nested thousands deep: failed at once, saying why', async () => {
+    const taskQueue = useDevServer();
+    const id = unique('cli-deep-context');
+    // JSON as another SDK or `temporal workflow start` sends it (the TypeScript client would not stringify it).
+    const json = `${'{"a":'.repeat(5000)}"leaf"${'}'.repeat(5000)}`;
+    const input = RawValue.fromPayload({
+      metadata: { encoding: new TextEncoder().encode('json/plain') },
+      data: new TextEncoder().encode(`{"goal":"Count","context":${json}}`),
+    });
+    const handle = await env().client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+      args: [input as unknown as RunInput],
+      taskQueue,
+      workflowId: id,
+    });
+    const { worker, model } = await scriptedWorker(taskQueue, {});
+    try {
+      // Before the limit, the workflow task failed again and again: the run never ended.
+      const ended = handle.result().then(
+        () => 'completed',
+        () => 'failed',
+      );
+      const waited = new Promise((resolve) => setTimeout(() => resolve('still running'), 20_000));
+      expect(await worker.runUntil(Promise.race([ended, waited]))).toBe('failed');
+    } finally {
+      await model.close();
+      await handle.terminate('test over').catch(() => undefined);
+    }
+    const t = terminal(); // After the worker, whose log goes to stderr too.
+    expect(await t.cli('result', id)).toBe(1);
+    expect(t.stderr()).toBe(
+      `planwright: run ${id} failed: invalid run input: context: it is nested more than 32 levels deep; ` +
+        'flatten it (at most 32 levels of objects and arrays)\n',
+    );
+  }, 60_000);
 
   it('exits 3 when Temporal cannot be reached at all', async () => {
     vi.stubEnv('TEMPORAL_ADDRESS', '127.0.0.1:1');

@@ -93,6 +93,13 @@ describe('runInputFromOptions', () => {
     }
     expect(message).not.toContain('maxReplans');
   });
+
+  it('refuses a --context over the limit, quoting only the start of it', () => {
+    const context = `${'long notes '.repeat(6000)}end`;
+    expect(() => runInputFromOptions('Count', { context })).toThrow(
+      /^invalid run input: --context=long notes long notes long notes long no… \(66003 characters\): it is 66003 characters long; at most 64000 are taken/,
+    );
+  });
 });
 
 describe('withPlanCacheValue', () => {

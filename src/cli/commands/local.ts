@@ -9,14 +9,14 @@ import { toolInfo } from '../../tools/define.js';
 import { closeToolSources } from '../../tools/sources.js';
 import { loadTools } from '../../worker.js';
 import { modelCheckExitCode, renderModelCheck } from '../check-model.js';
-import { exitCodeOf, integer, type CommandContext } from '../command.js';
+import { exitCodeOf, integer, MAX_PORT, tcpPort, type CommandContext } from '../command.js';
 import { runDemo } from '../demo.js';
 import { runDev } from '../dev.js';
 import { UsageError } from '../errors.js';
 
 /** `planwright demo`: a demo agent, offline, on the embedded dev server. */
 export async function demo({ values, positionals, json, out, follow }: CommandContext): Promise<number> {
-  const uiPort = integer(values['ui-port'], 'ui-port');
+  const uiPort = tcpPort(values['ui-port'], 'ui-port');
   const maxReplans = integer(values['max-replans'], 'max-replans');
   const state = await runDemo({
     agent: positionals[0] ?? 'support-report',
@@ -34,8 +34,12 @@ export async function demo({ values, positionals, json, out, follow }: CommandCo
 
 /** `planwright dev`: the embedded dev server and a worker. */
 export async function dev({ values, print }: CommandContext): Promise<number> {
-  const port = integer(values.port, 'port') ?? 7233;
-  const uiPort = integer(values['ui-port'], 'ui-port') ?? port + 1000;
+  const port = tcpPort(values.port, 'port') ?? 7233;
+  const uiPort = tcpPort(values['ui-port'], 'ui-port') ?? port + 1000;
+  if (uiPort > MAX_PORT) {
+    throw new UsageError(`--port ${port} leaves no port for the Web UI (it takes --port + 1000); give --ui-port`);
+  }
+  if (uiPort === port) throw new UsageError(`--port and --ui-port must differ (both are ${port})`);
   if (values.ephemeral && values.db) throw new UsageError('--db and --ephemeral do not go together');
   await runDev({
     port,

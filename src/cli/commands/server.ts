@@ -5,18 +5,19 @@
 import { modelConfigFromEnv } from '../../llm/config.js';
 import { createModel } from '../../llm/model.js';
 import { describePrice } from '../../llm/prices.js';
-import { connectWorker, temporalConfigFromEnv } from '../../temporal/connection.js';
+import { connectWorker } from '../../temporal/connection.js';
 import { renderSetup, searchAttributeNotice, setupExitCode, setupNamespace } from '../../temporal/setup.js';
 import { createPlanwrightWorker, loadTools, registeredSearchAttributes } from '../../worker.js';
-import { client, integer, withAddress, type CommandContext } from '../command.js';
+import { client, integer, temporalSettings, type CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
 
 /** `planwright worker`: a worker against `TEMPORAL_ADDRESS`, until it is stopped. */
 export async function worker({ print }: CommandContext): Promise<number> {
-  const config = withAddress(temporalConfigFromEnv());
+  const config = temporalSettings();
+  // Every setting is read before connecting: a wrong one is reported as such, whether Temporal is up or not.
+  const modelConfig = modelConfigFromEnv();
   const connection = await connectWorker(config);
   print(searchAttributeNotice(await registeredSearchAttributes(connection, config.namespace), config.namespace));
-  const modelConfig = modelConfigFromEnv();
   const worker = await createPlanwrightWorker({
     connection,
     namespace: config.namespace,
