@@ -19,6 +19,7 @@ import { describeOutputStore, openOutputStore, outputStoreSettings } from './out
 import type { OutputStore } from './outputs/store.js';
 import { DEFAULT_CONTEXT_TOKENS } from './llm/prompts.js';
 import { planwrightWorkflowBundle } from './workflow-bundle.js';
+import { workspaceFromEnv } from './default-workspace.js';
 
 export { WORKFLOWS_PATH, WORKFLOW_BUNDLE_OPTIONS } from './workflow-bundle.js';
 
@@ -29,7 +30,10 @@ export interface PlanwrightWorkerOptions {
   taskQueue: string;
   model: Model;
   tools?: readonly Tool[];
-  /** Directory tools may read and write; default `PLANWRIGHT_WORKSPACE` or the current directory. */
+  /**
+   * Directory tools may read and write; default `PLANWRIGHT_WORKSPACE`, else the current directory unless it holds
+   * `.env` files (see {@link workspaceFromEnv}).
+   */
   workspace?: string;
   /** Where runs with `planCache` keep plans; default a folder under `PLANWRIGHT_PLAN_CACHE_DIR` or the user cache. */
   planCache?: PlanCache;
@@ -44,12 +48,14 @@ export interface PlanwrightWorkerOptions {
 
 /**
  * Creates a worker for planwright runs. Call `run()` (or `runUntil`) on it.
+ * @throws {UnsafeWorkspaceError} when it is given no workspace, `PLANWRIGHT_WORKSPACE` is not set, and the current
+ * directory holds `.env` files.
  * @example
  * const worker = await createPlanwrightWorker({ connection, namespace: 'default', taskQueue: 'planwright', model });
  * await worker.run();
  */
 export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): Promise<Worker> {
-  const workspace = path.resolve(options.workspace ?? process.env.PLANWRIGHT_WORKSPACE ?? process.cwd());
+  const workspace = options.workspace ? path.resolve(options.workspace) : await workspaceFromEnv();
   const searchAttributes = await registeredSearchAttributes(options.connection, options.namespace);
   const settings = outputStoreSettings();
   const outputStore = options.outputStore ?? (await openOutputStore(settings));

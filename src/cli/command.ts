@@ -87,6 +87,11 @@ export function withAddress(config: TemporalConfig): TemporalConfig & { address:
   return { ...config, address: config.address ?? 'localhost:7233' };
 }
 
+/** The line a command that runs a worker prints about its workspace. */
+export function workspaceNotice(workspace: string): string {
+  return `Workspace: ${workspace} (the folder the file tools and SQL read; PLANWRIGHT_WORKSPACE sets it).`;
+}
+
 /** The exit code of a command that followed a run to its end: 0 when it completed, 1 otherwise. */
 export function exitCodeOf(state: RunState): number {
   return state.status === 'completed' ? 0 : 1;

@@ -150,8 +150,8 @@ async function runWith(
  * in the demo's scratch folder; otherwise its data where it is.
  */
 async function demoWorkspace(agent: DemoAgent, scratch: string, print: (line: string) => void): Promise<string> {
-  const given = process.env.PLANWRIGHT_WORKSPACE;
-  if (given || !agent.writesWorkspace) return given ?? agent.workspace;
+  const given = process.env.PLANWRIGHT_WORKSPACE || undefined; // blank is unset, not the current folder
+  if (given !== undefined || !agent.writesWorkspace) return given ?? agent.workspace;
   const copy = path.join(scratch, 'workspace');
   // The data only: the tools module beside it (sources, or compiled in the package) stays where it is.
   await cp(agent.workspace, copy, { recursive: true, filter: (file) => !/\.(c|m)?[jt]s$|\.map$/.test(file) });

@@ -10,7 +10,8 @@ import { startLocalTemporal } from '../temporal/local-server.js';
 import { cacheDir } from '../cache-dir.js';
 import { searchAttributeNotice } from '../temporal/setup.js';
 import { createPlanwrightWorker, loadTools, registeredSearchAttributes } from '../worker.js';
-import { temporalSettings } from './command.js';
+import { workspaceFromEnv } from '../default-workspace.js';
+import { temporalSettings, workspaceNotice } from './command.js';
 
 /** Where `planwright dev` keeps its runs. */
 export interface DevStorage {
@@ -45,6 +46,7 @@ export async function runDev(options: DevOptions): Promise<void> {
   // Every setting is read before the server starts: a wrong one is reported at once.
   const config = temporalSettings();
   const model = createModel(modelConfigFromEnv());
+  const workspace = await workspaceFromEnv();
   const database = devDatabase(options);
   if (database) await mkdir(path.dirname(database), { recursive: true });
   const temporal = await startLocalTemporal({ port, uiPort, ...(database ? { dbFilename: database } : {}) });
@@ -63,7 +65,9 @@ export async function runDev(options: DevOptions): Promise<void> {
       taskQueue: config.taskQueue,
       model,
       tools: await loadTools(),
+      workspace,
     });
+    print(workspaceNotice(workspace));
     print(`Worker polling task queue "${config.taskQueue}". Press Ctrl-C to stop.`);
     await worker.run(); // The SDK's runtime shuts the worker down gracefully on SIGINT and SIGTERM.
   } finally {

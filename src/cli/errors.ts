@@ -14,6 +14,7 @@ import { grpcStatus, isUnreachable, TemporalUnreachableError } from '../temporal
 import { ProvisioningError } from '../provision/temporal.js';
 import { SetupError } from '../temporal/setup.js';
 import { ToolModuleError } from '../worker.js';
+import { UnsafeWorkspaceError } from '../default-workspace.js';
 import { McpConfigError } from '../mcp/config.js';
 import { McpToolsError } from '../mcp/tools.js';
 import { NoWorkerError, QueryFailedError, RunEndedError } from './read-state.js';
@@ -87,6 +88,7 @@ export const EXPECTED: ReadonlyArray<[number, ReadonlyArray<abstract new (...arg
       OutputStoreConfigError,
       ToolModuleError,
       McpConfigError,
+      UnsafeWorkspaceError,
     ],
   ],
   [3, [TemporalUnreachableError, ProvisioningError]],

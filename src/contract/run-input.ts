@@ -112,16 +112,28 @@ export const MAX_CONTEXT_DEPTH = 32;
 /** Longest `context` a run takes, in characters: the text, or the object written as JSON. */
 export const MAX_CONTEXT_CHARS = 64_000;
 
+/** Options of {@link parseRunInput}. */
+export interface ParseRunInputOptions {
+  /**
+   * Whether the context is held to {@link MAX_CONTEXT_DEPTH} and {@link MAX_CONTEXT_CHARS} (default true). Off only
+   * for an input taken before those limits existed (a run replayed from an older history), so that it replays.
+   */
+  contextLimits?: boolean;
+}
+
 /**
  * Checks a run input and fills in its defaults. Whatever it is given, it throws nothing but
  * {@link InvalidRunInputError}: the workflow calls it on what any client sent.
  * @throws {InvalidRunInputError} naming every field that is wrong and why.
  * @example parseRunInput({ goal: 'Summarize last week of tickets', approval: 'plan' })
  */
-export function parseRunInput(input: unknown): ResolvedRunInput {
+export function parseRunInput(input: unknown, options: ParseRunInputOptions = {}): ResolvedRunInput {
   try {
     // The schema walks a context recursively: one nested thousands deep would exhaust the stack.
-    const tooBig = contextProblem((input as { context?: unknown } | null | undefined)?.context);
+    const tooBig =
+      options.contextLimits === false
+        ? undefined
+        : contextProblem((input as { context?: unknown } | null | undefined)?.context);
     if (tooBig !== undefined) throw new InvalidRunInputError([`context: ${tooBig}`]);
     const parsed = runInputSchema().safeParse(input);
     if (parsed.success) return parsed.data;

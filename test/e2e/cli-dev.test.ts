@@ -4,7 +4,7 @@
  * `watch` and `start --wait` at once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
@@ -24,15 +24,23 @@ afterAll(async () => {
   await rm(cache, { recursive: true, force: true });
 });
 
-/** Starts `planwright dev` and resolves once its worker polls; `stop` sends Ctrl-C and resolves to the exit code. */
-async function dev(...args: string[]): Promise<{ output: () => string; stop: () => Promise<number | null> }> {
-  const child: ChildProcess = spawn(process.execPath, ['bin/planwright.js', 'dev', ...args], {
+/** Where `planwright dev` runs: its folder and the environment beyond the test's own. */
+interface DevPlace {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts `planwright dev` with `args` from `place`; its output so far, and its exit code once it exits. */
+function spawnDev(args: string[], place: DevPlace = {}) {
+  const child: ChildProcess = spawn(process.execPath, [path.resolve('bin/planwright.js'), 'dev', ...args], {
     env: {
       ...process.env,
       PLANWRIGHT_CACHE_DIR: cache,
       TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH ?? cachedPaths().devServer,
       OPENAI_API_KEY: 'unused',
+      ...place.env,
     },
+    ...(place.cwd ? { cwd: place.cwd } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -41,16 +49,25 @@ async function dev(...args: string[]): Promise<{ output: () => string; stop: () 
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+}
+
+/** Starts `planwright dev` and resolves once its worker polls; `stop` sends Ctrl-C and resolves to the exit code. */
+async function dev(
+  args: string[],
+  place: DevPlace = {},
+): Promise<{ output: () => string; stop: () => Promise<number | null> }> {
+  const { child, exited, stdout, stderr } = spawnDev(args, place);
   const deadline = Date.now() + 60_000;
-  while (!stdout.includes('Worker polling')) {
+  while (!stdout().includes('Worker polling')) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`planwright dev did not start:\n${stdout}\n${stderr}`);
+      throw new Error(`planwright dev did not start:\n${stdout()}\n${stderr()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    output: () => stdout,
+    output: stdout,
     stop: async () => {
       child.kill('SIGINT');
       return exited;
@@ -70,7 +87,7 @@ describe('planwright dev', () => {
     const address = `127.0.0.1:${port}`;
     const args = ['--port', String(port), '--ui-port', String(uiPort)];
 
-    const first = await dev(...args);
+    const first = await dev(args);
     expect(first.output()).toContain(`Runs are kept in ${path.join(cache, 'dev-server.db')}`);
     expect(first.output()).toContain('Search attributes PlanwrightStatus, PlanwrightReplans: registered');
     let c = await connect(address);
@@ -79,20 +96,44 @@ describe('planwright dev', () => {
     await c.close();
     expect(await first.stop()).toBe(0);
 
-    const second = await dev(...args);
+    const second = await dev(args);
     c = await connect(address);
     const description = await c.client.workflow.getHandle(workflowId).describe();
     expect(description.status.name).toBe('RUNNING');
     await c.close();
     expect(await second.stop()).toBe(0);
 
-    const ephemeral = await dev(...args, '--ephemeral');
+    const ephemeral = await dev([...args, '--ephemeral']);
     expect(ephemeral.output()).toContain('Runs are kept in memory only (--ephemeral)');
     c = await connect(address);
     await expect(c.client.workflow.getHandle(workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     await c.close();
     expect(await ephemeral.stop()).toBe(0);
   }, 180_000);
+});
+
+describe('the workspace of planwright dev', () => {
+  it('is not a current folder that holds a .env file, unless PLANWRIGHT_WORKSPACE says so', async () => {
+    const project = await mkdtemp(path.join(tmpdir(), 'planwright-project-'));
+    try {
+      await writeFile(path.join(project, '.env'), 'OPENAI_API_KEY=sk-secret\n');
+      const args = ['--port', String(await freePort()), '--ui-port', String(await freePort()), '--ephemeral'];
+      const refused = spawnDev(args, { cwd: project, env: { PLANWRIGHT_WORKSPACE: '' } });
+      const started = new Promise((resolve) => refused.child.stdout!.on('data', () => resolve('started')));
+      expect(await Promise.race([refused.exited, started])).toBe(2);
+      expect(refused.stderr()).toBe(
+        `planwright: the workspace (the folder the file tools and SQL read) would default to the current folder ${project}, ` +
+          'which holds .env (files that usually hold secrets); set PLANWRIGHT_WORKSPACE to the folder the tools may read ' +
+          '(PLANWRIGHT_WORKSPACE=. to let them read this one)\n',
+      );
+      refused.child.kill('SIGINT'); // should it have started after all
+      const allowed = await dev(args, { cwd: project, env: { PLANWRIGHT_WORKSPACE: '.' } });
+      expect(allowed.output()).toContain(`Workspace: ${project} (the folder the file tools and SQL read;`);
+      expect(await allowed.stop()).toBe(0);
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe('Ctrl-C', () => {

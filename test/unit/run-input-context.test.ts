@@ -71,6 +71,18 @@ describe('the limits on a run input context', () => {
   });
 });
 
+describe('parseRunInput without the context limits (an input taken before they existed, replayed)', () => {
+  it('takes a context over them, and still throws nothing but InvalidRunInputError', () => {
+    const deep = nested(MAX_CONTEXT_DEPTH + 8);
+    expect(parseRunInput({ goal: 'g', context: deep }, { contextLimits: false }).context).toEqual(deep);
+    const long = 'x'.repeat(MAX_CONTEXT_CHARS + 1);
+    expect(parseRunInput({ goal: 'g', context: long }, { contextLimits: false }).context).toBe(long);
+    expect(() => parseRunInput({ goal: 'g', context: nested(20_000) }, { contextLimits: false })).toThrow(
+      refusal(expect.stringMatching(/^input: it cannot be read \(RangeError: Maximum call stack size exceeded\)/)),
+    );
+  });
+});
+
 describe('parseRunInput, whatever it is given', () => {
   it('throws only InvalidRunInputError, naming what is wrong and what to do, with the cause', () => {
     const throwing = {

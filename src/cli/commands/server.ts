@@ -8,7 +8,8 @@ import { describePrice } from '../../llm/prices.js';
 import { connectWorker } from '../../temporal/connection.js';
 import { renderSetup, searchAttributeNotice, setupExitCode, setupNamespace } from '../../temporal/setup.js';
 import { createPlanwrightWorker, loadTools, registeredSearchAttributes } from '../../worker.js';
-import { client, integer, temporalSettings, type CommandContext } from '../command.js';
+import { client, integer, temporalSettings, workspaceNotice, type CommandContext } from '../command.js';
+import { workspaceFromEnv } from '../../default-workspace.js';
 import { UsageError } from '../errors.js';
 
 /** `planwright worker`: a worker against `TEMPORAL_ADDRESS`, until it is stopped. */
@@ -16,6 +17,7 @@ export async function worker({ print }: CommandContext): Promise<number> {
   const config = temporalSettings();
   // Every setting is read before connecting: a wrong one is reported as such, whether Temporal is up or not.
   const modelConfig = modelConfigFromEnv();
+  const workspace = await workspaceFromEnv();
   const connection = await connectWorker(config);
   print(searchAttributeNotice(await registeredSearchAttributes(connection, config.namespace), config.namespace));
   const worker = await createPlanwrightWorker({
@@ -24,7 +26,9 @@ export async function worker({ print }: CommandContext): Promise<number> {
     taskQueue: config.taskQueue,
     model: createModel(modelConfig),
     tools: await loadTools(),
+    workspace,
   });
+  print(workspaceNotice(workspace));
   print(`Cost: ${describePrice(modelConfig.model, modelConfig.prices)}.`);
   print(`Worker polling task queue "${config.taskQueue}" on ${config.address} (namespace ${config.namespace}).`);
   await worker.run(); // The SDK shuts down gracefully on SIGINT and SIGTERM.
