@@ -98,16 +98,17 @@ export async function runOpenStep(open: OpenStep): Promise<StepOutcome> {
     for (const { call, reason } of refused) open.refuse(call, reason);
     callsMade += admitted.length;
     const results = await Promise.all(admitted.map((call) => callTool(executorCall(open, call))));
-    const ran = new Map(admitted.map((call, i) => [call.id, results[i] as StepOutcome]));
-    const refusals = new Map(refused.map(({ call, reason }) => [call.id, reason]));
+    // Keyed by the call itself: a model may give two calls the same id.
+    const ran = new Map(admitted.map((call, i) => [call, results[i] as StepOutcome]));
+    const refusals = new Map(refused.map(({ call, reason }) => [call, reason]));
     for (const call of out.calls) {
-      const result = ran.get(call.id);
+      const result = ran.get(call);
       if (result) open.spend(result.usage);
       const answer = result
         ? result.ok
           ? { output: result.output }
           : { error: result.error }
-        : { error: `refused: ${refusals.get(call.id) ?? 'not run'}` };
+        : { error: `refused: ${refusals.get(call) ?? 'not run'}` };
       turns.push({ role: 'tool', callId: call.id, tool: call.tool, ...answer });
     }
   }

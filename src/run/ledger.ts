@@ -37,7 +37,7 @@ export type StepOutcome = { usage: Partial<Usage>; attempts: number } & (
   { ok: true; output: Json } | { ok: false; error: string }
 );
 
-/** A step as the ledger records it: its id and title, and where it stands for people ("step 3/7"). */
+/** A step as the ledger records it: its id, and its title for the events. */
 interface StepRef {
   id: string;
   title: string;

@@ -230,20 +230,17 @@ function afterReview(after: string | undefined, facts: RouteFacts): Move {
 
 /** What the run does once the replanner has answered (and a person approved its revision, when asked). */
 function afterReplanner(c: Consultation, replanned: Replanned, facts: RouteFacts): Move {
-  const endsWith = c.endsWith ?? { message: c.reason };
   if (typeof replanned === 'object') return { to: 'budget', why: replanned.budget };
-  if (replanned === 'revised' && c.purpose !== 'extend') return { to: 'execute' };
-  if (replanned === 'revised' && facts.hasPending) return { to: 'execute' };
-  if (replanned === 'continue' || replanned === 'revised') {
-    // Extending found nothing more to do: the run reports on this plan.
-    if (c.purpose === 'extend') return { to: 'horizon-reached', said: replanned === 'continue' };
-    const stepId = c.failure?.stepId;
-    // A "continue" after a failure tries the failed step again.
-    if (stepId !== undefined && facts.statusOf(stepId) === 'failed') return { to: 'retry', stepId };
-    return { to: 'execute' };
-  }
   if (replanned === 'finished') return { to: 'finished-by-replanner' };
-  return { to: 'give-up', failure: facts.failure ?? endsWith };
+  if (replanned === 'unusable') return { to: 'give-up', failure: facts.failure ?? c.endsWith ?? { message: c.reason } };
+  // Extending found nothing more to do (no new steps to run): the run reports on this plan.
+  if (c.purpose === 'extend' && (replanned === 'continue' || !facts.hasPending))
+    return { to: 'horizon-reached', said: replanned === 'continue' };
+  // A "continue" after a failure tries the failed step again.
+  const stepId = c.failure?.stepId;
+  if (replanned === 'continue' && stepId !== undefined && facts.statusOf(stepId) === 'failed')
+    return { to: 'retry', stepId };
+  return { to: 'execute' };
 }
 
 /** Replans while replans are left; otherwise ends the run with what was done. */
