@@ -26,7 +26,14 @@ export type {
 export { HEARTBEAT_EVERY_MS, USAGE_BEAT_DELAY_MS, type ModelHeartbeat } from './heartbeat.js';
 export type { LookupPlanInput, LookupPlanOutput, StorePlanInput, WorkflowTime } from './plan-cache.js';
 export type { CreatePlanInput, CreatePlanOutput, ReplanInput, ReplanOutput } from './planning.js';
-export type { RunToolInput, RunToolOutput, ToolFailureDetails } from './run-tool.js';
+export type {
+  AskApprovalOutput,
+  CheckToolInput,
+  CheckToolOutput,
+  RunToolInput,
+  RunToolOutput,
+  ToolFailureDetails,
+} from './run-tool.js';
 
 /** What the activities are built from. */
 export interface ActivityDependencies {
@@ -63,7 +70,7 @@ export function createActivities({
   const planning = planningActivities({ model, tools, catalog, outputs, contextTokens, worker });
   const planCache = planCacheActivities({ cache, catalog, worker });
   const execution = executionActivities({ model, tools, catalog, outputs, contextTokens });
-  const { runTool } = toolActivities({ tools, workspace, outputs });
+  const { runTool, askApproval, checkToolInput } = toolActivities({ tools, workspace, outputs });
 
   return {
     /** Describes what this worker offers a run: what a run keeps of its tools, and the search attributes it may set. */
@@ -82,6 +89,10 @@ export function createActivities({
     replan: planning.replan,
     /** Runs one tool with input checked against its schema (see `run-tool.ts` for its failures). */
     runTool,
+    /** Asks a tool whose approval depends on the input whether this call needs a person's approval. */
+    askApproval,
+    /** Checks arguments a person edited for a call waiting for approval against the tool's input schema. */
+    checkToolInput,
     /** One turn of an open step: the model answers, or asks for tool calls (which the workflow runs). */
     executeStep: execution.executeStep,
     /** Checks a step's output against its success criterion, with the model only for a sentence. */

@@ -9,6 +9,7 @@ import type { Json } from '../src/contract/plan.js';
 import type { OutputKeeper, OutputScope } from '../src/outputs/keeper.js';
 import { resolveReferences, UnresolvedReferenceError } from '../src/plan/references.js';
 import { ToolError, type Tool } from '../src/tools/define.js';
+import type { z } from 'zod';
 import { whileBeating } from './heartbeat.js';
 import { scopeOf } from './outputs.js';
 
@@ -28,6 +29,22 @@ export interface RunToolInput {
 export interface RunToolOutput {
   output: Json;
   attempt: number;
+}
+
+/** Input of `checkToolInput`: arguments a person edited for a call waiting for approval. */
+export interface CheckToolInput {
+  tool: string;
+  args: Json;
+}
+/** Output of `checkToolInput`: what is wrong with the arguments for the tool's input schema, if anything. */
+export interface CheckToolOutput {
+  problem?: string;
+}
+
+/** Output of `askApproval`: whether the call needs a person's approval before it runs, and why. */
+export interface AskApprovalOutput {
+  needed: boolean;
+  reason?: string;
 }
 
 /** Details attached to every tool failure, so the workflow knows how many attempts were made. */
@@ -112,7 +129,7 @@ export function toolActivities({ tools, workspace, outputs }: ToolDependencies) 
         throw ApplicationFailure.create({
           type: ErrorType.InvalidToolInput,
           nonRetryable: true,
-          message: `invalid input for ${name}: ${input.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`,
+          message: `invalid input for ${name}: ${issuesOf(input.error)}`,
         });
       }
       let raw: unknown;
@@ -138,5 +155,42 @@ export function toolActivities({ tools, workspace, outputs }: ToolDependencies) 
         attempt: activity.info.attempt,
       };
     },
+    /**
+     * Asks a tool whose `approval` is a function whether this call needs a person's approval (the tool does not
+     * run). Input that breaks the schema needs none: the call fails when it runs.
+     */
+    async askApproval({ tool: name, args, outputs: referenced }: RunToolInput): Promise<AskApprovalOutput> {
+      const tool = byName.get(name);
+      if (!tool?.approval) return { needed: false };
+      const input = tool.input.safeParse(
+        referenced ? await resolveStored(args, referenced, scopeOf(Context.current())) : args,
+      );
+      if (!input.success || !needsApproval(tool, input.data, Context.current().log)) return { needed: false };
+      return { needed: true, reason: `${name} asks for a person's approval of this call` };
+    },
+    /** Checks arguments a person edited against the tool's input schema (the tool does not run). */
+    async checkToolInput({ tool: name, args }: CheckToolInput): Promise<CheckToolOutput> {
+      const tool = byName.get(name);
+      if (!tool) return { problem: `this worker has no tool "${name}"` };
+      const input = tool.input.safeParse(args);
+      return input.success ? {} : { problem: `they do not fit ${name}'s input schema: ${issuesOf(input.error)}` };
+    },
   };
+}
+
+/** A schema's complaints as one line, each naming the field. */
+function issuesOf(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+}
+
+/** Whether a tool wants a person to approve a call with this input; a decision that throws says yes. */
+function needsApproval(tool: Tool, input: unknown, log: { warn(message: string, attrs?: object): void }): boolean {
+  if (tool.approval === 'always') return true;
+  if (tool.approval === undefined) return false;
+  try {
+    return tool.approval(input) !== false;
+  } catch (err) {
+    log.warn(`${tool.name}'s approval check threw; the call waits for a person`, { error: String(err) });
+    return true;
+  }
 }

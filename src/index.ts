@@ -29,6 +29,7 @@ export type {
   Usage,
   CostFields,
   RunEvent,
+  PendingCall,
 } from './contract/run-state.js';
 export type { Plan, Step, Json, VersionedPlan } from './contract/plan.js';
 export { ErrorType, NON_RETRYABLE_ERROR_TYPES } from './contract/errors.js';
@@ -82,11 +83,17 @@ export {
   rejectPlanSignal,
   changeGoalSignal,
   resolveEscalationSignal,
+  approveToolCallSignal,
+  rejectToolCallSignal,
   approvePlanUpdate,
   rejectPlanUpdate,
   changeGoalUpdate,
   resolveEscalationUpdate,
+  approveToolCallUpdate,
+  rejectToolCallUpdate,
   stateQuery,
+  type ApproveToolCall,
+  type RejectToolCall,
   type ApprovePlan,
   type RejectPlan,
   type ChangeGoal,

@@ -16,7 +16,8 @@ import { findReferences, resolveReferences, UnresolvedReferenceError, type Refer
 import { isOutputRef } from '../src/contract/output.js';
 import { outputsById, statusById } from '../src/run/state.js';
 import type { Run } from './run.js';
-import { callTool, runOpenStep, type OpenStep } from './steps.js';
+import { runOpenStep, type OpenStep } from './steps.js';
+import { callApproved } from './tool-approval.js';
 import { checkApplies, checked } from './check.js';
 import { runSubgoal } from './subgoal.js';
 
@@ -172,6 +173,7 @@ function openStep(run: Run, step: Step, position: string): OpenStep {
         ? admitCalls(calls, { allowed, madeByStep, budgetLeft: run.toolCallsLeft() })
         : { admitted: [...calls], refused: [] },
     refuse: (call, reason) => run.toolCallRefused(step.id, call, reason),
+    call: (call) => callApproved(run, call),
   };
 }
 
@@ -190,10 +192,10 @@ function callResolved(
   const call = { stepId, tool, stepTimeout: run.input.stepTimeout, summary, ...(own ? { own } : {}) };
   const given: Json = args ?? {};
   const references = findReferences(given);
-  if (references.length === 0) return callTool({ ...call, args: given });
+  if (references.length === 0) return callApproved(run, { ...call, args: given });
   const outputs = outputsById(run.state);
   const stored = storedReferences(references, outputs);
-  if (stored) return callTool({ ...call, args: given, outputs: stored });
+  if (stored) return callApproved(run, { ...call, args: given, outputs: stored });
   let resolved;
   try {
     resolved = resolveReferences(given, outputs);
@@ -201,7 +203,7 @@ function callResolved(
     if (!(err instanceof UnresolvedReferenceError)) throw err;
     return Promise.resolve({ ok: false, error: err.message, attempts: 0, usage: {} });
   }
-  return callTool({ ...call, args: resolved });
+  return callApproved(run, { ...call, args: resolved });
 }
 
 /** The outputs the references name, when at least one of them is kept in the output store; otherwise undefined. */

@@ -5,7 +5,13 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RunInput } from '../src/contract/run-input.js';
-import type { ResolveEscalation, RunResult, RunState } from '../src/contract/run-state.js';
+import type {
+  ApproveToolCall,
+  RejectToolCall,
+  ResolveEscalation,
+  RunResult,
+  RunState,
+} from '../src/contract/run-state.js';
 import type { RunMemory } from '../src/run/state.js';
 
 /** The workflow type clients start. */
@@ -28,7 +34,7 @@ export interface ChangeGoal {
   goal: string;
   reason?: string;
 }
-export type { ResolveEscalation };
+export type { ApproveToolCall, RejectToolCall, ResolveEscalation };
 
 /** Approves the plan with this version; a stale version is ignored and recorded. */
 export const approvePlanSignal = defineSignal<[ApprovePlan]>('approvePlan');
@@ -60,6 +66,22 @@ export const changeGoalUpdate = defineUpdate<RunState['status'], [ChangeGoal]>('
  * @example await handle.executeUpdate(resolveEscalationUpdate, { args: [{ stepId: 'fetch', decision: 'skip' }] });
  */
 export const resolveEscalationUpdate = defineUpdate<RunState['status'], [ResolveEscalation]>('resolveEscalation');
+
+/** Approves a tool call waiting for approval (listed in `state.pendingCalls`), with edited arguments if given. */
+export const approveToolCallSignal = defineSignal<[ApproveToolCall]>('approveToolCall');
+/** Rejects a tool call waiting for approval; the step fails with the reason (an executor is told, and may go on). */
+export const rejectToolCallSignal = defineSignal<[RejectToolCall]>('rejectToolCall');
+/**
+ * {@link approveToolCallSignal} as an update: fails at once when that call is not waiting, or when edited
+ * arguments do not fit the tool's input schema; answers with the run's status once the call was let through.
+ * @example await handle.executeUpdate(approveToolCallUpdate, { args: [{ callId: 'send-call-1' }] });
+ */
+export const approveToolCallUpdate = defineUpdate<RunState['status'], [ApproveToolCall]>('approveToolCall');
+/**
+ * {@link rejectToolCallSignal} as an update: fails at once when that call is not waiting.
+ * @example await handle.executeUpdate(rejectToolCallUpdate, { args: [{ callId: 'send-call-1', reason: 'Not that list.' }] });
+ */
+export const rejectToolCallUpdate = defineUpdate<RunState['status'], [RejectToolCall]>('rejectToolCall');
 
 /** The live state of the run. */
 export const stateQuery = defineQuery<RunState>('state');

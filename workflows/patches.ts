@@ -59,6 +59,12 @@ export const LAST_STEP_REVIEWED = 'last-step-reviewed';
 export const STEP_TOOL_PERMISSIONS = 'step-tool-permissions';
 
 /**
+ * A call of a tool that asks for approval (or that the run names in `approveTools`) waits for a person before it
+ * runs; runs started before ran every call.
+ */
+export const TOOL_CALL_APPROVAL = 'tool-call-approval';
+
+/**
  * Every change above up to `STEPS_STARTED_AS_STEPS_FINISH`, as one patch for the runs started with 0.7.x: such a
  * run records this one marker (and the one upsert of `TemporalChangeVersion` the SDK makes with each marker)
  * instead of one for each change it meets. Runs started before have no such marker and follow each change as
@@ -71,6 +77,9 @@ export const RELEASE_0_8 = 'release-0.8';
 
 /** Every change of `RELEASE_0_8` and those since, as one patch for the runs started since 0.9.0. */
 export const RELEASE_0_9 = 'release-0.9';
+
+/** Every change of `RELEASE_0_9` and those since, as one patch for the runs started since 0.10.0. */
+export const RELEASE_0_10 = 'release-0.10';
 
 /** The changes `RELEASE_0_7` stands for. */
 const IN_RELEASE_0_7: ReadonlySet<string> = new Set([
@@ -90,8 +99,12 @@ const IN_RELEASE_0_8: ReadonlySet<string> = new Set([...IN_RELEASE_0_7, STATUS_S
 /** The changes `RELEASE_0_9` stands for. */
 const IN_RELEASE_0_9: ReadonlySet<string> = new Set([...IN_RELEASE_0_8, LAST_STEP_REVIEWED, STEP_TOOL_PERMISSIONS]);
 
+/** The changes `RELEASE_0_10` stands for. */
+const IN_RELEASE_0_10: ReadonlySet<string> = new Set([...IN_RELEASE_0_9, TOOL_CALL_APPROVAL]);
+
 /** The release patches, newest first, each with the changes it stands for. */
 const RELEASES: ReadonlyArray<readonly [patchId: string, changes: ReadonlySet<string>]> = [
+  [RELEASE_0_10, IN_RELEASE_0_10],
   [RELEASE_0_9, IN_RELEASE_0_9],
   [RELEASE_0_8, IN_RELEASE_0_8],
   [RELEASE_0_7, IN_RELEASE_0_7],

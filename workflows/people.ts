@@ -33,6 +33,7 @@ import {
   type ResolveEscalation,
 } from './messages.js';
 import type { Run } from './run.js';
+import { wireToolCallDecisions } from './tool-approval.js';
 
 /** A decision message: when the run refuses it, and what accepting it does. */
 interface Decision {
@@ -138,6 +139,7 @@ export function wireMessages(run: Run): void {
     setHandler(d.signal as typeof approvePlanSignal, signal, { description: d.description });
     setHandler(d.update as typeof approvePlanUpdate, update, { description: d.description, validator });
   }
+  wireToolCallDecisions(run);
 }
 
 /** Waits for a person to approve the plan (the initial plan, or a revision under `approval: 'replans'`). */

@@ -86,7 +86,14 @@ function describeAsked(run: Run): Describe {
  */
 async function learnWorker(run: Run, out: Described): Promise<boolean> {
   if (out.worker) run.workerDescribed(out.worker);
-  return run.worker !== undefined || describeWorker(run);
+  if (run.worker === undefined && !(await describeWorker(run))) return false;
+  // A tool named for approval that the worker lacks is a mistake that would leave that tool's calls unguarded.
+  const unknown = run.input.approveTools.filter((name) => !run.tools.some((t) => t.name === name));
+  if (unknown.length === 0) return true;
+  const names = unknown.map((name) => `"${name}"`).join(', ');
+  const has = run.tools.map((t) => t.name).join(', ');
+  run.fail({ message: `approveTools names ${names}, which this worker does not have (it has: ${has}); fix the name` });
+  return false;
 }
 
 /**

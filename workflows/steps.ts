@@ -19,11 +19,8 @@ import { llm, summarized, tools } from './activity-proxies.js';
 /** Model turns an open step may take before it counts as failed. */
 export const MAX_EXECUTOR_TURNS = 6;
 
-/**
- * Calls one tool as an activity with the run's step timeout; a failure after retries comes back as an outcome.
- * @throws {CancelledFailure} when the run is cancelled.
- */
-export async function callTool(call: {
+/** One call of one tool, as the workflow makes it. */
+export interface ToolCall {
   stepId: string;
   tool: string;
   args: Json;
@@ -33,7 +30,13 @@ export async function callTool(call: {
   own?: ToolCallOptions;
   /** Referenced outputs kept in the output store: `args` still holds references, resolved by the activity. */
   outputs?: Record<string, Json>;
-}): Promise<StepOutcome> {
+}
+
+/**
+ * Calls one tool as an activity with the run's step timeout; a failure after retries comes back as an outcome.
+ * @throws {CancelledFailure} when the run is cancelled.
+ */
+export async function callTool(call: ToolCall): Promise<StepOutcome> {
   const options = toolCall(call.stepTimeout, call.own);
   try {
     const out = await tools.runTool.executeWithOptions(summarized(options, call.summary), [
@@ -63,6 +66,8 @@ export interface OpenStep {
   admit: <C extends ProposedCall>(calls: readonly C[], madeByStep: number) => Admission<C>;
   /** Records a call refused before it ran. */
   refuse: (call: ProposedCall, reason: string) => void;
+  /** Makes an admitted call (after a person approved it, when it needs approval). */
+  call: (call: ToolCall) => Promise<StepOutcome>;
 }
 
 /**
@@ -97,7 +102,7 @@ export async function runOpenStep(open: OpenStep): Promise<StepOutcome> {
     const { admitted, refused } = open.admit(out.calls, callsMade);
     for (const { call, reason } of refused) open.refuse(call, reason);
     callsMade += admitted.length;
-    const results = await Promise.all(admitted.map((call) => callTool(executorCall(open, call))));
+    const results = await Promise.all(admitted.map((call) => open.call(executorCall(open, call))));
     // Keyed by the call itself: a model may give two calls the same id.
     const ran = new Map(admitted.map((call, i) => [call, results[i] as StepOutcome]));
     const refusals = new Map(refused.map(({ call, reason }) => [call, reason]));
@@ -116,7 +121,7 @@ export async function runOpenStep(open: OpenStep): Promise<StepOutcome> {
 }
 
 /** One tool call of the executor, as its own activity. */
-function executorCall(open: OpenStep, call: ProposedCall): Parameters<typeof callTool>[0] {
+function executorCall(open: OpenStep, call: ProposedCall): ToolCall {
   return {
     own: open.tools.find((t) => t.name === call.tool)?.callOptions,
     stepId: open.step.id,

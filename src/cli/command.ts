@@ -28,6 +28,8 @@ export const OPTIONS = {
   version: { type: 'string' },
   feedback: { type: 'string' },
   reason: { type: 'string' },
+  call: { type: 'string' },
+  args: { type: 'string' },
   note: { type: 'string' },
   output: { type: 'string' },
   timeout: { type: 'string' },

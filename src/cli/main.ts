@@ -66,16 +66,22 @@ export const COMMANDS: readonly Command[] = [
       '             [--max-replans N] [--review failures|every-step] [--budget-calls N] [--budget-tokens N]\n' +
       '             [--budget-cost USD] [--plan-cache [TTL]] [--context TEXT] [--max-parallel N] [--max-steps N]\n' +
       '             [--step-timeout DUR] [--horizon N] [--subgoals DEPTH] [--subgoal-fan-out N]\n' +
-      '             [--subgoal-approval inherit|none|plan|replans] [--id ID] [--wait]',
+      '             [--subgoal-approval inherit|none|plan|replans] [--approve-tools TOOL,…] [--id ID] [--wait]',
     run: runs.start,
   },
   {
     name: 'approve',
     usage: 'approve <id> [--version N]',
     summary: 'approve the plan awaiting approval',
+    more: [{ usage: "approve <id> --call CALL [--args '{…}']", summary: 'approve a tool call, with edited arguments' }],
     run: decisions.approve,
   },
-  { name: 'reject', usage: 'reject <id> --feedback TEXT [--version N]', run: decisions.reject },
+  {
+    name: 'reject',
+    usage: 'reject <id> --feedback TEXT [--version N]',
+    more: [{ usage: 'reject <id> --call CALL --reason TEXT', summary: 'reject a tool call, saying why' }],
+    run: decisions.reject,
+  },
   { name: 'change-goal', usage: 'change-goal <id> <new goal> [--reason TEXT]', run: decisions.changeGoal },
   {
     name: 'resolve',

@@ -78,6 +78,16 @@ export function shellWord(word: string): string {
  */
 export function renderWaiting(workflowId: string, state: RunState): string | undefined {
   const id = shellWord(workflowId);
+  if (state.pendingCalls?.length) {
+    return state.pendingCalls
+      .flatMap(({ callId, stepId, tool, args, reason }) => [
+        `⏸ Tool call ${callId} waits for your approval: step ${stepId} calls ${tool} (${oneLine(reason)})`,
+        `    arguments: ${oneLine(JSON.stringify(args))}`,
+        `    planwright approve ${id} --call ${shellWord(callId)} [--args '{…}']`,
+        `    planwright reject ${id} --call ${shellWord(callId)} --reason "…"`,
+      ])
+      .join('\n');
+  }
   if (state.status === 'awaiting-approval' && state.plan) {
     return [
       `⏸ Plan v${state.plan.version} waits for your approval. Answer with:`,

@@ -23,6 +23,7 @@ const FIELD_OF = {
   subgoals: 'subgoals.maxDepth',
   'subgoal-fan-out': 'subgoals.maxFanOut',
   'subgoal-approval': 'subgoals.approval',
+  'approve-tools': 'approveTools',
 } as const;
 
 /** A flag of `start` that sets a RunInput field. */
@@ -99,7 +100,17 @@ export function runInputFromOptions(goal: string, values: StartValues): Resolved
     const value = values[flag];
     if (value === undefined) continue;
     const [outer, inner] = field.split('.') as [string, string | undefined];
-    const parsed = flag === 'plan-cache' ? planCacheOf(value) : NUMERIC.has(flag) ? numberOrText(value) : value;
+    const parsed =
+      flag === 'plan-cache'
+        ? planCacheOf(value)
+        : flag === 'approve-tools'
+          ? value
+              .split(',')
+              .map((name) => name.trim())
+              .filter((name) => name !== '')
+          : NUMERIC.has(flag)
+            ? numberOrText(value)
+            : value;
     if (inner === undefined) input[outer] = parsed;
     else input[outer] = { ...(input[outer] as object | undefined), [inner]: parsed };
   }
@@ -125,6 +136,8 @@ export function startFlags(input: RunInput): string[] {
     if (flag === 'plan-cache' && value !== undefined) {
       const cache = value as NonNullable<RunInput['planCache']>;
       flags.push('--plan-cache', ...(cache === true ? [] : cache === false ? ['off'] : [String(cache.ttl)]));
+    } else if (Array.isArray(value)) {
+      if (value.length > 0) flags.push(`--${flag}`, value.join(','));
     } else if (typeof value === 'string' || typeof value === 'number') flags.push(`--${flag}`, String(value));
   }
   return flags;

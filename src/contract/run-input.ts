@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { msToNumber, type Duration } from '@temporalio/common/lib/time.js';
 import { builtOnce } from './built-once.js';
 import { jsonSchema, MAX_GOAL_CHARS } from './plan.js';
+import { TOOL_NAME } from './tools.js';
 
 /** Accepts a Temporal duration ('5m', '24h', '1 day' or milliseconds) that is strictly positive. */
 const durationSchema = () =>
@@ -18,6 +19,9 @@ const durationSchema = () =>
     },
     { message: "expected a positive duration such as '30s', '5m', '24h' or a number of milliseconds" },
   ) as unknown as z.ZodType<Duration>;
+
+/** Most tools a run may name in `approveTools`. */
+export const MAX_APPROVE_TOOLS = 64;
 
 const count = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -69,6 +73,14 @@ export const runInputSchema = builtOnce(() =>
         })
         .strict()
         .default({ maxDepth: 0, maxFanOut: 4, approval: 'inherit' }),
+      /**
+       * Tools whose every call in this run waits for a person's approval (on top of the tools that ask for it
+       * themselves); each must be a tool of the worker.
+       */
+      approveTools: z
+        .array(z.string().regex(new RegExp(TOOL_NAME), 'a tool name is lower-case letters, digits and "_"'))
+        .max(MAX_APPROVE_TOOLS, `approveTools names at most ${MAX_APPROVE_TOOLS} tools`)
+        .default([]),
       /** Check each step's output against its success criterion (default true); false skips every check. */
       checks: z.boolean().default(true),
       /** Continue as new once the history has this many events (default: when Temporal suggests it). */

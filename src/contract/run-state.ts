@@ -58,6 +58,9 @@ export type RunEventType =
   | 'step-skipped'
   | 'step-checked'
   | 'tool-call-refused'
+  | 'tool-call-awaiting-approval'
+  | 'tool-call-approved'
+  | 'tool-call-rejected'
   | 'fallback'
   | 'escalated'
   | 'escalation-resolved'
@@ -100,6 +103,36 @@ export interface RunState {
   refusedToolCalls?: number;
   /** The step a person is asked to decide about, while the status is `awaiting-decision`. */
   escalation?: { stepId: string; message: string };
+  /**
+   * Tool calls waiting for a person's approval before they run (the status is `awaiting-approval` while any
+   * waits); absent when none waits. Each is answered on its own, with `approveToolCall` or `rejectToolCall`.
+   */
+  pendingCalls?: PendingCall[];
+}
+
+/** A tool call waiting for a person: what would run, with which arguments, for which step. */
+export interface PendingCall {
+  /** Names the call in `approveToolCall` and `rejectToolCall`. */
+  callId: string;
+  stepId: string;
+  tool: string;
+  args: Json;
+  /** Why it waits: the tool asks for approval, or the run names it in `approveTools`. */
+  reason: string;
+  /** When it started waiting (workflow time, ISO 8601). */
+  askedAt: string;
+}
+
+/** A person's approval of a waiting tool call, with the arguments to run it with instead, if they edited them. */
+export interface ApproveToolCall {
+  callId: string;
+  args?: { [key: string]: Json };
+}
+
+/** A person's rejection of a waiting tool call, with why (the step fails with it, or its executor is told). */
+export interface RejectToolCall {
+  callId: string;
+  reason: string;
 }
 
 /** What `planAndExecute` returns. */

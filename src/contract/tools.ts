@@ -3,6 +3,9 @@
  */
 import type { Json } from './plan.js';
 
+/** The form of a tool's name: lower-case letters, digits and `_`, starting with a letter, at most 64 characters. */
+export const TOOL_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
 /** A JSON schema, as plain JSON. */
 export type JsonSchemaObject = { [key: string]: Json };
 
@@ -33,15 +36,28 @@ export interface ToolInfo {
   outputSchema?: JsonSchemaObject;
   /** The tool's own timeout and retry settings. */
   callOptions?: ToolCallOptions;
+  /**
+   * Whether its calls wait for a person before they run: `always`, or `conditional` when the tool decides from
+   * each call's input (see `defineTool`'s `approval`). Absent: only when a run names the tool in `approveTools`.
+   */
+  approval?: ToolApproval;
 }
+
+/** When a tool's calls need a person's approval, as the workflow knows it. */
+export type ToolApproval = 'always' | 'conditional';
 
 /**
  * What a run keeps of a tool: its name, its output schema (to check references before a run) and its own call
  * options. Descriptions and input schemas stay on the worker, which gives them to the model itself.
  */
-export type ToolSummary = Pick<ToolInfo, 'name' | 'outputSchema' | 'callOptions'>;
+export type ToolSummary = Pick<ToolInfo, 'name' | 'outputSchema' | 'callOptions' | 'approval'>;
 
 /** The summary of a tool a run keeps. */
-export function summarizeTool({ name, outputSchema, callOptions }: ToolSummary): ToolSummary {
-  return { name, ...(outputSchema ? { outputSchema } : {}), ...(callOptions ? { callOptions } : {}) };
+export function summarizeTool({ name, outputSchema, callOptions, approval }: ToolSummary): ToolSummary {
+  return {
+    name,
+    ...(outputSchema ? { outputSchema } : {}),
+    ...(callOptions ? { callOptions } : {}),
+    ...(approval ? { approval } : {}),
+  };
 }

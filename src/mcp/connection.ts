@@ -185,6 +185,11 @@ export class McpConnection implements ToolSource {
         .filter((line) => line.trim() !== '');
       this.stderr = [...this.stderr, ...lines].slice(-STDERR_LINES);
     });
+    // An error on the pipe itself (the server's end went away mid-write) must not become an uncaught 'error'
+    // event, which would take the worker down: the exit watcher reports the server's end.
+    transport.stderr?.on('error', (err: Error) => {
+      this.stderr = [...this.stderr, `(stderr pipe: ${err.message})`].slice(-STDERR_LINES);
+    });
     return transport;
   }
 

@@ -53,6 +53,13 @@ export const messageShapes = builtOnce(() => ({
       note: text('note').optional(),
     })
     .strict(),
+  approveToolCall: z.object({ callId: z.string(), args: z.record(z.string(), z.json()).optional() }).strict(),
+  rejectToolCall: z
+    .object({
+      callId: z.string(),
+      reason: text('reason').trim().min(1, 'reason: say why, so the run can try another way'),
+    })
+    .strict(),
 }));
 
 /** What is wrong with a message's argument for its shape, naming each field, or undefined. */
@@ -78,9 +85,23 @@ export function textProblem(field: string, value: unknown, max: number): string 
 
 /** An approval or rejection of plan `version`. */
 export function decisionProblem(state: RunState, version: number): string | undefined {
+  if (state.pendingCalls?.length) {
+    return 'no plan is awaiting approval: tool calls are (see pendingCalls; answer them with approveToolCall or rejectToolCall)';
+  }
   if (state.status !== 'awaiting-approval') return `no plan is awaiting approval (the run is ${state.status})`;
   if (version !== state.plan?.version)
     return `plan v${version} is not the plan awaiting approval (v${state.plan?.version})`;
+  return undefined;
+}
+
+/** An approval or rejection of the tool call `callId`. */
+export function callDecisionProblem(state: RunState, callId: string, answered: boolean): string | undefined {
+  const waiting = state.pendingCalls ?? [];
+  if (!waiting.some((c) => c.callId === callId)) {
+    const ids = waiting.map((c) => `"${c.callId}"`).join(', ');
+    return `no tool call "${callId}" is waiting for approval (${ids ? `waiting: ${ids}` : 'none is waiting'})`;
+  }
+  if (answered) return `tool call "${callId}" has been answered already`;
   return undefined;
 }
 

@@ -117,6 +117,7 @@ function waiting(state: RunState, workflowId: string): string[] {
       `temporal workflow update execute -w ${id} --name ${name} --input ${shellArg(JSON.stringify(input))}`,
       MAX.command,
     );
+  if (state.pendingCalls?.length) return pendingCalls(state.pendingCalls, id, update);
   if (state.status === 'awaiting-approval' && state.plan) {
     const { version } = state.plan;
     return [
@@ -140,6 +141,32 @@ function waiting(state: RunState, workflowId: string): string[] {
     ];
   }
   return [];
+}
+
+/** Most tool calls waiting for approval shown one by one; the others are counted. */
+const MAX_CALLS_SHOWN = 3;
+
+/** The tool calls waiting for approval, each with its arguments and the commands that answer it. */
+function pendingCalls(
+  calls: NonNullable<RunState['pendingCalls']>,
+  id: string,
+  update: (name: string, input: Json) => string,
+): string[] {
+  const shown = calls
+    .slice(0, MAX_CALLS_SHOWN)
+    .map(({ callId, stepId, tool, args, reason }) =>
+      [
+        `**Tool call ${code(callId)} waits for your approval:** step ${code(stepId)} calls ${code(tool)} (${text(reason, MAX.reason)})`,
+        `Arguments: ${code(JSON.stringify(args), MAX.command)}`,
+        `Approve: ${code(`planwright approve ${id} --call ${shellArg(callId)}`, MAX.command)} (with --args '{…}' to change them)`,
+        `Reject: ${code(`planwright reject ${id} --call ${shellArg(callId)} --reason "why"`, MAX.command)}`,
+        `Temporal CLI: ${update('approveToolCall', { callId })}`,
+      ].join(BREAK),
+    );
+  const more = calls.length - shown.length;
+  return more > 0
+    ? [...shown, `… and ${more} more tool call${more > 1 ? 's' : ''} waiting (see the state query)`]
+    : shown;
 }
 
 /** The failure that ended (or is ending) the run. */
@@ -171,7 +198,7 @@ function checklist(state: RunState, namespace: string): string[] {
   const counts = COUNT_ORDER.map((status) => [status, state.steps.filter((s) => s.status === status).length] as const)
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${ICON[status]} ${status}`);
-  const approving = state.status === 'awaiting-approval';
+  const approving = state.status === 'awaiting-approval' && !state.pendingCalls?.length;
   const view: View = {
     approving,
     planSteps: new Map((state.plan?.steps ?? []).map((s) => [s.id, s])),

@@ -2,29 +2,24 @@
  * `RunLedger`: the one writer of a run's state. Everything a run knows — its `RunState` (the `state` query's
  * answer and, at the end, its result), the bookkeeping that crosses continue-as-new, and the decisions people
  * sent while it waits — changes only through the named transitions below. Phases read the ledger and call
- * transitions; they never assign into the state. It uses no Temporal API: the workflow's `Run` (workflows/run.ts)
- * adds how the state is shown to people, through `changed()`.
+ * transitions; they never assign into the state. What the run knows is read through `RunView` (run-view.ts), which
+ * the ledger extends. It uses no Temporal API: the workflow's `Run` (workflows/run.ts) adds how the state is shown to
+ * people, through `changed()`.
  */
-import type { Json, Plan, VersionedPlan } from '../contract/plan.js';
-import type { ResolvedRunInput } from '../contract/run-input.js';
+import type { Json, Plan } from '../contract/plan.js';
 import {
   addUsage,
   type ResolveEscalation,
   type RunEventType,
-  type RunState,
   type RunStatus,
   type Usage,
 } from '../contract/run-state.js';
-import type { ToolSummary } from '../contract/tools.js';
-import { budgetSpent, toolBudgetSpent } from './budget.js';
 import { effectsOfSkip } from './recovery.js';
+import { preview } from './admission.js';
+import { RunView, type ApprovalDecision, type CallAnswer } from './run-view.js';
 import { adoptPlan, cancelUnfinished, recordEvent, statusById, stepState, type RunMemory } from './state.js';
 
-/** A person's answer to the plan awaiting approval. */
-export interface ApprovalDecision {
-  approved: boolean;
-  feedback: string;
-}
+export type { ApprovalDecision, CallAnswer } from './run-view.js';
 
 /** Why a run ended early or could not do something: the step (if any) and what went wrong. */
 export interface Failure {
@@ -44,133 +39,7 @@ interface StepRef {
 }
 
 /** The run's state and every transition of it. */
-export class RunLedger {
-  /** The decisions people sent that the run has not acted on yet. */
-  private inbox: { approval?: ApprovalDecision; resolution?: ResolveEscalation } = {};
-  /** Steps that failed for good and still need a recovery, in the order they failed. */
-  private readonly attention: string[] = [];
-  /** The final answer is being written: goal changes are refused from here on. */
-  private closingStarted = false;
-
-  constructor(
-    readonly input: ResolvedRunInput,
-    /** Everything that crosses continue-as-new; `memory.state` is the run's state. */
-    private readonly memory: RunMemory,
-  ) {}
-
-  // ── reading ────────────────────────────────────────────────────────────────────────────────────────────
-
-  /** The live state: the `state` query's answer and, once the run ends, its result. Read it; never write it. */
-  get state(): Readonly<RunState> {
-    return this.memory.state;
-  }
-
-  /** What crosses continue-as-new. */
-  carried(): RunMemory {
-    return this.memory;
-  }
-
-  /** What the run knows of the tools the worker offered at the start. */
-  get tools(): ToolSummary[] {
-    return this.memory.worker?.tools ?? [];
-  }
-
-  /** What the worker offered, once the run knows it. */
-  get worker(): RunMemory['worker'] {
-    return this.memory.worker;
-  }
-
-  /** A goal change people sent that the run has not acted on yet. */
-  get goalChange(): RunMemory['goalChange'] {
-    return this.memory.goalChange;
-  }
-
-  /** Under `review: 'every-step'`: the step after which the replanner is due, if it is. */
-  get reviewAfter(): string | undefined {
-    return this.memory.reviewAfter;
-  }
-
-  /** With a rolling horizon: the plan version after whose steps the replanner chose to add none. */
-  get horizonReached(): number | undefined {
-    return this.memory.horizonReached;
-  }
-
-  /** Whether open steps may use only the tools their step names (see `RunMemory.toolPermissions`). */
-  get toolPermissions(): boolean {
-    return this.memory.toolPermissions === true;
-  }
-
-  /** Step failures since the last success. */
-  get failuresInARow(): number {
-    return this.memory.failuresInARow;
-  }
-
-  /** Whether a person has already decided about this step. */
-  escalated(id: string): boolean {
-    return this.memory.escalated.includes(id);
-  }
-
-  /** Whether a failed step awaits recovery. */
-  get needsAttention(): boolean {
-    return this.attention.length > 0;
-  }
-
-  /** Whether the final answer is being written. */
-  get closing(): boolean {
-    return this.closingStarted;
-  }
-
-  /** The answer to the plan awaiting approval, once a person sent it. */
-  get approval(): ApprovalDecision | undefined {
-    return this.inbox.approval;
-  }
-
-  /** The decision about the escalated step, once a person sent it. */
-  get resolution(): ResolveEscalation | undefined {
-    return this.inbox.resolution;
-  }
-
-  /** The current plan. Called only once a plan has been adopted. */
-  get plan(): VersionedPlan {
-    return this.state.plan as VersionedPlan;
-  }
-
-  /** How many more times the run may replan. */
-  replansLeft(): number {
-    return this.input.maxReplans - this.state.replans;
-  }
-
-  /** Says why no further model call may be made (a spent budget), or undefined. */
-  modelRefused(): string | undefined {
-    return budgetSpent(this.state.usage, this.input.budget);
-  }
-
-  /** Says why no further tool call may be made (a spent tool-call budget), or undefined. */
-  toolsRefused(): string | undefined {
-    return toolBudgetSpent(this.state.usage, this.input.budget);
-  }
-
-  /** Tool calls the run's budget still allows, when it has a tool-call budget. */
-  toolCallsLeft(): number | undefined {
-    const limit = this.input.budget?.toolCalls;
-    return limit === undefined ? undefined : Math.max(0, limit - this.state.usage.toolCalls);
-  }
-
-  /** Executor tool calls refused so far (outside a step's tools, beyond a cap, or misfit). */
-  get refusedToolCalls(): number {
-    return this.state.refusedToolCalls ?? 0;
-  }
-
-  /** Whether any step of the current plan has yet to run. */
-  hasPending(): boolean {
-    return this.state.steps.some((s) => s.status === 'pending');
-  }
-
-  /** The status of a step of the current plan, if it has one. */
-  statusOf(id: string): RunState['steps'][number]['status'] | undefined {
-    return this.state.steps.find((s) => s.id === id)?.status;
-  }
-
+export class RunLedger extends RunView {
   // ── transitions: the run ───────────────────────────────────────────────────────────────────────────────
 
   /** Records an event that changes nothing else, and shows the state. */
@@ -219,6 +88,7 @@ export class RunLedger {
   end(status: RunStatus): void {
     const { state } = this.memory;
     cancelUnfinished(state, `not run: the run ended ${status}`);
+    delete state.pendingCalls;
     state.status = status;
     this.note('run-finished', `run ${status}${state.failure ? `: ${state.failure.message}` : ''}`);
   }
@@ -361,9 +231,54 @@ export class RunLedger {
   /** A tool call an open step's executor asked for was refused before it ran: recorded and counted. */
   toolCallRefused(stepId: string, call: { tool: string; args: Json }, reason: string): void {
     this.memory.state.refusedToolCalls = this.refusedToolCalls + 1;
-    const args = JSON.stringify(call.args) ?? '';
-    const shown = args.length > 200 ? `${args.slice(0, 200)}…` : args;
-    this.note('tool-call-refused', `${stepId} asked for ${call.tool} ${shown}: refused, ${reason}`, stepId);
+    this.note(
+      'tool-call-refused',
+      `${stepId} asked for ${call.tool} ${preview(call.args)}: refused, ${reason}`,
+      stepId,
+    );
+  }
+
+  /**
+   * A tool call waits for a person's approval before it runs: shown in `pendingCalls`, and the run is
+   * `awaiting-approval` while any call waits.
+   * @returns the call's id, which people answer with.
+   */
+  toolCallAwaitingApproval(call: { stepId: string; tool: string; args: Json }, reason: string): string {
+    const { memory } = this;
+    memory.toolCallsAsked = (memory.toolCallsAsked ?? 0) + 1;
+    const callId = `${call.stepId}-call-${memory.toolCallsAsked}`;
+    const pending = { callId, ...call, reason, askedAt: new Date().toISOString() };
+    memory.state.pendingCalls = [...(memory.state.pendingCalls ?? []), pending];
+    memory.state.status = 'awaiting-approval';
+    this.note(
+      'tool-call-awaiting-approval',
+      `${call.stepId} waits for approval of ${call.tool} ${preview(call.args)} (call ${callId}): ${reason}`,
+      call.stepId,
+    );
+    return callId;
+  }
+
+  /** A person answered a tool call waiting for approval (acted on by the step that waits). */
+  toolCallAnswered(callId: string, answer: CallAnswer): void {
+    this.inbox.calls.set(callId, answer);
+  }
+
+  /** The wait for a tool call is over, approved or rejected (or not answered in time), and why. */
+  toolCallDecided(callId: string, answer: CallAnswer): void {
+    const { state } = this.memory;
+    const call = this.pendingCall(callId);
+    this.inbox.calls.delete(callId);
+    const left = (state.pendingCalls ?? []).filter((c) => c.callId !== callId);
+    if (left.length > 0) state.pendingCalls = left;
+    else {
+      delete state.pendingCalls;
+      if (state.status === 'awaiting-approval') state.status = 'running';
+    }
+    const what = `${call?.tool ?? 'the tool'} call ${callId}`;
+    if (answer.approved) {
+      const edited = answer.args ? ` with edited arguments ${preview(answer.args)}` : '';
+      this.note('tool-call-approved', `${what} approved${edited}`, call?.stepId);
+    } else this.note('tool-call-rejected', `${what} rejected: ${answer.reason}`, call?.stepId);
   }
 
   /** Takes the next failed step that awaits recovery. */

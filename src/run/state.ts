@@ -117,6 +117,8 @@ export interface RunMemory {
    * run starts (runs started before 0.9.0, whose plans name no tools, keep offering every tool to the end).
    */
   toolPermissions?: boolean;
+  /** Tool calls that have waited for approval so far: numbers each call's id (absent while none has). */
+  toolCallsAsked?: number;
 }
 
 /** The memory of a run that has just started. */

@@ -25,7 +25,7 @@ export function subgoalWorkflowId(parentWorkflowId: string, stepId: string, runs
  */
 export function subgoalInput(parent: ResolvedRunInput, state: RunState, step: SubgoalStep): RunInput {
   // Every other option (timeouts, limits, review, checks, the plan cache...) is the parent's as it is.
-  const { goal, context: parentContext, approval, budget, subgoals, ...inherited } = parent;
+  const { goal, context: parentContext, approval, approveTools, budget, subgoals, ...inherited } = parent;
   const inputs = state.steps.filter((s) => step.dependsOn.includes(s.id) && s.output !== undefined);
   const context: Record<string, Json> = {
     partOf: state.goal,
@@ -40,6 +40,7 @@ export function subgoalInput(parent: ResolvedRunInput, state: RunState, step: Su
     goal: step.subgoal,
     context,
     approval: subgoals.approval === 'inherit' ? approval : subgoals.approval,
+    ...(approveTools.length > 0 ? { approveTools } : {}),
     ...(budget ? { budget: budgetLeft(budget, state.usage) } : {}),
     subgoals: { ...subgoals, maxDepth: subgoals.maxDepth - 1 },
   };

@@ -156,6 +156,37 @@ export class TestRun {
   }
 
   /**
+   * Approves a tool call waiting for approval: `callId` (by default the one call that waits), with edited `args`
+   * if given (checked against the tool's input schema).
+   * @returns the run's status once the call was let through (updates); undefined for signals.
+   * @throws {DecisionRefusedError} when the run refuses it (no such call waits, the arguments do not fit).
+   * @example
+   * const waiting = await run.waitFor('awaiting-approval');
+   * await run.approveCall({ args: { ...waiting.pendingCalls?.[0]?.args, to: 'team@example.com' } });
+   */
+  async approveCall(
+    options: { callId?: string; args?: messages.ApproveToolCall['args']; via?: Via } = {},
+  ): Promise<RunStatus | undefined> {
+    const callId = options.callId ?? (await this.waitingCall());
+    const args = options.args === undefined ? {} : { args: options.args };
+    return this.decide(options.via, messages.approveToolCallUpdate, messages.approveToolCallSignal, {
+      callId,
+      ...args,
+    });
+  }
+
+  /**
+   * Rejects a tool call waiting for approval (by default the one call that waits): its step fails with the
+   * reason and recovery takes over; an open step's executor is told, and may try another way.
+   * @throws {DecisionRefusedError} when the run refuses it (no such call waits).
+   * @example await run.rejectCall('Not to customers.');
+   */
+  async rejectCall(reason: string, options: { callId?: string; via?: Via } = {}): Promise<RunStatus | undefined> {
+    const callId = options.callId ?? (await this.waitingCall());
+    return this.decide(options.via, messages.rejectToolCallUpdate, messages.rejectToolCallSignal, { callId, reason });
+  }
+
+  /**
    * Waits for the run to end and returns its RunResult, whatever status it ended with (a failed or rejected
    * run's result comes from its failure, a cancelled run's from its state). On the time-skipping server,
    * time skips while this waits to the timers the run waits on (a 24 h approval timeout passes at once), and
@@ -172,6 +203,18 @@ export class TestRun {
   /** Cancels the run; its result then has status `cancelled` and keeps what was done. */
   cancel(): Promise<void> {
     return this.guarded(this.handle.cancel().then(() => undefined));
+  }
+
+  /** The id of the one tool call that waits for approval. */
+  private async waitingCall(): Promise<string> {
+    const { pendingCalls = [], status } = await this.state();
+    const [only, ...others] = pendingCalls;
+    if (!only) throw new DecisionRefusedError(`no tool call is waiting for approval (the run is ${status})`);
+    if (others.length > 0) {
+      const ids = pendingCalls.map((c) => c.callId).join(', ');
+      throw new DecisionRefusedError(`${pendingCalls.length} tool calls are waiting (${ids}): say which, with callId`);
+    }
+    return only.callId;
   }
 
   private async planVersion(): Promise<number> {

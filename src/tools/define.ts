@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Json } from '../contract/plan.js';
-import type { JsonSchemaObject, ToolCallOptions, ToolInfo } from '../contract/tools.js';
+import { TOOL_NAME, type JsonSchemaObject, type ToolCallOptions, type ToolInfo } from '../contract/tools.js';
 import { zodFromJsonSchema } from './json-schema.js';
 
 /** What a tool's `run` receives besides its input. */
@@ -37,6 +37,11 @@ export interface ToolDefinition<I extends z.ZodType, O extends z.ZodType> {
   output?: O;
   /** Overrides of the run's step timeout and the tool retry policy, for tools that need them. */
   callOptions?: ToolCallOptions;
+  /**
+   * Whether a call waits for a person's approval before it runs: `'always'`, or a function of the call's
+   * (checked) input that says whether this call needs it. A function that throws counts as "needs approval".
+   */
+  approval?: 'always' | ((input: z.output<I>) => boolean);
   run(input: z.output<I>, ctx: ToolContext): Promise<z.input<O>> | z.input<O>;
 }
 
@@ -51,6 +56,8 @@ export interface Tool {
   /** The output's JSON Schema as declared, for tools declared with one; otherwise it is derived from `output`. */
   outputSchema?: JsonSchemaObject;
   callOptions?: ToolCallOptions;
+  /** Whether its calls wait for a person's approval (see {@link ToolDefinition.approval}). */
+  approval?: 'always' | ((input: unknown) => boolean);
   /** What serves the tool when it lives outside the worker (an MCP server): closed when the worker stops. */
   source?: ToolSource;
   run(input: unknown, ctx: ToolContext): Promise<unknown> | unknown;
@@ -74,13 +81,13 @@ export interface JsonSchemaToolDefinition {
   /** JSON Schema of the output, when known: checked after `run`, and used to check references to it. */
   outputSchema?: JsonSchemaObject;
   callOptions?: ToolCallOptions;
+  /** Whether its calls wait for a person's approval (see {@link ToolDefinition.approval}). */
+  approval?: 'always' | ((input: Json) => boolean);
   source?: ToolSource;
   run(input: Json, ctx: ToolContext): Promise<unknown> | unknown;
 }
 
 export type { ToolInfo } from '../contract/tools.js';
-
-const TOOL_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 /**
  * Declares a tool.
@@ -97,7 +104,19 @@ export function defineTool<I extends z.ZodType, O extends z.ZodType = z.ZodType<
   definition: ToolDefinition<I, O>,
 ): Tool {
   checkToolName(definition.name);
+  checkApproval(definition);
   return definition as unknown as Tool;
+}
+
+/**
+ * A tool's `approval` is `'always'`, a function, or absent.
+ * @throws {TypeError} naming the tool, otherwise.
+ */
+function checkApproval({ name, approval }: { name: string; approval?: unknown }): void {
+  if (approval === undefined || approval === 'always' || typeof approval === 'function') return;
+  throw new TypeError(
+    `tool "${name}": approval must be 'always' or a function of the input that says whether a call needs approval`,
+  );
 }
 
 function checkToolName(name: string): void {
@@ -120,6 +139,7 @@ function checkToolName(name: string): void {
  */
 export function defineJsonSchemaTool(definition: JsonSchemaToolDefinition): Tool {
   checkToolName(definition.name);
+  checkApproval(definition);
   const check = (schema: JsonSchemaObject, what: string) => {
     try {
       return zodFromJsonSchema(schema);
@@ -127,11 +147,13 @@ export function defineJsonSchemaTool(definition: JsonSchemaToolDefinition): Tool
       throw new TypeError(`tool "${definition.name}": its ${what} ${(err as Error).message}`, { cause: err });
     }
   };
+  const { approval, ...rest } = definition;
   return {
-    ...definition,
+    ...rest,
     input: check(definition.inputSchema, 'input schema is'),
     ...(definition.outputSchema ? { output: check(definition.outputSchema, 'output schema is') } : {}),
     run: definition.run as Tool['run'],
+    ...(approval ? { approval: approval as NonNullable<Tool['approval']> } : {}),
   };
 }
 
@@ -154,6 +176,7 @@ export function toolInfo(tool: Tool): ToolInfo {
         ? { outputSchema: schema(tool.output, 'output') }
         : {}),
     ...(tool.callOptions ? { callOptions: JSON.parse(JSON.stringify(tool.callOptions)) as ToolCallOptions } : {}),
+    ...(tool.approval ? { approval: tool.approval === 'always' ? 'always' : 'conditional' } : {}),
   };
 }
 

@@ -112,3 +112,66 @@ describe('heartbeats', () => {
     expect(kept.every((d) => d === 'page 3')).toBe(true);
   });
 });
+
+describe('tools that ask for approval', () => {
+  const send = defineTool({
+    name: 'send_email',
+    description: 'Sends an email.',
+    input: z.object({ to: z.string(), body: z.string() }),
+    approval: ({ to }) => !to.endsWith('@example.test'),
+    run: () => ({ sent: true }),
+  });
+  const shaky = defineTool({
+    name: 'shaky',
+    description: 'Its approval check throws.',
+    input: z.object({}),
+    approval: () => {
+      throw new Error('oops');
+    },
+    run: () => ({}),
+  });
+  const activities = createActivities({ model: noModel, tools: [send, shaky, flaky], workspace: DEMO_WORKSPACE });
+
+  it('says what the workflow needs to know: always, or conditional on the input', async () => {
+    const described = await activities.describeWorker();
+    expect(described.tools.find((t) => t.name === 'send_email')?.approval).toBe('conditional');
+    expect(described.tools.find((t) => t.name === 'flaky')?.approval).toBeUndefined();
+    const always = defineTool({ ...send, name: 'always_send', approval: 'always' });
+    const alone = await createActivities({
+      model: noModel,
+      tools: [always],
+      workspace: DEMO_WORKSPACE,
+    }).describeWorker();
+    expect(alone.tools[0]?.approval).toBe('always');
+  });
+
+  it('asks the tool about one call without running it; a check that throws means yes', async () => {
+    const ask = (tool: string, args: Record<string, unknown>) =>
+      runActivity(activities.askApproval, { stepId: 's', tool, args: args as never });
+    expect(await ask('send_email', { to: 'team@example.test', body: 'hi' })).toEqual({ needed: false });
+    expect(await ask('send_email', { to: 'ceo@elsewhere.test', body: 'hi' })).toEqual({
+      needed: true,
+      reason: "send_email asks for a person's approval of this call",
+    });
+    expect(await ask('shaky', {})).toMatchObject({ needed: true });
+    // Input that breaks the schema needs no approval: it fails when it runs.
+    expect(await ask('send_email', { to: 1 })).toEqual({ needed: false });
+    expect(await ask('flaky', { mode: 'transient' })).toEqual({ needed: false });
+  });
+
+  it('checks arguments a person edited against the input schema', async () => {
+    const check = (args: Record<string, unknown>) =>
+      runActivity(activities.checkToolInput, { tool: 'send_email', args: args as never });
+    expect(await check({ to: 'a@b.test', body: 'hi' })).toEqual({});
+    expect((await check({ to: 'a@b.test' })).problem).toMatch(/^they do not fit send_email's input schema: body: /);
+    expect(await runActivity(activities.checkToolInput, { tool: 'nope', args: {} })).toEqual({
+      problem: 'this worker has no tool "nope"',
+    });
+  });
+
+  it('refuses an approval that is neither always nor a function', () => {
+    expect(() => defineTool({ ...send, approval: 'sometimes' as never })).toThrow(
+      'tool "send_email": approval must be \'always\' or a function of the input that says whether a call needs approval',
+    );
+  });
+});

@@ -2,7 +2,7 @@
  * Every recovery and steering path end to end on the dev server, with real activities and tools and the
  * scripted model. In each, the tools' own call counts show that no finished step ran twice.
  */
-import { access, mkdtemp, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -14,8 +14,10 @@ import { registeredSearchAttributes } from '../../src/worker.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   approvePlanUpdate,
+  approveToolCallUpdate,
   changeGoalUpdate,
   rejectPlanSignal,
+  rejectToolCallUpdate,
   resolveEscalationUpdate,
   stateQuery,
 } from '../../workflows/messages.js';
@@ -245,6 +247,52 @@ describe('end to end on the dev server', () => {
     expect(JSON.stringify(executeRequests[1]?.messages)).toContain(
       'refused: \\"write_file\\" is not a tool this step may use',
     );
+  });
+
+  it('waits for a person before each write_file call: one runs with edited arguments, one is rejected and never runs', async () => {
+    const workspace = await mkdtemp(path.join(tmpdir(), 'pw-approve-call-'));
+    const { result, counts } = await runScenario(env, 'tool-call-approval', {
+      workspace,
+      script: {
+        plan: [
+          planReply(
+            wireStep('save', 'write_file', { path: 'draft.txt', content: 'first draft' }),
+            wireStep('publish', null, null, { dependsOn: ['save'], title: 'Publish the draft', tools: ['write_file'] }),
+          ),
+        ],
+        execute: [
+          { toolCalls: [{ name: 'write_file', arguments: { path: 'public/index.txt', content: 'first draft' } }] },
+          { content: 'Not published: a person said no.' },
+        ],
+        synthesize: [{ content: 'Saved the reviewed draft; not published.' }],
+      },
+      input: { goal: 'Save and publish the draft', approveTools: ['write_file'] },
+      during: async (handle) => {
+        const first = await until(handle, (s) => s.pendingCalls?.length === 1);
+        expect(first.status).toBe('awaiting-approval');
+        expect(first.pendingCalls?.[0]).toMatchObject({ callId: 'save-call-1', args: { path: 'draft.txt' } });
+        expect(await currentDetails(handle)).toContain('**Tool call `save-call-1` waits for your approval:**');
+        await handle.executeUpdate(approveToolCallUpdate, {
+          args: [{ callId: 'save-call-1', args: { path: 'reviewed.txt', content: 'reviewed draft' } }],
+        });
+        const second = await until(handle, (s) => s.pendingCalls?.[0]?.callId === 'publish-call-2');
+        expect(second.pendingCalls?.[0]?.args).toEqual({ path: 'public/index.txt', content: 'first draft' });
+        await handle.executeUpdate(rejectToolCallUpdate, {
+          args: [{ callId: 'publish-call-2', reason: 'not public yet' }],
+        });
+      },
+    });
+    expect(result.status).toBe('completed');
+    expect(await readFile(path.join(workspace, 'reviewed.txt'), 'utf8')).toBe('reviewed draft');
+    await expect(access(path.join(workspace, 'draft.txt'))).rejects.toThrow();
+    await expect(access(path.join(workspace, 'public'))).rejects.toThrow();
+    expect(counts.byTool.write_file).toBe(1);
+    expect(result.events.filter((e) => e.type.startsWith('tool-call-')).map((e) => e.type)).toEqual([
+      'tool-call-awaiting-approval',
+      'tool-call-approved',
+      'tool-call-awaiting-approval',
+      'tool-call-rejected',
+    ]);
   });
 
   it('ends partial when a non-critical step failed for good and was skipped, in PlanwrightStatus too', async () => {

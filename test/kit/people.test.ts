@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DecisionRefusedError, answer, plan, replan, startTestKit, step } from 'planwright/testing';
-import { gated, stock, stockList } from './tools.js';
+import { gated, reorder, stock, stockList } from './tools.js';
 
 const tools = [stock, stockList];
 const countApples = plan(step('apples', { tool: 'stock', args: { item: 'apples' } }));
@@ -93,5 +93,53 @@ describe('goal change', () => {
       ['pears', 'succeeded'],
     ]);
     expect(kit.toolCalls.map((c) => c.tool)).toEqual(['slow_count', 'stock']);
+  });
+});
+
+describe('approval of single tool calls', () => {
+  const orderPlan = (count: number) => plan(step('order', { tool: 'reorder', args: { item: 'apples', count } }));
+
+  it('runs a small order at once, and waits for a large one, which runs with the arguments a person edited', async () => {
+    await using kit = await startTestKit({
+      tools: [...tools, reorder],
+      script: { plan: [orderPlan(3), orderPlan(50)], synthesize: [answer('Ordered 3.'), answer('Ordered 20.')] },
+    });
+    expect(await (await kit.start({ goal: 'Order 3 apples' })).result()).toMatchObject({ status: 'completed' });
+
+    const run = await kit.start({ goal: 'Order 50 apples' });
+    const waiting = await run.waitFor('awaiting-approval');
+    expect(waiting.pendingCalls).toMatchObject([
+      { stepId: 'order', tool: 'reorder', args: { item: 'apples', count: 50 } },
+    ]);
+    await expect(run.approveCall({ args: { item: 'apples', count: -1 } })).rejects.toThrow(
+      /edited arguments .* were not taken: they do not fit reorder's input schema: count: /,
+    );
+    expect(await run.approveCall({ args: { item: 'apples', count: 20 } })).toBe('running');
+    expect(await run.result()).toMatchObject({ status: 'completed', answer: 'Ordered 20.' });
+    expect(kit.toolCalls.map((c) => c.input)).toEqual([
+      { item: 'apples', count: 3 },
+      { item: 'apples', count: 20 },
+    ]);
+  });
+
+  it('fails the step of a rejected call, and treats no answer within approvalTimeout as a rejection', async () => {
+    await using kit = await startTestKit({
+      tools: [...tools, reorder],
+      script: { plan: [orderPlan(50), orderPlan(60)] },
+    });
+    const rejected = await kit.start({ goal: 'Order 50 apples', maxReplans: 0 });
+    await rejected.waitFor('awaiting-approval');
+    await expect(rejected.approveCall({ callId: 'nope' })).rejects.toThrow('no tool call "nope" is waiting');
+    await rejected.rejectCall('We have enough apples.');
+    expect(await rejected.result()).toMatchObject({
+      status: 'failed',
+      steps: [{ id: 'order', status: 'failed', error: 'a person rejected this reorder call: We have enough apples.' }],
+    });
+
+    const unanswered = await kit.start({ goal: 'Order 60 apples', maxReplans: 0, approvalTimeout: '1h' });
+    expect((await unanswered.result()).steps[0]?.error).toBe(
+      'a person rejected this reorder call: no answer within 1h',
+    );
+    expect(kit.toolCalls).toEqual([]);
   });
 });

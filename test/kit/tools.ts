@@ -45,3 +45,12 @@ export function gated() {
   });
   return { tool, open };
 }
+
+/** Orders more of an item: a call that orders more than 10 waits for a person's approval. */
+export const reorder = defineTool({
+  name: 'reorder',
+  description: 'Orders more of an item from the supplier.',
+  input: z.object({ item: z.string(), count: z.number().int().positive() }),
+  approval: ({ count }) => count > 10,
+  run: ({ item, count }) => ({ ordered: { item, count } }),
+});

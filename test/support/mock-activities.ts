@@ -24,6 +24,8 @@ export function mockActivities(overrides: Partial<Activities>): Activities {
     storePlan: unexpected('storePlan'),
     replan: unexpected('replan'),
     runTool: unexpected('runTool'),
+    askApproval: unexpected('askApproval'),
+    checkToolInput: unexpected('checkToolInput'),
     executeStep: unexpected('executeStep'),
     checkOutput: unexpected('checkOutput'),
     synthesize: unexpected('synthesize'),

@@ -53,6 +53,30 @@ describe('renderWaiting', () => {
     expect(hint).toContain('planwright resolve run-1 last_year retry|skip|replan|abort');
   });
 
+  it('gives each tool call waiting for approval, its arguments and the commands that answer it', () => {
+    const hint = renderWaiting('run-1', {
+      ...awaitingApproval(1),
+      pendingCalls: [
+        {
+          callId: 'send-call-1',
+          stepId: 'send',
+          tool: 'write_file',
+          args: { path: 'out.txt' },
+          reason: "write_file asks for a person's approval of every call",
+          askedAt: '2026-01-01T00:00:00.000Z',
+        },
+      ],
+    });
+    expect(hint).toBe(
+      [
+        "⏸ Tool call send-call-1 waits for your approval: step send calls write_file (write_file asks for a person's approval of every call)",
+        '    arguments: {"path":"out.txt"}',
+        "    planwright approve run-1 --call send-call-1 [--args '{…}']",
+        '    planwright reject run-1 --call send-call-1 --reason "…"',
+      ].join('\n'),
+    );
+  });
+
   it('quotes ids the shell would split, and says nothing for a run that waits for no one', () => {
     expect(renderWaiting("my run's id", awaitingApproval())).toContain(`planwright approve 'my run'\\''s id'`);
     expect(renderWaiting('run-1', state({ status: 'running' }))).toBeUndefined();

@@ -223,6 +223,39 @@ describe('renderDetails', () => {
     );
   });
 
+  it('shows tool calls waiting for approval, with their arguments and the commands that answer them', () => {
+    const send = step('send', { tool: 'write_file', args: { path: 'out.txt' } });
+    const call = (n: number) => ({
+      callId: `send-call-${n}`,
+      stepId: 'send',
+      tool: 'write_file',
+      args: { path: `out-${n}.txt` },
+      reason: "write_file asks for a person's approval of every call",
+      askedAt: '2026-01-01T00:00:00.000Z',
+    });
+    const md = renderDetails(
+      state({
+        status: 'awaiting-approval',
+        planSteps: [send],
+        steps: [record(send, 'running')],
+        pendingCalls: [1, 2, 3, 4].map(call),
+      }),
+      { workflowId: 'run-1' },
+    );
+    expect(md).toContain(
+      "**Tool call `send-call-1` waits for your approval:** step `send` calls `write_file` (write\\_file asks for a person's approval of every call)",
+    );
+    expect(md).toContain('Arguments: `{"path":"out-1.txt"}`');
+    expect(md).toContain("Approve: `planwright approve run-1 --call send-call-1` (with --args '{…}' to change them)");
+    expect(md).toContain('Reject: `planwright reject run-1 --call send-call-1 --reason "why"`');
+    expect(md).toContain(
+      `Temporal CLI: \`temporal workflow update execute -w run-1 --name approveToolCall --input '{"callId":"send-call-1"}'\``,
+    );
+    expect(md).toContain('… and 1 more tool call waiting (see the state query)');
+    expect(md).not.toContain('planwright approve run-1\`'); // not a plan approval
+    expectUiSafe(md);
+  });
+
   it('shows the current goal and why the plan changed after a goal change', () => {
     const first = step('first', { tool: 'wait', args: { label: 'first', ms: 1500 } });
     const total = step('total', { dependsOn: ['first'] });

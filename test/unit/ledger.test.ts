@@ -142,4 +142,33 @@ describe('the run ledger', () => {
     expect(book.carried()).toBe(memory);
     expect(memory).toMatchObject({ worker: { searchAttributes: ['PlanwrightStatus'] }, horizonReached: 3 });
   });
+
+  it('keeps tool calls waiting for approval, each answered on its own, and the run awaiting approval meanwhile', () => {
+    const { book } = ledger();
+    book.adopt(plan, 'initial plan');
+    const first = book.toolCallAwaitingApproval({ stepId: 'load', tool: 'read_file', args: { path: 'a' } }, 'asked');
+    const second = book.toolCallAwaitingApproval({ stepId: 'send', tool: 'calculator', args: {} }, 'asked');
+    expect([first, second]).toEqual(['load-call-1', 'send-call-2']);
+    expect(book.state.status).toBe('awaiting-approval');
+    expect(book.state.pendingCalls?.map((c) => c.callId)).toEqual([first, second]);
+
+    book.toolCallAnswered(first, { approved: true, args: { path: 'b' } });
+    expect(book.callAnswer(first)).toEqual({ approved: true, args: { path: 'b' } });
+    book.toolCallDecided(first, { approved: true, args: { path: 'b' } });
+    expect(book.pendingCall(first)).toBeUndefined();
+    expect(book.callAnswer(first)).toBeUndefined();
+    expect(book.state.status).toBe('awaiting-approval'); // the second still waits
+
+    book.toolCallDecided(second, { approved: false, reason: 'no answer within 1h' });
+    expect(book.state.pendingCalls).toBeUndefined();
+    expect(book.state.status).toBe('running');
+    expect(book.state.events.map((e) => e.message).slice(-2)).toEqual([
+      'read_file call load-call-1 approved with edited arguments {"path":"b"}',
+      'calculator call send-call-2 rejected: no answer within 1h',
+    ]);
+    // Ids keep counting: a later call never reuses one.
+    expect(book.toolCallAwaitingApproval({ stepId: 'load', tool: 'read_file', args: {} }, 'asked')).toBe('load-call-3');
+    book.end('cancelled');
+    expect(book.state.pendingCalls).toBeUndefined();
+  });
 });

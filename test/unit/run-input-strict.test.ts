@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidRunInputError, parseRunInput } from '../../src/contract/run-input.js';
 
 const RUN_INPUT_FIELDS =
-  'goal, context, approval, approvalTimeout, escalation, maxReplans, maxSteps, maxParallel, stepTimeout, review, budget, planCache, horizon, subgoals, checks, historyLimit';
+  'goal, context, approval, approvalTimeout, escalation, maxReplans, maxSteps, maxParallel, stepTimeout, review, budget, planCache, horizon, subgoals, approveTools, checks, historyLimit';
 
 /** The error `parseRunInput` throws for `input`. */
 function refusal(input: unknown): InvalidRunInputError {
@@ -69,6 +69,7 @@ describe('parseRunInput refuses unknown fields', () => {
       budget: { tokens: 5000 },
       planCache: { ttl: '1h' },
       subgoals: { maxDepth: 0, maxFanOut: 4, approval: 'inherit' },
+      approveTools: [],
       checks: true,
     });
   });

@@ -15,6 +15,7 @@ describe('parseRunInput', () => {
       review: 'failures',
       planCache: false,
       subgoals: { maxDepth: 0, maxFanOut: 4, approval: 'inherit' },
+      approveTools: [],
       checks: true,
     });
   });

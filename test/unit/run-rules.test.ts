@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { replanFromWire } from '../../src/contract/replan.js';
 import type { RunState } from '../../src/contract/run-state.js';
-import { decisionProblem, escalationProblem, goalChangeProblem } from '../../src/run/admission.js';
+import {
+  callDecisionProblem,
+  decisionProblem,
+  escalationProblem,
+  goalChangeProblem,
+  messageShapes,
+  shapeProblem,
+} from '../../src/run/admission.js';
 import { answerWithoutModel, budgetSpent } from '../../src/run/budget.js';
 import { adoptPlan, initialState, revisedPlan } from '../../src/run/state.js';
 import { checkToolArgs } from '../../src/tools/check-args.js';
@@ -50,6 +57,28 @@ describe('which messages are acted on', () => {
     state.status = 'awaiting-approval';
     expect(decisionProblem(state, 1)).toBeUndefined();
     expect(decisionProblem(state, 2)).toBe('plan v2 is not the plan awaiting approval (v1)');
+  });
+
+  it('accepts a tool-call decision only for a call that waits and has no answer yet; a plan decision then is refused', () => {
+    const state = runningState();
+    expect(callDecisionProblem(state, 'a-call-1', false)).toBe(
+      'no tool call "a-call-1" is waiting for approval (none is waiting)',
+    );
+    state.status = 'awaiting-approval';
+    state.pendingCalls = [
+      { callId: 'a-call-1', stepId: 'a', tool: 'calculator', args: {}, reason: 'asked', askedAt: '' },
+    ];
+    expect(callDecisionProblem(state, 'a-call-1', false)).toBeUndefined();
+    expect(callDecisionProblem(state, 'a-call-1', true)).toBe('tool call "a-call-1" has been answered already');
+    expect(callDecisionProblem(state, 'b-call-2', false)).toBe(
+      'no tool call "b-call-2" is waiting for approval (waiting: "a-call-1")',
+    );
+    expect(decisionProblem(state, 1)).toMatch(/^no plan is awaiting approval: tool calls are/);
+    const reject = messageShapes().rejectToolCall;
+    expect(shapeProblem(reject, { callId: 'a-call-1', reason: '  ' })).toBe(
+      'reason: reason: say why, so the run can try another way',
+    );
+    expect(shapeProblem(messageShapes().approveToolCall, { callId: 'a-call-1', args: [1] })).toMatch(/^args: /);
   });
 
   it('accepts a goal change while the run goes on', () => {

@@ -160,7 +160,7 @@ describe('malformed messages', () => {
     });
     expect(result.status).toBe('completed');
     expect(result.events.find((e) => e.type === 'signal-ignored')?.message).toBe(
-      'unknown signal "aprovePlan" ignored; this run takes approvePlan, rejectPlan, changeGoal, resolveEscalation',
+      'unknown signal "aprovePlan" ignored; this run takes approvePlan, rejectPlan, changeGoal, resolveEscalation, approveToolCall, rejectToolCall',
     );
   });
 

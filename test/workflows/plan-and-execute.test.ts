@@ -11,7 +11,7 @@ import { registeredSearchAttributes } from '../../src/worker.js';
 import { setupNamespace } from '../../src/temporal/setup.js';
 import type { Plan } from '../../src/contract/plan.js';
 import { approvePlanSignal, rejectPlanSignal, stateQuery } from '../../workflows/messages.js';
-import { RELEASE_0_9 } from '../../workflows/patches.js';
+import { RELEASE_0_10 } from '../../workflows/patches.js';
 import { ONE_CALL, mockActivities, planned } from '../support/mock-activities.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { toolInfo } from '../../src/tools/define.js';
@@ -495,7 +495,7 @@ describe('planAndExecute', () => {
       const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
       return data ? [(JSON.parse(Buffer.from(data).toString()) as { id: string }).id] : [];
     });
-    expect(markers).toEqual([RELEASE_0_9]);
+    expect(markers).toEqual([RELEASE_0_10]);
   });
 
   it('fails at once, without retrying, when the input is invalid', async () => {

@@ -3,13 +3,16 @@
  * step. Each is an update, so a refusal comes back at once with the run's reason.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Json } from '../../contract/plan.js';
 import { client, integer, one, type CommandContext } from '../command.js';
 import { RefusedError, UsageError } from '../errors.js';
 import { readRunState } from '../read-state.js';
 import {
   approvePlanUpdate,
+  approveToolCallUpdate,
   changeGoalUpdate,
   rejectPlanUpdate,
+  rejectToolCallUpdate,
   resolveEscalationUpdate,
 } from '../../../workflows/messages.js';
 
@@ -27,14 +30,55 @@ async function decide(send: () => Promise<unknown>): Promise<void> {
   }
 }
 
-/** `planwright approve`: approves the plan awaiting approval. */
+/** `planwright approve`: approves the plan awaiting approval, or with `--call`, a tool call waiting for approval. */
 export function approve(context: CommandContext): Promise<number> {
-  return reviewPlan(context, 'approve');
+  return context.values.call === undefined ? reviewPlan(context, 'approve') : reviewCall(context, 'approve');
 }
 
-/** `planwright reject`: rejects the plan awaiting approval, with feedback for the planner. */
+/** `planwright reject`: rejects the plan awaiting approval (feedback for the planner), or with `--call`, a tool call. */
 export function reject(context: CommandContext): Promise<number> {
-  return reviewPlan(context, 'reject');
+  return context.values.call === undefined ? reviewPlan(context, 'reject') : reviewCall(context, 'reject');
+}
+
+/** Approves (with `--args`, edited arguments) or rejects (`--reason`) a tool call waiting for approval. */
+async function reviewCall(
+  { values, positionals, out }: CommandContext,
+  verdict: 'approve' | 'reject',
+): Promise<number> {
+  const id = one(positionals, 'workflow id');
+  const callId = values.call as string;
+  const { client: c } = await client();
+  const handle = c.workflow.getHandle(id);
+  if (verdict === 'approve') {
+    const args = values.args === undefined ? undefined : argsObject(values.args);
+    await decide(() => handle.executeUpdate(approveToolCallUpdate, { args: [{ callId, ...(args ? { args } : {}) }] }));
+    out(`approved tool call ${callId} of ${id}${args ? ' with the arguments given' : ''}`, { workflowId: id, callId });
+  } else {
+    if (!values.reason) throw new UsageError('reject --call needs --reason saying why, so the run can try another way');
+    const reason = values.reason;
+    await decide(() => handle.executeUpdate(rejectToolCallUpdate, { args: [{ callId, reason }] }));
+    out(`rejected tool call ${callId} of ${id}`, { workflowId: id, callId, reason });
+  }
+  return 0;
+}
+
+/**
+ * The edited arguments of `--args`: a JSON object.
+ * @throws {UsageError} saying what is wrong with it.
+ */
+function argsObject(text: string): { [key: string]: Json } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(
+      `--args is not valid JSON (${(err as Error).message}); give an object such as '{"path": "a.txt"}'`,
+    );
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UsageError(`--args must be a JSON object such as '{"path": "a.txt"}'`);
+  }
+  return parsed as { [key: string]: Json };
 }
 
 /** Approves or rejects a version of the run's plan: the one given, else the run's current one. */
