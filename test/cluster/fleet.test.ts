@@ -23,5 +23,7 @@ describe('a fleet of three workers', () => {
     expect(figures.finishedStepsRunAgain).toBe(0);
     expect(figures.killsFollowedByNoStep).toBe(0);
     expect(figures.combineStepsLoadingOutputsOfAnotherWorker).toBeGreaterThan(0);
+    // The 50 kB outputs were kept in the cluster's PostgreSQL.
+    expect(figures.outputRows).toBeGreaterThan(0);
   }, 900_000);
 });

@@ -188,7 +188,10 @@ async function createSchemas(
   }
 }
 
-/** Free ports for every service's gRPC and membership listeners (the template's defaults would clash). */
+/**
+ * Free ports for every service's gRPC and membership listeners (the template's defaults would clash), below 32768:
+ * the server keeps membership ports in a smallint column.
+ */
 async function serverPorts(): Promise<Record<string, string>> {
   const names = [
     'FRONTEND_GRPC_PORT',
@@ -207,8 +210,11 @@ async function serverPorts(): Promise<Record<string, string>> {
   const ports: Record<string, string> = {};
   const taken = new Set<number>();
   for (const name of names) {
-    let port = await freePort();
-    while (taken.has(port)) port = await freePort();
+    let port = 0;
+    while (!port || taken.has(port)) {
+      const preferred = 20_000 + Math.floor(Math.random() * 12_000);
+      if ((await freePort(preferred)) === preferred) port = preferred;
+    }
     taken.add(port);
     ports[name] = String(port);
   }
