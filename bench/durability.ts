@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { Client as PgClient } from 'pg';
@@ -77,7 +77,7 @@ const KILL_PLAN: Array<[id: string, ms: number, dependsOn: string[]]> = [
  * run (0.3–6 s after the first one started) and starting a new worker process at once.
  */
 export async function benchWorkerKill(runs = 20) {
-  return withRig('worker-kill', async (rig) => {
+  return withRig('worker-kill', undefined, async (rig) => {
     const taskQueue = `bench-worker-kill-${Date.now().toString(36)}`;
     const env = rig.workerEnv({ taskQueue, outputStore: path.join(rig.dir, 'outputs') });
     let worker = rig.spawnWorker(env);
@@ -127,19 +127,29 @@ function fleetPlan(tag: string) {
   ];
 }
 
+/** Where {@link benchFleet} runs: another Temporal server than a dev server of its own, more workers. */
+export interface FleetOptions {
+  /** A running server (the PostgreSQL-backed one of `npm run test:cluster`); default: a dev server of its own. */
+  server?: RigServer;
+  /** Worker processes on the task queue; default 2. */
+  workers?: number;
+  /** `postgres://` URL of the output store; default: a throwaway PostgreSQL of its own. */
+  outputStore?: string;
+}
+
 /**
  * Runs plans whose steps make 50 kB outputs (kept in PostgreSQL) that later steps reference, on two worker
- * processes; a worker that has stored such an output is killed while it runs a step, and the other finishes.
+ * processes; a worker that has stored such an output is killed while it runs a step, and the others finish.
  */
-export async function benchFleet(runs = 1) {
+export async function benchFleet(runs = 1, options: FleetOptions = {}) {
   let postgres: RunningPostgres | undefined;
   try {
-    postgres = await startPostgres();
-    const url = postgres.url;
-    return await withRig('fleet', async (rig) => {
+    if (!options.outputStore) postgres = await startPostgres();
+    const url = options.outputStore ?? (postgres as RunningPostgres).url;
+    return await withRig('fleet', options.server, async (rig) => {
       const taskQueue = `bench-fleet-${Date.now().toString(36)}`;
       const env = rig.workerEnv({ taskQueue, outputStore: url });
-      const workers = [rig.spawnWorker(env), rig.spawnWorker(env)];
+      const workers = Array.from({ length: options.workers ?? 2 }, () => rig.spawnWorker(env));
       await Promise.all(workers.map((w) => w.ready));
       const figures: RunFigures[] = [];
       const loads: CrossLoads[] = [];
@@ -165,7 +175,7 @@ export async function benchFleet(runs = 1) {
         const run = await rig.judge(handle, tag, { killAt, killedPid: victim.pid });
         figures.push(run);
         loads.push(crossLoads(run.steps, victim.pid, killAt));
-        workers.splice(workers.indexOf(victim), 1, rig.spawnWorker(env)); // two workers again for the next run
+        workers.splice(workers.indexOf(victim), 1, rig.spawnWorker(env)); // as many workers again for the next run
         await Promise.all(workers.map((w) => w.ready));
       }
       return {
@@ -460,16 +470,23 @@ interface Rig {
   until<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T>;
 }
 
-async function withRig<T>(name: string, body: (rig: Rig) => Promise<T>): Promise<T> {
+/** A Temporal server the rig uses instead of starting a dev server. */
+export interface RigServer {
+  address: string;
+  client: Client;
+}
+
+async function withRig<T>(name: string, server: RigServer | undefined, body: (rig: Rig) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `planwright-bench-${name}-`));
   const toolLog = path.join(dir, 'tools.log');
   const live = new Set<WorkerProcess>();
   let temporal: LocalTemporal | undefined;
   let model: ScriptedModel | undefined;
   try {
-    temporal = await startLocalTemporal(); // on ports the SDK finds free
+    if (!server) temporal = await startLocalTemporal(); // on ports the SDK finds free
+    const { address, client } = server ?? { address: temporal?.address ?? '', client: temporal?.env.client };
+    if (!client) throw new Error('no Temporal server to run on');
     model = await startScriptedModel();
-    const { address, env } = temporal;
     const modelUrl = model.url;
     const startedAt = new Map<string, number>();
     let spawned = 0;
@@ -503,7 +520,7 @@ async function withRig<T>(name: string, body: (rig: Rig) => Promise<T>): Promise
       async start(runName, taskQueue) {
         const workflowId = `${runName}-${Date.now().toString(36)}`;
         startedAt.set(workflowId, Date.now());
-        return env.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+        return client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
           taskQueue,
           workflowId,
           args: [{ goal: `Durability benchmark: ${runName}`, maxParallel: 4 }],

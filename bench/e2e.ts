@@ -55,7 +55,7 @@ const DIAMOND: Node[] = [
   ['c', 500, ['a']],
   ['d', 500, ['b', 'c']],
 ];
-const FIVE: Node[] = [
+export const FIVE: Node[] = [
   ['q1', 0, []],
   ['q2', 0, []],
   ['q3', 0, []],
@@ -67,7 +67,7 @@ const FIVE: Node[] = [
  * The contenders of repetition `r`, in turn: in the opposite order to the repetition before, so that none always
  * follows the same one.
  */
-const inTurn = <T>(contenders: readonly T[], r: number): readonly T[] =>
+export const inTurn = <T>(contenders: readonly T[], r: number): readonly T[] =>
   r % 2 ? [...contenders].reverse() : contenders;
 
 /** The longest path through a DAG, in ms. */
@@ -80,7 +80,7 @@ function criticalPath(nodes: Node[]): number {
 const toolOf = ([id, ms]: Node) =>
   ms === 0 ? { tool: 'noop', args: { label: id } } : { tool: 'pause', args: { label: id, ms } };
 
-function wirePlan(nodes: Node[]): WirePlan {
+export function wirePlan(nodes: Node[]): WirePlan {
   const rest = { description: null, successCriterion: null, critical: null, fallback: null };
   return {
     rationale: null,
@@ -95,7 +95,7 @@ const bareSteps = (nodes: Node[]): BareStep[] =>
   nodes.map((node) => ({ id: node[0], dependsOn: node[2], ...toolOf(node) }));
 
 /** A worker process (see bench/e2e-worker.ts). */
-interface WorkerProcess {
+export interface WorkerProcess {
   taskQueue: string;
   measure(): Promise<{ cpuMs: number; rss: number; heapUsed: number }>;
   /** Runs the demo from a client in the worker's process, on its connection, with eager start (`demo` only). */
@@ -105,8 +105,14 @@ interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-async function startWorker(kind: 'planwright' | 'bare' | 'demo', address: string, bundle: string, modelUrl: string) {
-  const taskQueue = `bench-${kind}-${Date.now()}`;
+/** Starts a worker process; several started with the same `taskQueue` make a fleet. */
+export async function startWorker(
+  kind: 'planwright' | 'bare' | 'demo',
+  address: string,
+  bundle: string,
+  modelUrl: string,
+  taskQueue = `bench-${kind}-${Date.now()}`,
+) {
   const child: ChildProcess = fork(WORKER, [kind, address, taskQueue, bundle, modelUrl], {
     // PLANWRIGHT_BENCH_PROFILE=<dir>: each worker writes a CPU profile of every thread there (open in DevTools).
     execArgv: [
@@ -153,12 +159,12 @@ async function startWorker(kind: 'planwright' | 'bare' | 'demo', address: string
 }
 
 /** Size of a history as JSON (as `temporal workflow show --output json` and replay fixtures have it). */
-function historyJsonBytes(history: Parameters<typeof historyToJSON>[0]): number {
+export function historyJsonBytes(history: Parameters<typeof historyToJSON>[0]): number {
   return Buffer.byteLength(historyToJSON(history));
 }
 
 /** Median and range of figures, rounded. */
-function summary(values: number[], digits = 1) {
+export function summary(values: number[], digits = 1) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length / 2;
   const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -212,14 +218,20 @@ function contenders(client: Client, model: ScriptedModel, pw: WorkerProcess, bar
   };
 }
 
-export async function benchE2e(reps = 5) {
-  const fast = process.env.PLANWRIGHT_BENCH_SERVER !== 'default';
-  const temporal = await startLocalTemporal({ fast });
-  const model = await startScriptedModel();
+/** The workflow bundles of planwright and of the bare baselines, written to a temporary folder. */
+export async function writeBundles(): Promise<{ planwright: string; bare: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'planwright-bench-'));
   const bundles = { planwright: path.join(dir, 'planwright.js'), bare: path.join(dir, 'bare.js') };
   await writeFile(bundles.planwright, (await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quiet })).code);
   await writeFile(bundles.bare, (await bundleWorkflowCode({ workflowsPath: BARE_WORKFLOWS, logger: quiet })).code);
+  return bundles;
+}
+
+export async function benchE2e(reps = 5) {
+  const fast = process.env.PLANWRIGHT_BENCH_SERVER !== 'default';
+  const temporal = await startLocalTemporal({ fast });
+  const model = await startScriptedModel();
+  const bundles = await writeBundles();
   const pw = await startWorker('planwright', temporal.address, bundles.planwright, model.url);
   const bare = await startWorker('bare', temporal.address, bundles.bare, model.url);
   const run = contenders(temporal.env.client, model, pw, bare);

@@ -1,8 +1,9 @@
 /**
- * Benchmarks: `npm run bench` runs them all; `npm run bench -- <name> [arg]` runs one.
+ * Benchmarks: `npm run bench` runs them all but `load`; `npm run bench -- <name> [arg]` runs one.
  */
 import { benchFleet, benchWorkerKill } from './durability.js';
 import { benchE2e } from './e2e.js';
+import { benchLoad } from './load.js';
 import { benchPickups } from './pickups.js';
 import { benchDataEngine } from './data-engine.js';
 import { benchDataQuery, benchReferences, benchValidate } from './pure.js';
@@ -18,12 +19,16 @@ const benches: Record<string, (arg?: string) => unknown> = {
   'worker-kill': (n) => benchWorkerKill(n ? Number(n) : 20),
   fleet: (n) => benchFleet(n ? Number(n) : 1),
   e2e: (n) => benchE2e(n ? Number(n) : 5),
+  load: (n) => benchLoad(n ? Number(n) : 1000),
   pickups: (n) => benchPickups(n ? Number(n) : 3),
   tokens: () => benchTokens(),
 };
 
+/** Run only when named: `load` starts thousands of runs on two servers, one of them built with Go the first time. */
+const onlyWhenNamed = new Set(['load']);
+
 const [only, arg] = process.argv.slice(2);
 for (const [name, bench] of Object.entries(benches)) {
-  if (only && only !== name) continue;
+  if (only ? only !== name : onlyWhenNamed.has(name)) continue;
   console.log(`${name}: ${JSON.stringify(await bench(arg))}`);
 }

@@ -63,6 +63,7 @@ export {
   type ScheduledRun,
 } from './schedules.js';
 export { createPlanwrightWorker, loadTools, ToolModuleError, WORKFLOWS_PATH } from './worker.js';
+export { workerTuningFromEnv, WorkerTuningError, type WorkerTuning } from './worker-tuning.js';
 export { runResult, endedResult } from './run-result.js';
 export { isOutputRef, type OutputRef } from './contract/output.js';
 export { OutputStoreConfigError } from './outputs/config.js';

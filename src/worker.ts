@@ -20,6 +20,7 @@ import type { OutputStore } from './outputs/store.js';
 import { DEFAULT_CONTEXT_TOKENS } from './llm/prompts.js';
 import { planwrightWorkflowBundle } from './workflow-bundle.js';
 import { workspaceFromEnv } from './default-workspace.js';
+import { workerTuningFromEnv, type WorkerTuning } from './worker-tuning.js';
 
 export { WORKFLOWS_PATH, WORKFLOW_BUNDLE_OPTIONS } from './workflow-bundle.js';
 
@@ -44,6 +45,11 @@ export interface PlanwrightWorkerOptions {
    * (a folder in the user cache when unset). Every worker and client of a namespace must use the same one.
    */
   outputStore?: OutputStore;
+  /**
+   * Capacity for many runs at once (runs kept in memory, tasks and activities at a time, polls); default the
+   * `PLANWRIGHT_*` variables of {@link workerTuningFromEnv}, else the Temporal SDK's defaults.
+   */
+  tuning?: WorkerTuning;
 }
 
 /**
@@ -88,6 +94,8 @@ export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): 
     stickyQueueScheduleToStartTimeout: '3s',
     // MCP servers behind the tools are closed (stdio servers stopped) when the worker stops.
     plugins: [closeSourcesOnShutdown(tools)],
+    ...workerTuningFromEnv(),
+    ...options.tuning,
   });
 }
 

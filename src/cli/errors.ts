@@ -16,6 +16,7 @@ import { SetupError } from '../temporal/setup.js';
 import { ToolModuleError } from '../worker.js';
 import { UnsafeWorkspaceError } from '../default-workspace.js';
 import { McpConfigError } from '../mcp/config.js';
+import { WorkerTuningError } from '../worker-tuning.js';
 import { McpToolsError } from '../mcp/tools.js';
 import { NoWorkerError, QueryFailedError, RunEndedError } from './read-state.js';
 
@@ -88,6 +89,7 @@ export const EXPECTED: ReadonlyArray<[number, ReadonlyArray<abstract new (...arg
       OutputStoreConfigError,
       ToolModuleError,
       McpConfigError,
+      WorkerTuningError,
       UnsafeWorkspaceError,
     ],
   ],

@@ -27,11 +27,7 @@ export const DEV_ADVICE =
 export async function buildDevServer({ log = stderrLog, env = process.env }: ProvisionOptions = {}): Promise<string> {
   const target = devServerPath(env);
   return withBuildLock(target, log, async () => {
-    const go = goCommand(env);
-    const version = (await run(go, ['env', 'GOVERSION'], { env })).stdout.trim();
-    const [major = 0, minor = 0] = version.replace(/^go/, '').split('.').map(Number);
-    if (major < 1 || (major === 1 && minor < 25))
-      throw new Error(`Go ${version} is too old; the Temporal CLI needs Go >= 1.25`);
+    const { go, version } = await goForBuild('the Temporal CLI', env);
     const staging = `${path.dirname(target)}.staging`;
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging, { recursive: true });
@@ -58,6 +54,18 @@ export async function buildDevServer({ log = stderrLog, env = process.env }: Pro
     log(`Temporal CLI ready: ${target}`);
     return target;
   });
+}
+
+/**
+ * The `go` command and its version, for building `what`.
+ * @throws {Error} when Go is missing or older than 1.25.
+ */
+export async function goForBuild(what: string, env: NodeJS.ProcessEnv): Promise<{ go: string; version: string }> {
+  const go = goCommand(env);
+  const version = (await run(go, ['env', 'GOVERSION'], { env })).stdout.trim();
+  const [major = 0, minor = 0] = version.replace(/^go/, '').split('.').map(Number);
+  if (major < 1 || (major === 1 && minor < 25)) throw new Error(`Go ${version} is too old; ${what} needs Go >= 1.25`);
+  return { go, version };
 }
 
 /** `go` from PATH, or from the standard install location when PATH lacks it (as in some CI shells). */

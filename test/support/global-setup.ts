@@ -18,14 +18,19 @@ declare module 'vitest' {
 
 let devServer: LocalTemporal | undefined;
 
-export async function setup(project: TestProject): Promise<void> {
-  await provisionServers();
+/** Bundles the workflow code once for every test file (`workflowBundlePath`). */
+export async function provideWorkflowBundle(project: TestProject): Promise<void> {
   const { code } = await bundleWorkflows();
   const dir = path.resolve('.planwright/test');
   await mkdir(dir, { recursive: true });
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   await writeFile(bundlePath, code);
   project.provide('workflowBundlePath', bundlePath);
+}
+
+export async function setup(project: TestProject): Promise<void> {
+  await provisionServers();
+  await provideWorkflowBundle(project);
 
   devServer = await startLocalTemporal();
   project.provide('devServerAddress', devServer.address);
