@@ -114,3 +114,13 @@ export type { planAndExecute };
  * const handle = client.workflow.getHandle<PlanAndExecute>('tickets-week-47');
  */
 export type PlanAndExecute = typeof planAndExecute;
+export { followRun, FollowRunError, type FollowOptions } from './stream/follow.js';
+export {
+  runEventSchema,
+  readStreamItem,
+  TOPICS,
+  EVENT_SCHEMA_VERSION,
+  type RunStreamEvent,
+  type StreamItem,
+  type Topic,
+} from './stream/events.js';

@@ -23,8 +23,6 @@
 import {
   ApplicationFailure,
   CancellationScope,
-  allHandlersFinished,
-  condition,
   continueAsNew,
   isCancellation,
   workflowInfo,
@@ -43,13 +41,14 @@ import { reachHorizon, replan, review } from './replan.js';
 import { HONEST_TEMPORAL_STATUS, LAST_STEP_REVIEWED, follows } from './patches.js';
 import { budget, finish, finishedByReplanner, giveUp, report, stalled } from './report.js';
 import { Run } from './run.js';
+import { RunStream, type StreamState } from './stream.js';
 
 /**
  * Plans and executes a goal (docs/architecture.md says how). `resume` is internal: what a run carries across
  * continue-as-new.
  * @throws {ApplicationFailure} `InvalidRunInput` (non-retryable) when the input is not valid.
  */
-export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Promise<RunResult> {
+export async function planAndExecute(rawInput: RunInput, resume?: RunMemory, stream?: StreamState): Promise<RunResult> {
   const input = checked(() => parseRunInput(rawInput), InvalidRunInputError, ErrorType.InvalidRunInput);
   const memory =
     resume === undefined
@@ -60,13 +59,14 @@ export async function planAndExecute(rawInput: RunInput, resume?: RunMemory): Pr
           ErrorType.InvalidResume,
         );
   const run = new Run(input, rawInput, memory);
+  const live = new RunStream(run, stream);
   wireMessages(run);
   try {
     run.publish();
     let move: Move = resume ? { to: 'execute' } : { to: 'start' };
     for (;;) {
       if (move.to === 'end') return await finish(run, move.status);
-      if (move.to === 'continue-as-new') return await continueAsNewRun(run);
+      if (move.to === 'continue-as-new') return await continueAsNewRun(run, live);
       move = route(await perform(run, move), facts(run));
     }
   } catch (err) {
@@ -124,11 +124,11 @@ function facts(run: Run): RouteFacts {
   };
 }
 
-/** Continues as a new run, carrying the run's memory, once every message handler has finished. */
-async function continueAsNewRun(run: Run): Promise<never> {
+/** Continues as a new run, carrying the run's memory and its stream, once every message handler has finished. */
+async function continueAsNewRun(run: Run, live: RunStream): Promise<never> {
   run.note('continued-as-new', `continuing as a new run after ${workflowInfo().historyLength} history events`);
-  await condition(allHandlersFinished);
-  return continueAsNew<typeof planAndExecute>(run.rawInput, run.carried());
+  await live.drained();
+  return continueAsNew<typeof planAndExecute>(run.rawInput, run.carried(), live.carried());
 }
 
 /**

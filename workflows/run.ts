@@ -79,9 +79,17 @@ export class Run extends RunLedger {
     if (updates.length > 0) upsertSearchAttributes(updates);
   }
 
-  /** Shows the state after each transition of the ledger. */
+  /** Shows the state after each transition of the ledger, and tells the observer (the run's stream, stream.ts). */
   protected override changed(): void {
     this.publish();
+    this.observer?.();
+  }
+
+  private observer: (() => void) | undefined;
+
+  /** Calls `observer` after each transition of the ledger (one observer: the run's stream). */
+  observe(observer: () => void): void {
+    this.observer = observer;
   }
 
   /** The history has grown enough that the run should continue as a new one. */

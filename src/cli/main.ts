@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime, type Logger } from '@temporalio/worker';
 import { OPTIONS, print, temporalSettings, type Command, type CommandForm } from './command.js';
 import * as decisions from './commands/decisions.js';
+import * as live from './commands/live.js';
 import * as local from './commands/local.js';
 import * as runs from './commands/runs.js';
 import * as server from './commands/server.js';
@@ -90,7 +91,18 @@ export const COMMANDS: readonly Command[] = [
     run: decisions.resolve,
   },
   { name: 'status', usage: 'status <id>', summary: "the run's state", run: runs.status },
-  { name: 'watch', usage: 'watch <id>', summary: 'follow a run until it ends', run: runs.watch },
+  {
+    name: 'watch',
+    usage: 'watch <id> [--from N] [--json]',
+    summary: "follow a run's events as they happen until it ends (--json: NDJSON)",
+    run: live.watch,
+  },
+  {
+    name: 'serve',
+    usage: 'serve [--port N] [--host H] [--cors ORIGINS]',
+    summary: 'HTTP API for runs (PLANWRIGHT_SERVE_TOKEN; loopback only without one)',
+    run: live.serve,
+  },
   {
     name: 'result',
     usage: 'result <id> [--output STEP]',

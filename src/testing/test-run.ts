@@ -1,7 +1,9 @@
 /**
  * A run under test: wait for a status, send people's decisions (as updates or signals), read the result.
  */
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { StreamItem } from '../stream/events.js';
+import { followRun, type FollowOptions } from '../stream/follow.js';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { RunInput } from '../contract/run-input.js';
 import type { RunResult, RunState, RunStatus } from '../contract/run-state.js';
@@ -69,6 +71,17 @@ export class TestRun {
   /** The run's workflow id. */
   get workflowId(): string {
     return this.handle.workflowId;
+  }
+
+  /**
+   * The run's stream as it happens (see `followRun`): every event and piece of the answer once, in order, until
+   * the run ends.
+   * @example for await (const item of run.events({ topics: ['events'] })) console.log(item.offset, item.event.kind);
+   */
+  events(options: FollowOptions = {}): AsyncGenerator<StreamItem, void, undefined> {
+    const { connection, options: settings } = this.handle.client;
+    const client = new Client({ connection, namespace: settings.namespace, dataConverter: settings.dataConverter });
+    return followRun(client, this.workflowId, options);
   }
 
   /** The run's live state (the `state` query). */

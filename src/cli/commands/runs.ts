@@ -56,11 +56,6 @@ export async function status({ positionals, out }: CommandContext): Promise<numb
   return 0;
 }
 
-/** `planwright watch`: a run followed until it ends. */
-export function watch(context: CommandContext): Promise<number> {
-  return answer(context, 'watch');
-}
-
 /** `planwright result`: a run's answer once it ends, or one step's whole output. */
 export function result(context: CommandContext): Promise<number> {
   return answer(context, 'result');
