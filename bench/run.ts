@@ -8,6 +8,7 @@ import { benchDataEngine } from './data-engine.js';
 import { benchDataQuery, benchReferences, benchValidate } from './pure.js';
 import { benchTestServerStartup } from './test-server-startup.js';
 import { benchTokens } from './tokens.js';
+import { benchTraces } from './traces.js';
 
 const benches: Record<string, (arg?: string) => unknown> = {
   'validate-plan': () => benchValidate(),
@@ -20,6 +21,7 @@ const benches: Record<string, (arg?: string) => unknown> = {
   e2e: (n) => benchE2e(n ? Number(n) : 5),
   pickups: (n) => benchPickups(n ? Number(n) : 3),
   tokens: () => benchTokens(),
+  traces: (n) => benchTraces(n ? Number(n) : 10),
 };
 
 const [only, arg] = process.argv.slice(2);
