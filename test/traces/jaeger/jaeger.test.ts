@@ -2,7 +2,7 @@
  * Traces in a real Jaeger (`npm run test:traces`): a run with a failed tool call, a replan and a sub-goal is one
  * trace with client, workflow and activity spans, model spans carrying the run's token counts, and the sub-goal's
  * run below its parent; a run whose worker is killed mid-step is still one connected trace; the worker's
- * Prometheus endpoint is scraped and parsed; its log lines carry the trace's id.
+ * Prometheus endpoint is scraped and parsed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -87,7 +87,7 @@ describe('traces in Jaeger', () => {
   });
 
   it(
-    'keeps one connected trace when the worker is killed mid-step; its metrics and logs are there',
+    'keeps one connected trace when the worker is killed mid-step; its metrics are there',
     { timeout: 400_000 },
     async () => {
       const metricsPort = await freePort();
@@ -177,14 +177,6 @@ describe('traces in Jaeger', () => {
         expect(trace.spans.filter((s) => s.operationName === 'step slow')).toHaveLength(1);
         // Both workers' spans are in it: the planner ran on the first, the synthesis on the second.
         expect(new Set(trace.spans.map((s) => s.processID)).size).toBeGreaterThanOrEqual(2);
-
-        // The worker's log lines carry the trace's id.
-        const lines = second
-          .output()
-          .split('\n')
-          .filter((l) => l.startsWith('{'))
-          .map((l) => JSON.parse(l) as { trace_id?: string; span_id?: string });
-        expect(lines.some((l) => l.trace_id === trace.traceID && l.span_id)).toBe(true);
       } finally {
         await model.close();
       }
