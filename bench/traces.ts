@@ -73,7 +73,10 @@ export async function benchTraces(reps = 10) {
   const baseline = process.env.PLANWRIGHT_BENCH_BASELINE;
   const workers = [
     await worker('off', temporal.address, model.url, {}),
-    await worker('traced', temporal.address, model.url, { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint }),
+    await worker('traced', temporal.address, model.url, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint,
+      OTEL_METRICS_EXPORTER: 'none',
+    }),
     ...(baseline
       ? [await worker('before', temporal.address, model.url, {}, await baselineBundle(path.resolve(baseline)))]
       : []),
