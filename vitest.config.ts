@@ -14,8 +14,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     // The real-model conformance suite (npm run test:model) and the packed package's (npm run test:package)
-    // have their own commands.
-    exclude: ['test/model/**', 'test/package/**', 'node_modules/**'],
+    // have their own commands, and so has the suite against a real Jaeger (npm run test:traces).
+    exclude: ['test/model/**', 'test/package/**', 'test/traces/jaeger/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,

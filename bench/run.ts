@@ -9,6 +9,7 @@ import { benchDataEngine } from './data-engine.js';
 import { benchDataQuery, benchReferences, benchValidate } from './pure.js';
 import { benchTestServerStartup } from './test-server-startup.js';
 import { benchTokens } from './tokens.js';
+import { benchTraces } from './traces.js';
 
 const benches: Record<string, (arg?: string) => unknown> = {
   'validate-plan': () => benchValidate(),
@@ -22,6 +23,7 @@ const benches: Record<string, (arg?: string) => unknown> = {
   load: (n) => benchLoad(n ? Number(n) : 1000),
   pickups: (n) => benchPickups(n ? Number(n) : 3),
   tokens: () => benchTokens(),
+  traces: (n) => benchTraces(n ? Number(n) : 10),
 };
 
 /** Run only when named: `load` starts thousands of runs on two servers, one of them built with Go the first time. */

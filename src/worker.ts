@@ -21,6 +21,7 @@ import { DEFAULT_CONTEXT_TOKENS } from './llm/prompts.js';
 import { planwrightWorkflowBundle } from './workflow-bundle.js';
 import { workspaceFromEnv } from './default-workspace.js';
 import { workerTuningFromEnv, type WorkerTuning } from './worker-tuning.js';
+import { observeWorker } from './telemetry/worker.js';
 
 export { WORKFLOWS_PATH, WORKFLOW_BUNDLE_OPTIONS } from './workflow-bundle.js';
 
@@ -70,14 +71,16 @@ export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): 
     Runtime.instance().logger.warn(`could not sweep old outputs from ${describeOutputStore(settings)}: ${err.message}`);
   });
   const tools = options.tools ?? builtinTools;
+  // Traces and metrics when the OpenTelemetry variables ask for them (src/telemetry); otherwise all as given.
+  const observed = observeWorker({ model: options.model, tools });
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowBundle: options.workflowBundle ?? (await planwrightWorkflowBundle()),
+    workflowBundle: options.workflowBundle ?? (await (observed.bundle ?? planwrightWorkflowBundle)()),
     activities: createActivities({
-      model: options.model,
-      tools,
+      model: observed.model,
+      tools: observed.tools,
       workspace,
       searchAttributes,
       cache:
@@ -96,6 +99,7 @@ export async function createPlanwrightWorker(options: PlanwrightWorkerOptions): 
     plugins: [closeSourcesOnShutdown(tools)],
     ...workerTuningFromEnv(),
     ...options.tuning,
+    ...observed.options,
   });
 }
 

@@ -14,10 +14,12 @@ import type { RunMemory } from '../src/run/state.js';
 import { detailsChanged } from './current-details.js';
 import { REPLANS_ATTRIBUTE, STATUS_ATTRIBUTE } from '../src/contract/search-attributes.js';
 import { STATUS_SHOWN_FROM_THE_START, follows } from './patches.js';
+import { RunTelemetry } from './telemetry.js';
 
 /** A run in progress: its input, its state (through the ledger) and how it is shown. */
 export class Run extends RunLedger {
   private shown = { status: '', replans: -1 };
+  private readonly telemetry: RunTelemetry;
   private indexed: { plan: Run['plan']; byId: Map<string, Step>; position: Map<string, number> } | undefined;
 
   constructor(
@@ -27,6 +29,7 @@ export class Run extends RunLedger {
     memory: RunMemory,
   ) {
     super(input, memory);
+    this.telemetry = new RunTelemetry(memory.state);
   }
 
   /** The current plan's step with this id. */
@@ -79,9 +82,13 @@ export class Run extends RunLedger {
     if (updates.length > 0) upsertSearchAttributes(updates);
   }
 
-  /** Shows the state after each transition of the ledger, and tells the observer (the run's stream, stream.ts). */
+  /**
+   * Shows the state after each transition of the ledger, records it in the run's spans (telemetry.ts), and tells the
+   * observer (the run's stream, stream.ts).
+   */
   protected override changed(): void {
     this.publish();
+    this.telemetry.observe(this.state);
     this.observer?.();
   }
 

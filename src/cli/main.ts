@@ -17,6 +17,7 @@ import * as server from './commands/server.js';
 import { cliError, reportError, UsageError, type ErrorContext } from './errors.js';
 import { createCliLogger } from './logger.js';
 import { withPlanCacheValue } from './start-options.js';
+import { runtimeTelemetry } from '../telemetry/runtime.js';
 
 export { reportError };
 
@@ -180,7 +181,7 @@ PLANWRIGHT_WORKSPACE, PLANWRIGHT_PRICES.`;
 /** Installs the SDK runtime with this logger, unless the process (a test, an embedding program) already has. */
 function installRuntime(logger: Logger): void {
   try {
-    Runtime.install({ logger });
+    Runtime.install(runtimeTelemetry(logger)); // metrics and trace ids as the OpenTelemetry variables ask
   } catch (err) {
     if ((err as Error).name !== 'IllegalStateError') throw err;
   }

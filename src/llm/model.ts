@@ -40,6 +40,8 @@ export interface StructuredRequest<T> {
 
 /** What activities need from a model. */
 export interface Model {
+  /** The model's name, as requests name it (traces report it); absent for models that do not say. */
+  readonly name?: string;
   /**
    * Asks for JSON matching `schema`; answers that do not parse or validate get one repair request.
    * @throws {ApplicationFailure} classified: `ModelUnavailable` (retryable), `ModelRequestRejected` (also for a
@@ -82,6 +84,7 @@ export function createModel(config: ModelConfig): Model {
   const complete = completer(config);
   const format: StructuredMode = { mode: config.structuredOutput ?? 'json_schema' };
   return {
+    name: config.model,
     async structured(request) {
       const { phase, steps } = request;
       const tooSmall = steps === undefined ? undefined : capTooSmall(config, phase, steps);

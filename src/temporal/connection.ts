@@ -1,6 +1,7 @@
 /**
  * Reaching Temporal: a local dev server, a self-hosted cluster, or Temporal Cloud, from the environment.
  */
+import { clientTracing, tracingFromEnv } from '../telemetry/tracing.js';
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -115,7 +116,8 @@ function connectionOptions(config: TemporalConfig & { address: string }) {
 export async function connectClient(config: TemporalConfig & { address: string }): Promise<Client> {
   try {
     const connection = await Connection.connect(connectionOptions(config));
-    return new Client({ connection, namespace: config.namespace });
+    const interceptors = { workflow: clientTracing(tracingFromEnv()) }; // a run's trace starts here when tracing
+    return new Client({ connection, namespace: config.namespace, interceptors });
   } catch (err) {
     throw new TemporalUnreachableError(config.address, { cause: err });
   }
