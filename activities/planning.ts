@@ -24,6 +24,8 @@ export interface CreatePlanOutput extends Described {
   plan?: Plan;
   issues: PlanIssue[];
   usage: TokenUsage;
+  /** What was repaired in the model's plan without asking it again (`src/plan/repair.ts`); absent when nothing was. */
+  repairs?: string[];
 }
 
 /** Input of `replan`. */
