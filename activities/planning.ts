@@ -8,6 +8,7 @@ import { replanFromWire, WireReplanDecisionSchema, type ReplanDecision } from '.
 import type { ToolInfo } from '../src/contract/tools.js';
 import type { Model } from '../src/llm/model.js';
 import { planResponseSchema, replanResponseSchema } from '../src/llm/plan-format.js';
+import { repairPlan } from '../src/plan/repair.js';
 import { plannerMessages, replannerMessages, type PlannerRequest, type ReplannerRequest } from '../src/llm/prompts.js';
 import type { TokenUsage } from '../src/llm/usage.js';
 import type { OutputKeeper } from '../src/outputs/keeper.js';
@@ -24,6 +25,8 @@ export interface CreatePlanOutput extends Described {
   plan?: Plan;
   issues: PlanIssue[];
   usage: TokenUsage;
+  /** What was repaired in the model's plan without asking it again (`src/plan/repair.ts`); absent when nothing was. */
+  repairs?: string[];
 }
 
 /** Input of `replan`. */
@@ -72,13 +75,19 @@ export function planningActivities({ model, tools, catalog, outputs, contextToke
           onUsage,
         }),
       );
-      const { plan, issues } = planFromWire(value);
-      if (!plan) return { issues, usage, ...worker.described(input) };
+      const { plan: answered, issues } = planFromWire(value);
+      if (!answered) return { issues, usage, ...worker.described(input) };
+      // What needs no judgement is repaired here, and said; the rest goes back to the model as issues.
+      const { plan, repairs } = repairPlan(
+        answered,
+        catalog.map((t) => t.name),
+      );
       // Steps whose args did not parse are already reported; check the arguments of the others.
       const unparsed = new Set(issues.map((i) => i.stepId));
       return {
         ...worker.described(input),
         plan,
+        ...(repairs.length > 0 ? { repairs } : {}),
         issues: [
           ...issues,
           ...checkToolArgs(

@@ -27,6 +27,11 @@ export const OPTIONS = {
   from: { type: 'string' },
   ...START_OPTIONS,
   ...SCHEDULE_OPTIONS,
+  // planwright eval
+  tasks: { type: 'string' },
+  limit: { type: 'string' },
+  model: { type: 'string' },
+  concurrency: { type: 'string' },
   id: { type: 'string' },
   version: { type: 'string' },
   feedback: { type: 'string' },

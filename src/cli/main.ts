@@ -11,6 +11,7 @@ import { DefaultLogger, Runtime, type Logger } from '@temporalio/worker';
 import { OPTIONS, print, temporalSettings, type Command, type CommandForm } from './command.js';
 import * as decisions from './commands/decisions.js';
 import * as live from './commands/live.js';
+import { evaluate } from './commands/eval.js';
 import * as local from './commands/local.js';
 import * as runs from './commands/runs.js';
 import * as server from './commands/server.js';
@@ -141,6 +142,12 @@ export const COMMANDS: readonly Command[] = [
     usage: 'check-model [--timeout SECONDS]',
     summary: 'probe the model server (OPENAI_BASE_URL) and print the settings it needs',
     run: local.checkModelServer,
+  },
+  {
+    name: 'eval',
+    usage: 'eval [--tasks SUITES] [--limit N] [--model NAME|oracle]\n     [--concurrency N] [--output DIR]',
+    summary: 'score the planner on evaluation suites (docs/eval.md)',
+    run: evaluate,
   },
 ];
 

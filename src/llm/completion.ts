@@ -4,7 +4,7 @@
  * counted however the answer ends.
  */
 import type OpenAI from 'openai';
-import { APIError } from 'openai';
+import { APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../contract/errors.js';
@@ -70,8 +70,9 @@ export function completer(config: ModelConfig): Complete {
         { headers: { [PHASE_HEADER]: phase } },
       );
     } catch (err) {
-      // A call the server answered, even with an error, counts; one that never reached it does not.
-      const reached = err instanceof APIError && err.status !== undefined;
+      // A call the server answered, even with an error, counts, and so does one that timed out: the server had it
+      // and may have been writing its answer; one that never reached it does not.
+      const reached = (err instanceof APIError && err.status !== undefined) || err instanceof APIConnectionTimeoutError;
       throw withUsage(classifyModelError(err, config), reached ? priced({ ...NO_CALLS, llmCalls: 1 }) : NO_CALLS);
     }
     return completionOf(

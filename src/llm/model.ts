@@ -56,6 +56,8 @@ export interface Model {
     phase: Phase;
     messages: ChatCompletionMessageParam[];
     onUsage?: UsageListener;
+    /** Told the answer's text as it comes (today in one piece, once the answer is complete). */
+    onText?: TextListener;
   }): Promise<Structured<string>>;
   /**
    * One turn of a conversation in which the model may call tools: returns its text, or the calls it wants.
@@ -66,7 +68,19 @@ export interface Model {
     messages: ChatCompletionMessageParam[];
     tools: ChatCompletionTool[];
     onUsage?: UsageListener;
+    /** Told the answer's text as it comes (today in one piece, once the answer is complete). */
+    onText?: TextListener;
   }): Promise<Structured<{ content: string; toolCalls: ModelToolCall[] }>>;
+}
+
+/** Told each piece of an answer's text, in order. */
+export type TextListener = (delta: string) => void;
+
+/** Tells `onText` the text of an answer, when there is any. */
+function told<T extends { value: { content: string } | string }>(answered: T, onText: TextListener | undefined): T {
+  const text = typeof answered.value === 'string' ? answered.value : answered.value.content;
+  if (onText && text) onText(text);
+  return answered;
 }
 
 /** How structured answers are asked for; a model switches to JSON mode for good once its server refuses a schema. */
@@ -96,16 +110,16 @@ export function createModel(config: ModelConfig): Model {
         });
       return structured(complete, format, request, outputCap(config, phase, steps));
     },
-    async text({ phase, messages, onUsage }) {
+    async text({ phase, messages, onUsage, onText }) {
       const { value, usage } = await answer(complete, phase, messages, onUsage ? { onUsage } : {});
-      return { value: value.content, usage };
+      return told({ value: value.content, usage }, onText);
     },
-    async converse({ phase, messages, tools, onUsage }) {
+    async converse({ phase, messages, tools, onUsage, onText }) {
       const listen = onUsage ? { onUsage } : {};
       if (config.toolCalls !== 'json' || tools.length === 0)
-        return answer(complete, phase, messages, { tools, ...listen });
+        return told(await answer(complete, phase, messages, { tools, ...listen }), onText);
       const { value, usage } = await answer(complete, phase, jsonToolMessages(messages, tools), listen);
-      return { value: parseJsonToolAnswer(value.content), usage };
+      return told({ value: parseJsonToolAnswer(value.content), usage }, onText);
     },
   };
 }

@@ -139,7 +139,8 @@ export function stepsSchema(tools: readonly ToolInfo[], subgoals = false): Node 
     step({ tool: NULL, args: NULL, tools: mayUse, subgoal }, names),
   ];
   if (subgoals) variants.push(step({ tool: NULL, args: NULL, tools: NULL, subgoal: { type: 'string' } }, names));
-  return { type: 'array', items: { anyOf: variants } };
+  // At least one step: validation refuses an empty plan, so the format does not offer one.
+  return { type: 'array', minItems: 1, items: { anyOf: variants } };
 }
 
 /** The planner's response format for this catalog (and sub-goal steps, with `subgoals`). */

@@ -3,6 +3,7 @@
  * scripted model, inside Temporal's MockActivityEnvironment. The executor's tool calls come back as the model asked
  * for them, marked with the problem when their arguments do not fit the tool's input.
  */
+import { usageOfFailure } from '../../src/llm/usage.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runActivity } from '../support/activity-env.js';
@@ -155,6 +156,8 @@ describe('model errors are classified once', () => {
     expect(failure.type).toBe(ErrorType.ModelUnavailable);
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toMatch(/cannot reach the model/);
+    // The server had the request and may still be writing: it counts as a call.
+    expect(usageOfFailure(failure)).toMatchObject({ llmCalls: 1 });
   });
 
   it('a script that runs out fails loudly instead of answering', async () => {

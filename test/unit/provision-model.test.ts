@@ -204,6 +204,7 @@ describe('starting llama-server', () => {
     expect(llamaServerArgs({ model: '/m.gguf', port: 8081 })).toEqual([
       ...['-m', '/m.gguf', '--alias', 'm', '--host', '127.0.0.1', '--port', '8081'],
       ...['-c', '8192', '-np', '2', '--kv-unified', '--cache-ram', '256', '-t', '1', '--jinja', '--seed', '42'],
+      '--no-repack',
       ...['--metrics', '--no-webui', '--log-colors', 'off'],
     ]);
     const custom = llamaServerArgs({ model: '/m.gguf', port: 1, ctxSize: 4096, parallel: 4, threads: 2, seed: 7 });
@@ -226,6 +227,9 @@ describe('starting llama-server', () => {
   it('explains an illegal instruction as a binary built for another CPU', () => {
     expect(exitDescription(null, 'SIGILL', '/c/llama-server-0.3.36/llama-server')).toContain(
       'built for another CPU; rebuild it on this one (for the cached copy, delete /c/llama-server-0.3.36)',
+    );
+    expect(exitDescription(null, 'SIGSEGV', '/c/llama-server-0.3.36/llama-server')).toMatch(
+      /crashed \(SIGSEGV\) while loading the model; on CPUs with AMX .* --no-repack .*delete \/c\/llama-server-0\.3\.36/,
     );
     expect(exitDescription(1, null, 'llama-server')).toBe('llama-server exited with code 1 before it was healthy');
   });
@@ -259,6 +263,16 @@ describe('starting llama-server', () => {
     expect(error).toBeInstanceOf(ModelProvisioningError);
     expect(error.message).toContain(`it did not start (${binary} exited with code 1 before it was healthy)`);
     expect(error.message).toContain('  error: failed to load model /m.gguf');
+  });
+
+  it('says what a crash while loading means, with the log lines before it', async () => {
+    const binary = await fakeServer(
+      `console.error('load_tensors: AMX model buffer size = 40 MiB'); process.kill(process.pid, 'SIGSEGV');`,
+    );
+    const error = (await startLlamaServer({ binary, model: '/m.gguf' }).catch((err: unknown) => err)) as Error;
+    expect(error).toBeInstanceOf(ModelProvisioningError);
+    expect(error.message).toContain(`${binary} crashed (SIGSEGV) while loading the model`);
+    expect(error.message).toContain('  load_tensors: AMX model buffer size = 40 MiB');
   });
 
   it('gives up after the start timeout and kills the server', async () => {

@@ -54,7 +54,8 @@ export interface RunningModelServer {
 /**
  * The llama-server command line: loopback only, Jinja chat templates (so `tools` and
  * `response_format: json_schema` work), a unified KV cache shared by `parallel` slots, one thread, a fixed
- * default seed, a bounded prompt cache in RAM (256 MiB instead of 8 GiB), no Web UI, and uncoloured logs.
+ * default seed, a bounded prompt cache in RAM (256 MiB instead of 8 GiB), no weight repacking, no Web UI, and
+ * uncoloured logs.
  */
 export function llamaServerArgs(options: Omit<LlamaServerOptions, 'binary'> & { port: number }): string[] {
   const { model, port, ctxSize = 8192, parallel = 2, threads = 1, seed = 42 } = options;
@@ -66,6 +67,9 @@ export function llamaServerArgs(options: Omit<LlamaServerOptions, 'binary'> & { 
     // --jinja first: only then does --chat-template take a template of our own rather than a known name.
     ['--jinja', ...(template ? ['--chat-template', template] : [])],
     ['--seed', String(seed)],
+    // A native build on a CPU with AMX repacks weights for AMX tiles and dies (SIGSEGV in ggml_backend_amx_mul_mat)
+    // while loading the model; without repacking the same binary runs on every CPU it was built on.
+    ['--no-repack'],
     // /metrics counts the tokens the server predicted, so a run's reported usage can be checked against it.
     ['--metrics', '--no-webui', '--log-colors', 'off'],
   ].flat();
@@ -176,18 +180,27 @@ async function servedModel(base: string): Promise<string> {
   return id;
 }
 
-/** Why the server ended; an illegal instruction means a binary built (`-march=native`) on another CPU. */
+/**
+ * Why the server ended; an illegal instruction means a binary built (`-march=native`) on another CPU, a
+ * segmentation fault most often a CPU backend (AMX, repacked weights) that fails on this CPU.
+ */
 export function exitDescription(code: number | null, signal: NodeJS.Signals | null, binary: string): string {
   if (signal === 'SIGILL')
     return (
       `${binary} died of an illegal instruction: it was built for another CPU; rebuild it on this one ` +
       `(for the cached copy, delete ${path.dirname(binary)})`
     );
+  if (signal === 'SIGSEGV')
+    return (
+      `${binary} crashed (SIGSEGV) while loading the model; on CPUs with AMX (amx_tile in /proc/cpuinfo) that is ` +
+      `the AMX backend: start it with --no-repack (it is, here) or build it with -DGGML_NATIVE=OFF ` +
+      `(for the cached copy, delete ${path.dirname(binary)}); the log lines below say where it stopped`
+    );
   return signal ? `${binary} was killed by ${signal}` : `${binary} exited with code ${code} before it was healthy`;
 }
 
 function startAdvice(err: unknown): string {
-  return /illegal instruction/.test(String((err as Error)?.message))
+  return /illegal instruction|SIGSEGV/.test(String((err as Error)?.message))
     ? ''
     : 'Check the model file and the binary (run it with --help), or set PLANWRIGHT_LLAMA_SERVER / PLANWRIGHT_MODEL_GGUF.';
 }
