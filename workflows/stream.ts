@@ -19,6 +19,9 @@ export type StreamState = WorkflowStreamState;
  */
 export const streamItemsQuery = defineQuery<PollResult, [number]>('planwright.streamItems');
 
+/** Most items of a run's stream carried across continue-as-new; older ones are dropped then. */
+export const CARRIED_ITEMS = 500;
+
 /** A run's stream: opened once, at the start of the run's workflow function. */
 export class RunStream {
   private readonly stream: WorkflowStream;
@@ -46,8 +49,13 @@ export class RunStream {
     await condition(allHandlersFinished);
   }
 
-  /** What the stream carries across continue-as-new. */
+  /**
+   * What the stream carries across continue-as-new: its last {@link CARRIED_ITEMS} items, so that what a long run
+   * carries stays bounded (a reader further behind goes on from the first item kept).
+   */
   carried(): WorkflowStreamState {
+    const { log, base_offset: base } = this.stream.getState();
+    if (log.length > CARRIED_ITEMS) this.stream.truncate(base + log.length - CARRIED_ITEMS);
     return this.stream.getState();
   }
 }

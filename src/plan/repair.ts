@@ -20,10 +20,11 @@ const loose = (name: string) =>
     .replace(/[-\s.]+/g, '_');
 
 /**
- * Repairs what needs no model: a self-dependency is dropped; a dependency named twice is kept once; a dependency on
- * a step the plan does not have, which no reference of the step needs, is dropped; a referenced step missing from
- * `dependsOn` is added (unless that would make a cycle); a tool named with other case or separators than the
- * catalog's is renamed; a tool step's `tools` list is dropped. Everything else is left for validation.
+ * Repairs what needs no model: a self-dependency is dropped; a dependency named twice is kept once; a referenced
+ * step missing from `dependsOn` is added (unless that would make a cycle); a tool named with other case or
+ * separators than the catalog's is renamed; a tool step's `tools` list is dropped. Everything else — a dependency on
+ * a step the plan does not have, say, which may name the step the model meant by another name — is left for
+ * validation, and goes back to the model.
  * @example const { plan, repairs } = repairPlan(model's plan, ['read_file', 'search']);
  */
 export function repairPlan(plan: Plan, toolNames: readonly string[]): Repaired {
@@ -44,8 +45,6 @@ export function repairPlan(plan: Plan, toolNames: readonly string[]): Repaired {
     for (const dep of step.dependsOn) {
       if (dep === step.id) repairs.push(`step "${step.id}": dropped its dependency on itself`);
       else if (dependsOn.includes(dep)) repairs.push(`step "${step.id}": dropped "${dep}", named twice in dependsOn`);
-      else if (!ids.has(dep) && !referenced.includes(dep))
-        repairs.push(`step "${step.id}": dropped dependency "${dep}", which is not a step of this plan`);
       else dependsOn.push(dep);
     }
     let repaired: Step = { ...step, dependsOn };

@@ -91,9 +91,21 @@ export async function* followRun(
       return;
     } catch (err) {
       if (err instanceof FollowRunError) throw err;
-      await trouble(err);
+      // Items before the stream's base were dropped at a continue-as-new (see workflows/stream.ts): go on from there.
+      const base = truncatedBase(err);
+      if (base !== undefined && base > offset) offset = base;
+      else await trouble(err);
     }
   }
+}
+
+/** The stream's first offset, when `err` says the offset asked for was dropped from the stream; else undefined. */
+function truncatedBase(err: unknown): number | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const match = /has been truncated\. Current base offset is (\d+)/.exec(e.message);
+    if (match) return Number(match[1]);
+  }
+  return undefined;
 }
 
 /** Whether the run (its latest run, after continue-as-new) is still running. */

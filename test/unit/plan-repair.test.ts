@@ -14,7 +14,7 @@ describe('repairPlan', () => {
   it('fixes dependencies and tool names that need no judgement, and says what it fixed', () => {
     const plan: Plan = {
       steps: [
-        step('find', { tool: 'Search', args: { q: 'x' }, dependsOn: ['find', 'the-model-planner'] }),
+        step('find', { tool: 'Search', args: { q: 'x' }, dependsOn: ['find'] }),
         step('read', { tool: 'read-file', args: { path: '{{find.path}}' }, tools: ['search'] }),
         step('sum', { dependsOn: ['read', 'read'] }),
       ],
@@ -24,7 +24,6 @@ describe('repairPlan', () => {
     expect(validatePlan(repaired, limits)).toEqual([]);
     expect(repairs).toEqual([
       'step "find": dropped its dependency on itself',
-      'step "find": dropped dependency "the-model-planner", which is not a step of this plan',
       'step "find": tool "Search" renamed to "search"',
       'step "read": added "find" to dependsOn, as its args refer to it',
       'step "read": tool "read-file" renamed to "read_file"',
@@ -39,12 +38,16 @@ describe('repairPlan', () => {
   it('leaves what needs judgement, and a valid plan, as they are', () => {
     const valid: Plan = { steps: [step('a', { tool: 'search', args: { q: 'x' } }), step('b', { dependsOn: ['a'] })] };
     expect(repairPlan(valid, ['search'])).toEqual({ plan: valid, repairs: [] });
-    // A reference to a step the plan lacks, and an unknown tool: only the model can say what was meant.
-    const unknown: Plan = { steps: [step('a', { tool: 'fetch_web', args: { url: '{{file}}' }, dependsOn: ['file'] })] };
+    // A dependency on (and a reference to) a step the plan lacks, and an unknown tool: only the model can say what
+    // was meant — the step it named may be one the plan has under another id.
+    const unknown: Plan = {
+      steps: [step('a', { tool: 'fetch_web', args: { url: '{{file}}' }, dependsOn: ['file', 'the-model-planner'] })],
+    };
     const { plan, repairs } = repairPlan(unknown, ['search']);
     expect(repairs).toEqual([]);
     expect(validatePlan(plan, limits).map((i) => i.message)).toEqual([
       'depends on "file", which is not a step of this plan',
+      'depends on "the-model-planner", which is not a step of this plan',
       'unknown tool "fetch_web"; available tools: read_file, search',
       '{{file}} refers to "file", which is not a step',
     ]);
