@@ -18,6 +18,9 @@ import { UnsafeWorkspaceError } from '../default-workspace.js';
 import { McpConfigError } from '../mcp/config.js';
 import { WorkerTuningError } from '../worker-tuning.js';
 import { McpToolsError } from '../mcp/tools.js';
+import { SuiteFileError } from '../eval/task.js';
+import { TelemetryConfigError } from '../telemetry/settings.js';
+import { FollowRunError } from '../stream/follow.js';
 import { NoWorkerError, QueryFailedError, RunEndedError } from './read-state.js';
 
 /** Thrown for a command line that cannot be run as given; exit code 2. */
@@ -91,6 +94,8 @@ export const EXPECTED: ReadonlyArray<[number, ReadonlyArray<abstract new (...arg
       McpConfigError,
       WorkerTuningError,
       UnsafeWorkspaceError,
+      TelemetryConfigError,
+      SuiteFileError,
     ],
   ],
   [3, [TemporalUnreachableError, ProvisioningError]],
@@ -98,6 +103,7 @@ export const EXPECTED: ReadonlyArray<[number, ReadonlyArray<abstract new (...arg
     1,
     [
       WorkflowNotFoundError,
+      FollowRunError,
       RefusedError,
       NoWorkerError,
       QueryFailedError,

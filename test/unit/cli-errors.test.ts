@@ -110,6 +110,7 @@ const NOT_MET_BY_THE_CLI: Record<string, string> = {
   InvalidResumeError: 'a continued run, inside the workflow',
   DecisionRefusedError: 'the testing kit',
   WaitError: 'the testing kit',
+  HttpProblem: "planwright serve's answer to an HTTP client, never thrown out of a command",
 };
 
 /** Every `export class X extends Error` under `src/`, with its module. */
