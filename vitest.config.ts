@@ -14,8 +14,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     // The real-model conformance suite (npm run test:model) and the packed package's (npm run test:package)
-    // have their own commands, and so has the suite against a real Jaeger (npm run test:traces).
-    exclude: ['test/model/**', 'test/package/**', 'test/traces/jaeger/**', 'node_modules/**'],
+    // have their own commands, and so have the suite against a real Jaeger (npm run test:traces) and the one against
+    // Temporal's own server on PostgreSQL (npm run test:cluster), which both need long builds.
+    exclude: ['test/model/**', 'test/package/**', 'test/traces/jaeger/**', 'test/cluster/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,
