@@ -158,7 +158,7 @@ function pendingCalls(
       [
         `**Tool call ${code(callId)} waits for your approval:** step ${code(stepId)} calls ${code(tool)} (${text(reason, MAX.reason)})`,
         `Arguments: ${code(JSON.stringify(args), MAX.command)}`,
-        `Approve: ${code(`planwright approve ${id} --call ${shellArg(callId)}`, MAX.command)} (with --args '{…}' to change them)`,
+        `Approve: ${code(`planwright approve ${id} --call ${shellArg(callId)}`, MAX.command)} (add ${code("--args '{…}'")} to change them)`,
         `Reject: ${code(`planwright reject ${id} --call ${shellArg(callId)} --reason "why"`, MAX.command)}`,
         `Temporal CLI: ${update('approveToolCall', { callId })}`,
       ].join(BREAK),

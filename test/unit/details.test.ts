@@ -246,7 +246,8 @@ describe('renderDetails', () => {
       "**Tool call `send-call-1` waits for your approval:** step `send` calls `write_file` (write\\_file asks for a person's approval of every call)",
     );
     expect(md).toContain('Arguments: `{"path":"out-1.txt"}`');
-    expect(md).toContain("Approve: `planwright approve run-1 --call send-call-1` (with --args '{…}' to change them)");
+    // The flag sits in a code span: the Web UI's markdown would turn a bare "--" into a dash.
+    expect(md).toContain("Approve: `planwright approve run-1 --call send-call-1` (add `--args '{…}'` to change them)");
     expect(md).toContain('Reject: `planwright reject run-1 --call send-call-1 --reason "why"`');
     expect(md).toContain(
       `Temporal CLI: \`temporal workflow update execute -w run-1 --name approveToolCall --input '{"callId":"send-call-1"}'\``,
