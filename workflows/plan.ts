@@ -12,7 +12,7 @@ import {
   follows,
 } from './patches.js';
 import { msToNumber } from '@temporalio/common/lib/time.js';
-import type { CreatePlanInput, Describe, Described } from '../activities/index.js';
+import type { CreatePlanInput, CreatePlanOutput, Describe, Described } from '../activities/index.js';
 import type { PlanIssue } from '../src/contract/plan.js';
 import { formatIssues, validatePlan } from '../src/plan/validate.js';
 import type { Move, Outcome } from '../src/run/route.js';
@@ -132,16 +132,21 @@ async function planUntilValid(run: Run, reason: string, revise?: CreatePlanInput
     issues = out.plan ? [...out.issues, ...validatePlan(out.plan, run.firstPlanLimits())] : out.issues;
     if (out.plan && issues.length === 0) {
       const version = run.adopt(out.plan, reason);
-      run.note('plan-adopted', `plan v${version} (${out.plan.steps.length} steps): ${reason}`);
+      run.note('plan-adopted', `plan v${version} (${out.plan.steps.length} steps): ${reason}${repaired(out)}`);
       return true;
     }
-    run.note('plan-invalid', `the planner's plan is invalid:\n${formatIssues(issues)}`);
+    run.note('plan-invalid', `the planner's plan is invalid:\n${formatIssues(issues)}${repaired(out)}`);
     revise = { ...(out.plan ? { plan: out.plan } : {}), issues };
   }
   run.fail({
     message: `the planner produced no valid plan in ${MAX_PLAN_REVISIONS + 1} attempts:\n${formatIssues(issues)}`,
   });
   return false;
+}
+
+/** What the planning activity repaired in the answer without the model, said after the plan's line; or nothing. */
+function repaired(out: CreatePlanOutput): string {
+  return out.repairs?.length ? `; repaired without the model: ${out.repairs.join('; ')}` : '';
 }
 
 /**

@@ -80,6 +80,32 @@ export function strictArgs(schema: Node, depth = 0, top = true): Node | undefine
 
 const NULL = { type: 'null' } as const;
 
+/** Where a step's fallback points: one definition in the format's `$defs`, shared by every step variant. */
+const FALLBACK_REF = '#/$defs/fallback';
+
+/**
+ * A fallback: a tool of the catalog with `args` shaped by that tool's input schema, like a tool step's; defined
+ * once and referred to, so the format grows with the catalog rather than with its square.
+ */
+function fallbackSchema(tools: readonly ToolInfo[]): Node {
+  return {
+    anyOf: tools.map((t) => ({
+      type: 'object',
+      properties: {
+        tool: { type: 'string', enum: [t.name] },
+        args: strictArgs(t.inputSchema as Node) ?? JSON_TEXT,
+      },
+      required: ['tool', 'args'],
+      additionalProperties: false,
+    })),
+  };
+}
+
+/** The definitions the steps refer to; none for an empty catalog, whose steps have no fallback. */
+function definitions(tools: readonly ToolInfo[]): Node {
+  return tools.length > 0 ? { $defs: { fallback: fallbackSchema(tools) } } : {};
+}
+
 /** What sets a variant of a step apart: its tool and args, the tools it may use, whether it is a sub-goal. */
 interface Variant {
   tool: Node;
@@ -102,15 +128,7 @@ function step({ tool, args, tools, subgoal }: Variant, names: readonly string[])
     tools,
     successCriterion: nullable({ type: 'string' }),
     critical: nullable({ type: 'boolean' }),
-    fallback:
-      subgoal?.type === 'string' || names.length === 0
-        ? NULL
-        : nullable({
-            type: 'object',
-            properties: { tool: { type: 'string', enum: [...names] }, args: JSON_TEXT },
-            required: ['tool', 'args'],
-            additionalProperties: false,
-          }),
+    fallback: subgoal?.type === 'string' || names.length === 0 ? NULL : nullable({ $ref: FALLBACK_REF }),
     ...(subgoal ? { subgoal } : {}),
   };
   return { type: 'object', properties: fields, required: Object.keys(fields), additionalProperties: false };
@@ -118,7 +136,8 @@ function step({ tool, args, tools, subgoal }: Variant, names: readonly string[])
 
 /**
  * The steps of a plan: a tool step of any tool in the catalog (its `args` shaped by the tool's input schema), or an
- * open step for the executor, which may name tools of the catalog; with `subgoals`, also a sub-goal step.
+ * open step for the executor, which may name tools of the catalog; with `subgoals`, also a sub-goal step. Their
+ * fallbacks refer to the root's `$defs` (see {@link planResponseSchema}).
  */
 export function stepsSchema(tools: readonly ToolInfo[], subgoals = false): Node {
   const names = tools.map((t) => t.name);
@@ -150,6 +169,7 @@ export function planResponseSchema(tools: readonly ToolInfo[], subgoals = false)
     properties: { rationale: nullable({ type: 'string' }), steps: stepsSchema(tools, subgoals) },
     required: ['rationale', 'steps'],
     additionalProperties: false,
+    ...definitions(tools),
   };
 }
 
@@ -165,5 +185,6 @@ export function replanResponseSchema(tools: readonly ToolInfo[], subgoals = fals
     },
     required: ['action', 'reason', 'answer', 'steps'],
     additionalProperties: false,
+    ...definitions(tools),
   };
 }

@@ -19,7 +19,7 @@ const STEP_RULES = [
   `- tools: the tools below an open step's model may call (at most ${MAX_STEP_TOOLS}), or null; null in a tool step`,
   `- successCriterion: null, ${CHECKABLE_CRITERIA}, or a sentence a model judges; prefer the check`,
   '- critical: false if the goal can be met without the step, else null',
-  '- fallback: {tool, args as JSON text} to call if the tool fails for good, or null',
+  '- fallback: {tool, args} to call if the tool fails for good, or null',
   'In args, "{{id}}" or "{{id.field.0.subfield}}" stands for an earlier step\'s result (a string that is only a ' +
     "reference takes the result's type); reference only steps in dependsOn.",
   'Steps that do not depend on each other run in parallel. Prefer tool steps with concrete args. Add no final step ' +

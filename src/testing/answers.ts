@@ -60,8 +60,7 @@ export function step(id: string, options: StepOptions = {}): WireStep {
     args: options.args ?? null,
     successCriterion: options.successCriterion ?? null,
     critical: options.critical ?? null,
-    // The response format carries a fallback's arguments as JSON text (plan-format.ts).
-    fallback: options.fallback ? { tool: options.fallback.tool, args: jsonText(options.fallback.args) } : null,
+    fallback: options.fallback ? { tool: options.fallback.tool, args: options.fallback.args ?? null } : null,
     ...(options.subgoal !== undefined ? { subgoal: options.subgoal } : {}),
     tools: options.tools ?? null,
   };
@@ -238,9 +237,4 @@ export function byGoal(replies: Record<string, ScriptedReply>): ScriptEntry {
 
 function judged(value: CheckVerdict): ScriptedReply {
   return { content: CheckVerdictSchema.parse(value) };
-}
-
-function jsonText(args: StepArgs | undefined): string | null {
-  if (args === undefined) return null;
-  return typeof args === 'string' ? args : JSON.stringify(args);
 }

@@ -70,6 +70,22 @@ describe('the response formats built from the tool catalog', () => {
     expect(open?.properties?.tool).toMatchObject({ type: 'null' });
   });
 
+  it('shape a fallback’s args by its tool’s input schema, defined once and referred to from every step', () => {
+    for (const format of [planResponseSchema(catalog), replanResponseSchema(catalog, true)] as Schema[]) {
+      const fallbacks = format.$defs?.fallback?.anyOf ?? [];
+      expect(fallbacks.map((f) => (f.properties?.tool as { enum?: string[] }).enum)).toEqual(
+        catalog.map((t) => [t.name]),
+      );
+      const writeFile = fallbacks.find((f) => JSON.stringify(f.properties?.tool).includes('"write_file"'));
+      expect(writeFile?.properties?.args).toMatchObject({ type: 'object', required: ['path', 'content', 'mode'] });
+      // Every reference in the format names a definition it carries.
+      const refs = JSON.stringify(format).match(/"\$ref":"[^"]+"/g) ?? [];
+      expect(refs.length).toBeGreaterThan(0);
+      for (const ref of refs) expect(ref).toBe('"$ref":"#/$defs/fallback"');
+    }
+    expect(planResponseSchema([]) as Schema).not.toHaveProperty('$defs');
+  });
+
   it('let an open step name the catalog’s tools its executor may call, and no other step', () => {
     const names = catalog.map((t) => t.name);
     for (const format of [planResponseSchema(catalog, true), replanResponseSchema(catalog, true)] as Schema[]) {

@@ -205,6 +205,25 @@ describe('planAndExecute', () => {
     expect(result.events.find((e) => e.type === 'plan-invalid')?.message).toContain('unknown tool "web_search"');
   });
 
+  it("says in the run's trace what the planning activity repaired without the model", async () => {
+    const repairs = [
+      'step "b": dropped its dependency on itself',
+      'step "a": tool "Calculator" renamed to "calculator"',
+    ];
+    const result = await run(
+      mockActivities({
+        createPlan: async () => ({ ...planned({ steps: [calcStep('a'), calcStep('b', ['a'])] }), repairs }),
+        runTool: toolsAnswering({ a: { value: 1 }, b: { value: 2 } }).runTool,
+        synthesize: async () => ({ answer: 'Done.', usage: ONE_CALL }),
+      }),
+      { goal: 'Two steps' },
+    );
+    expect(result.status).toBe('completed');
+    const adopted = result.events.find((e) => e.type === 'plan-adopted')?.message ?? '';
+    expect(adopted).toContain('repaired without the model');
+    for (const repair of repairs) expect(adopted).toContain(repair);
+  });
+
   it('fails the run with the problems when the plan stays invalid', async () => {
     let calls = 0;
     const unusable = async () => {
