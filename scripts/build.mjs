@@ -16,4 +16,7 @@ for (const agent of ['support-report', 'getaway', 'research', 'pipeline']) {
 }
 // The console's browser code is bundled by `planwright serve` when first asked for (src/serve/console.ts), from
 // its sources next to the compiled server.
-cpSync('src/serve/console/browser', 'dist/src/serve/console/browser', { recursive: true });
+cpSync('src/serve/console/browser', 'dist/src/serve/console/browser', {
+  recursive: true,
+  filter: (file) => !file.endsWith('tsconfig.json'),
+});

@@ -185,7 +185,13 @@ describe('the console view of a run', () => {
       [{ kind: 'run-finished', status: 'completed', answer: 'Both waited.', message: 'run completed' }],
       streaming,
     );
-    expect(done).toMatchObject({ answer: 'Both waited.', status: 'completed', finished: true, waits: [] });
+    expect(done).toMatchObject({
+      answer: 'Both waited.',
+      status: 'completed',
+      finished: true,
+      outcome: 'run completed',
+      waits: [],
+    });
   });
 
   it('restores a kept view of the same run only', () => {

@@ -69,6 +69,8 @@ export interface RunView {
   /** The answer: as it is written (topic `answer`), then the one the run finished with. */
   answer: string;
   finished: boolean;
+  /** What the run finished with, in a line (its `run-finished` message). */
+  outcome?: string;
   usage?: { llmCalls: number; inputTokens: number; outputTokens: number; toolCalls: number; cost?: number };
   log: LogLine[];
 }
@@ -156,7 +158,14 @@ function foldEvent(view: RunView, event: RunStreamEvent): RunView {
     case 'usage':
       return { ...view, usage: event.usage };
     case 'run-finished':
-      return { ...view, status: event.status, finished: true, waits: [], answer: event.answer ?? view.answer };
+      return {
+        ...view,
+        status: event.status,
+        finished: true,
+        outcome: event.message,
+        waits: [],
+        answer: event.answer ?? view.answer,
+      };
     case 'note':
       // A tool call answered (by anyone): its step no longer waits for it.
       if ((event.type === 'tool-call-approved' || event.type === 'tool-call-rejected') && event.stepId) {

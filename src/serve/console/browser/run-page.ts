@@ -38,6 +38,7 @@ export function runPage(
   const connection = h('span', { class: 'connection', role: 'status', 'data-testid': 'connection' });
   const webUi = webUiLink(config, workflowId);
   const goal = h('p', { class: 'goal' });
+  const outcome = h('p', { class: 'outcome', role: 'status', 'data-testid': 'outcome' });
   const planTitle = h('h2', {}, 'Plan');
   const steps = h('tbody');
   const waits = h('div', { class: 'waits', 'data-testid': 'waits' });
@@ -51,6 +52,13 @@ export function runPage(
     h('table', { class: 'log' }, log),
   );
   const graphBox = h('div', { class: 'graph-box' }, graph.element);
+  const noPlanYet = h('p', { class: 'none' }, 'The plan shows here once the planner has proposed it.');
+  const stepsTable = h(
+    'table',
+    { class: 'steps' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Step'), h('th', {}, 'State'), h('th', {}, 'Output or error'))),
+    steps,
+  );
 
   root.replaceChildren(
     h(
@@ -65,21 +73,11 @@ export function runPage(
       connection,
     ),
     goal,
+    outcome,
     h(
       'div',
       { class: 'run-grid' },
-      h(
-        'section',
-        { class: 'plan', 'aria-labelledby': 'plan-title' },
-        planTitle,
-        graphBox,
-        h(
-          'table',
-          { class: 'steps' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'Step'), h('th', {}, 'State'), h('th', {}, 'Output or error'))),
-          steps,
-        ),
-      ),
+      h('section', { class: 'plan', 'aria-labelledby': 'plan-title' }, planTitle, noPlanYet, graphBox, stepsTable),
       h(
         'aside',
         {},
@@ -100,8 +98,16 @@ export function runPage(
     status.textContent = view.status;
     status.dataset.status = view.status;
     goal.textContent = view.goal;
-    planTitle.textContent = view.plans.length ? `Plan v${view.plans.at(-1)?.version}` : 'Plan (not yet proposed)';
+    planTitle.textContent = view.plans.length ? `Plan v${view.plans.at(-1)?.version}` : 'Plan';
     graph.update(view.steps);
+    const noPlan = view.steps.length === 0;
+    graphBox.hidden = noPlan;
+    stepsTable.hidden = noPlan;
+    noPlanYet.hidden = !noPlan;
+    noPlanYet.textContent = view.finished
+      ? 'No plan: the run ended before one was adopted.'
+      : 'The plan shows here once the planner has proposed it.';
+    outcome.textContent = view.finished && view.status !== 'completed' ? (view.outcome ?? '') : '';
     steps.replaceChildren(
       ...view.steps.map((s) =>
         h(
