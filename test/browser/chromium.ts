@@ -20,7 +20,10 @@ const USUAL = [
 export function chromiumPath(): string {
   const named = process.env.PLANWRIGHT_CHROMIUM;
   if (named) {
-    if (!existsSync(named)) throw new Error(`PLANWRIGHT_CHROMIUM names ${named}, which does not exist`);
+    if (!existsSync(named))
+      throw new Error(
+        `PLANWRIGHT_CHROMIUM names ${named}, which does not exist: point it at a Chromium or Chrome executable, or unset it to use Debian's chromium`,
+      );
     return named;
   }
   const found = USUAL.find((file) => existsSync(file));
