@@ -14,3 +14,9 @@ execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inh
 for (const agent of ['support-report', 'getaway', 'research', 'pipeline']) {
   cpSync(`examples/${agent}`, `dist/examples/${agent}`, { recursive: true, filter: (file) => !file.endsWith('.ts') });
 }
+// The console's browser code is bundled by `planwright serve` when first asked for (src/serve/console.ts), from
+// its sources next to the compiled server.
+cpSync('src/serve/console/browser', 'dist/src/serve/console/browser', {
+  recursive: true,
+  filter: (file) => !file.endsWith('tsconfig.json'),
+});

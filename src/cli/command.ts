@@ -24,6 +24,7 @@ export const OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   cors: { type: 'string' },
+  'web-ui': { type: 'string' },
   from: { type: 'string' },
   ...START_OPTIONS,
   ...SCHEDULE_OPTIONS,

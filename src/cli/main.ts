@@ -101,8 +101,8 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'serve',
-    usage: 'serve [--port N] [--host H] [--cors ORIGINS]',
-    summary: 'HTTP API for runs (PLANWRIGHT_SERVE_TOKEN; loopback only without one)',
+    usage: 'serve [--port N] [--host H] [--cors ORIGINS] [--web-ui URL]',
+    summary: 'HTTP API and console for runs (PLANWRIGHT_SERVE_TOKEN; loopback only without one)',
     run: live.serve,
   },
   {

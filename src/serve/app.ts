@@ -20,6 +20,7 @@ import {
   resolveEscalationUpdate,
   WORKFLOW_TYPE,
 } from '../../workflows/messages.js';
+import { addConsole } from './console.js';
 import { OPENAPI } from './openapi.js';
 import { HttpProblem, problemOf } from './problems.js';
 
@@ -32,6 +33,8 @@ export interface ServeOptions {
   token?: string;
   /** Origins allowed to call the API from a browser; none: no CORS headers. */
   corsOrigins?: string[];
+  /** The Temporal Web UI's base URL, for the console's links to a run; none: no links. */
+  webUi?: string;
 }
 
 /** The names of the tool-call approval messages (update and signal) of `planAndExecute`. */
@@ -56,6 +59,11 @@ export function createApi(options: ServeOptions): Hono {
     return c.body(JSON.stringify(problem), problem.status as 400, { 'content-type': 'application/problem+json' });
   });
   app.get('/openapi.json', (c) => c.json(OPENAPI));
+  addConsole(app, {
+    tokenRequired: options.token !== undefined,
+    namespace: client.options.namespace,
+    ...(options.webUi ? { webUi: options.webUi } : {}),
+  });
   app.use('/runs/*', bearer(options.token));
   app.use('/runs', bearer(options.token));
 

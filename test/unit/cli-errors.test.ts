@@ -111,6 +111,7 @@ const NOT_MET_BY_THE_CLI: Record<string, string> = {
   DecisionRefusedError: 'the testing kit',
   WaitError: 'the testing kit',
   HttpProblem: "planwright serve's answer to an HTTP client, never thrown out of a command",
+  ApiError: "the console's, in the browser (src/serve/console/browser/)",
 };
 
 /** Every `export class X extends Error` under `src/`, with its module. */

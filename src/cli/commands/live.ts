@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import { endedState, workerPolling } from '../read-state.js';
 import { renderSummary } from '../render.js';
 import { createApi } from '../../serve/app.js';
+import { defaultWebUi } from '../../serve/console.js';
 import type { RunStreamEvent } from '../../stream/events.js';
 import { followRun } from '../../stream/follow.js';
 
@@ -64,9 +65,19 @@ export async function serve({ values, follow }: CommandContext): Promise<number>
   const port = tcpPort(values.port, 'port') ?? 8787;
   const corsOrigins = (values.cors ?? process.env.PLANWRIGHT_SERVE_CORS ?? '').split(',').filter(Boolean);
   const { client: c, config } = await client();
-  const app = createApi({ client: c, taskQueue: config.taskQueue, ...(token ? { token } : {}), corsOrigins });
+  const webUi = values['web-ui'] ?? process.env.PLANWRIGHT_WEB_UI ?? defaultWebUi(config.address);
+  const app = createApi({
+    client: c,
+    taskQueue: config.taskQueue,
+    ...(token ? { token } : {}),
+    corsOrigins,
+    ...(webUi ? { webUi } : {}),
+  });
   const server = listen({ fetch: app.fetch, hostname: host, port });
   follow(`serving runs of task queue "${config.taskQueue}" on http://${host}:${port} (Ctrl-C stops)`);
+  follow(
+    `console: http://${host.includes(':') ? `[${host}]` : host}:${port}/${webUi ? ` · Web UI links to ${webUi}` : ''}`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
