@@ -14,11 +14,6 @@ import { parseRunInput } from '../src/contract/run-input.js';
 import { planSchema } from '../src/contract/plan.js';
 // The schema of what crosses continue-as-new is built the first time a run continues as new.
 import '../src/run/resume.js';
-// The run's stream: the event deriver, the events' schemas (built when their module is evaluated, which took a new
-// run 1.5–5 ms of the workflow thread, more than all its other modules together) and Workflow Streams' workflow
-// side. The workflow derives and publishes events and never parses them, so their frozen schemas are not used here.
-import '../src/stream/derive.js';
-import '@temporalio/workflow-streams/workflow';
 
 parseRunInput({ goal: 'build the schemas every run uses' });
 planSchema();

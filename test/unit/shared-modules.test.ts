@@ -10,9 +10,6 @@ import * as runState from '../../src/contract/run-state.js';
 import * as admission from '../../src/run/admission.js';
 import * as resume from '../../src/run/resume.js';
 import { validatePlan } from '../../src/plan/validate.js';
-import * as derive from '../../src/stream/derive.js';
-import * as events from '../../src/stream/events.js';
-import { initialState } from '../../src/run/state.js';
 
 /** As the SDK freezes shared modules: objects through their properties, functions themselves only. */
 function deepFreeze(value: unknown, seen = new WeakSet<object>()): void {
@@ -30,7 +27,7 @@ function deepFreeze(value: unknown, seen = new WeakSet<object>()): void {
   Object.freeze(value);
 }
 
-for (const module of [plan, runInput, runState, admission, resume, derive, events]) {
+for (const module of [plan, runInput, runState, admission, resume]) {
   for (const exported of Object.values(module)) deepFreeze(exported);
 }
 
@@ -55,17 +52,5 @@ describe('shared modules, frozen as the SDK freezes them', () => {
       /unknown field "extra"|version/,
     );
     expect(plan.planFromWire({ rationale: null, steps: [] }).issues[0]?.message).toMatch(/at least one step/);
-  });
-
-  it("derive a run's stream events", () => {
-    const state = initialState('a goal');
-    const deriver = new derive.RunEventDeriver(state);
-    const next = {
-      ...state,
-      usage: { ...state.usage, llmCalls: 1 },
-      events: [...state.events, { type: 'run-started' as const, at: 'now', message: 'started' }],
-    };
-    expect(deriver.next(next).map((e) => e.kind)).toEqual(['run-started', 'usage']);
-    expect(events.TOPICS.events).toBe('events');
   });
 });
