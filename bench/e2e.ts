@@ -45,7 +45,7 @@ const WORKER = fileURLToPath(new URL('./e2e-worker.ts', import.meta.url));
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) };
 
 /** A step of a benchmark DAG: `ms` 0 is the zero-latency tool. */
-type Node = [id: string, ms: number, dependsOn: string[]];
+export type Node = [id: string, ms: number, dependsOn: string[]];
 
 const chain = (n: number): Node[] => Array.from({ length: n }, (_, i) => [`s${i + 1}`, 0, i ? [`s${i}`] : []]);
 const FAN_OUT: Node[] = Array.from({ length: 6 }, (_, i) => [`f${i + 1}`, 1000, []]);
@@ -71,7 +71,7 @@ export const inTurn = <T>(contenders: readonly T[], r: number): readonly T[] =>
   r % 2 ? [...contenders].reverse() : contenders;
 
 /** The longest path through a DAG, in ms. */
-function criticalPath(nodes: Node[]): number {
+export function criticalPath(nodes: Node[]): number {
   const finish = new Map<string, number>();
   for (const [id, ms, deps] of nodes) finish.set(id, ms + Math.max(0, ...deps.map((d) => finish.get(d) ?? 0)));
   return Math.max(...finish.values());
@@ -98,6 +98,8 @@ const bareSteps = (nodes: Node[]): BareStep[] =>
 export interface WorkerProcess {
   taskQueue: string;
   measure(): Promise<{ cpuMs: number; rss: number; heapUsed: number }>;
+  /** As `measure`, with the JS heap measured after a full garbage collection (what stays, not what is garbage). */
+  measureAfterGc(): Promise<{ cpuMs: number; rss: number; heapUsed: number }>;
   /** Runs the demo from a client in the worker's process, on its connection, with eager start (`demo` only). */
   demo(workflowId: string): Promise<{ ms: number; eagerlyStarted: boolean }>;
   /** Gives the process's own model the demo's answers for one run (`demo` only). */
@@ -118,6 +120,7 @@ export async function startWorker(
     execArgv: [
       '--import',
       'tsx',
+      '--expose-gc',
       ...(process.env.PLANWRIGHT_BENCH_PROFILE
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PLANWRIGHT_BENCH_PROFILE}`]
         : []),
@@ -134,6 +137,11 @@ export async function startWorker(
       new Promise((resolve) => {
         child.once('message', (m) => resolve(m as Awaited<ReturnType<WorkerProcess['measure']>>));
         child.send('measure');
+      }),
+    measureAfterGc: () =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve(m as Awaited<ReturnType<WorkerProcess['measure']>>));
+        child.send('measure-after-gc');
       }),
     demo: (workflowId) =>
       new Promise((resolve, reject) => {
@@ -179,7 +187,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
 }
 
 /** The two contenders on one server: each runs a DAG and returns when its result is in. */
-function contenders(client: Client, model: ScriptedModel, pw: WorkerProcess, bare: WorkerProcess) {
+export function contenders(client: Client, model: ScriptedModel, pw: WorkerProcess, bare: WorkerProcess) {
   let n = 0;
   const id = (kind: string) => `bench-${kind}-${Date.now()}-${++n}`;
   return {

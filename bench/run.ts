@@ -5,6 +5,7 @@ import { benchFleet, benchWorkerKill } from './durability.js';
 import { benchE2e } from './e2e.js';
 import { benchLoad } from './load.js';
 import { benchPickups } from './pickups.js';
+import { benchRunCost } from './run-cost.js';
 import { benchDataEngine } from './data-engine.js';
 import { benchDataQuery, benchReferences, benchValidate } from './pure.js';
 import { benchTestServerStartup } from './test-server-startup.js';
@@ -22,6 +23,7 @@ const benches: Record<string, (arg?: string) => unknown> = {
   e2e: (n) => benchE2e(n ? Number(n) : 5),
   load: (n) => benchLoad(n ? Number(n) : 1000),
   pickups: (n) => benchPickups(n ? Number(n) : 3),
+  'run-cost': (n) => benchRunCost(n ? Number(n) : 40),
   tokens: () => benchTokens(),
   traces: (n) => benchTraces(n ? Number(n) : 10),
 };
