@@ -1,22 +1,27 @@
 /**
  * `npm run bench -- traces [reps]`: what tracing costs per step. Worker processes on one dev server run the same
  * chain of 30 zero-latency tool steps: `off` (no OTEL_* variable), `traced` (OTEL_EXPORTER_OTLP_ENDPOINT pointing at a
- * local Jaeger), and, with PLANWRIGHT_BENCH_BASELINE=<a checkout of the code before tracing>, `before` (that
- * checkout's workflow bundle, so the cost of the tracing hooks when off shows against code without them). Rounds
- * take turns, in alternating order; each figure is the median per step over `reps` rounds (default 10), with its range.
+ * local Jaeger), and `hookless` (the same workflow bundle with workflows/telemetry.ts replaced by a `RunTelemetry`
+ * that does nothing, bench/hookless-telemetry.ts, so the cost of the tracing hooks when off shows against code
+ * without them). Rounds take turns, in alternating order; each figure is the median per step over `reps` rounds
+ * (default 10), with its range, and the median of the rounds' own ratios to `off`; the same for the worker
+ * process's own CPU time per step.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import type { NormalModuleReplacementPlugin } from 'webpack';
 import type { RunInput } from '../src/contract/run-input.js';
 import { startJaeger } from '../src/provision/jaeger.js';
 import { runResult } from '../src/run-result.js';
 import { startLocalTemporal } from '../src/temporal/local-server.js';
 import { startScriptedModel } from '../src/testing/scripted-model.js';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../src/workflow-bundle.js';
 import type { planAndExecute } from '../workflows/index.js';
 import { WORKFLOW_TYPE } from '../workflows/messages.js';
 
@@ -47,43 +52,69 @@ async function worker(name: string, address: string, modelUrl: string, env: Node
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`${name} worker exited with ${code}`)));
   });
-  return { name, taskQueue, stop: () => child.kill('SIGTERM') };
+  // Stopping waits for the exit: a traced worker sends the spans it holds before it goes.
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  /** The worker process's CPU time so far, in ms. */
+  const cpu = () =>
+    new Promise<number>((resolve) => {
+      child.once('message', (m: { cpu: NodeJS.CpuUsage }) => resolve((m.cpu.user + m.cpu.system) / 1000));
+      child.send('cpu');
+    });
+  return { name, taskQueue, cpu, stop: () => (child.kill('SIGTERM'), exited) };
 }
 
-/** The baseline checkout's workflow bundle, bundled as that checkout bundles it. */
-async function baselineBundle(checkout: string): Promise<string> {
-  const wf = (file: string) => path.join(checkout, 'workflows', file);
+/** planwright's workflow bundle, built as workers build it, but with bench/hookless-telemetry.ts for telemetry.ts. */
+async function hooklessBundle(): Promise<string> {
+  // The bundler the SDK bundles with, for its module replacement plugin.
+  const webpack = createRequire(createRequire(import.meta.url).resolve('@temporalio/worker'))('webpack') as {
+    NormalModuleReplacementPlugin: typeof NormalModuleReplacementPlugin;
+  };
+  const hookless = fileURLToPath(new URL('./hookless-telemetry.ts', import.meta.url));
   const { code } = await bundleWorkflowCode({
-    workflowsPath: wf('index.ts'),
-    preloadModules: [wf('shared-modules.ts')],
-    workflowInterceptorModules: [wf('current-details.ts')],
+    ...WORKFLOW_BUNDLE_OPTIONS,
+    webpackConfigHook: (config) => {
+      const built = WORKFLOW_BUNDLE_OPTIONS.webpackConfigHook(config);
+      built.plugins = [
+        ...(built.plugins ?? []),
+        new webpack.NormalModuleReplacementPlugin(/^\.\/telemetry\.js$/, hookless),
+      ];
+      return built;
+    },
   });
-  const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'planwright-bench-')), 'baseline.js');
+  // The bundler's record of the modules it took: workflows/telemetry.ts must not be among them.
+  if (code.includes('./workflows/telemetry.ts'))
+    throw new Error('telemetry.ts was not replaced in the hookless bundle');
+  const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'planwright-bench-')), 'hookless.js');
   await writeFile(file, code);
   return file;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-/** Runs the benchmark; the result holds per-step medians and the ratios to `off`. */
+/**
+ * Runs the benchmark; the result holds per-step medians, their ratios to `off`, and the median of each round's own
+ * ratio to that round's `off` run (`pairedRatio`: the figure that a machine whose load drifts between rounds disturbs
+ * least).
+ */
 export async function benchTraces(reps = 10) {
   const temporal = await startLocalTemporal();
   const jaeger = await startJaeger();
   const model = await startScriptedModel();
-  const baseline = process.env.PLANWRIGHT_BENCH_BASELINE;
   const workers = [
     await worker('off', temporal.address, model.url, {}),
     await worker('traced', temporal.address, model.url, {
       OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint,
       OTEL_METRICS_EXPORTER: 'none',
     }),
-    ...(baseline
-      ? [await worker('before', temporal.address, model.url, {}, await baselineBundle(path.resolve(baseline)))]
-      : []),
+    await worker('hookless', temporal.address, model.url, {}, await hooklessBundle()),
   ];
   const perStep: Record<string, number[]> = Object.fromEntries(workers.map((w) => [w.name, []]));
+  const cpuPerStep: Record<string, number[]> = Object.fromEntries(workers.map((w) => [w.name, []]));
   try {
     for (let r = -1; r < reps; r++) {
+      // Each worker's CPU time over the whole round: what it spent on its run, and after it (spans are sent in
+      // batches, every 5 s by default), with the idle polling that all of them pay alike.
+      const cpuBefore = await Promise.all(workers.map((w) => w.cpu()));
       for (const w of r % 2 ? [...workers].reverse() : workers) {
         model.enqueue({ plan: [{ content: plan }], synthesize: [{ content: 'Done.' }] });
         const input: RunInput = { goal: `chain ${r}`, maxSteps: STEPS };
@@ -97,22 +128,36 @@ export async function benchTraces(reps = 10) {
         if (result.status !== 'completed') throw new Error(`${w.name}: run ${result.status}`);
         if (r >= 0) perStep[w.name]?.push((performance.now() - started) / STEPS); // round -1 warms up
       }
+      const cpuAfter = await Promise.all(workers.map((w) => w.cpu()));
+      if (r >= 0)
+        workers.forEach((w, i) => cpuPerStep[w.name]?.push(((cpuAfter[i] ?? 0) - (cpuBefore[i] ?? 0)) / STEPS));
     }
   } finally {
-    for (const w of workers) w.stop();
+    await Promise.all(workers.map((w) => w.stop()));
     await model.close();
     await jaeger.stop();
     await temporal.stop();
   }
   const off = median(perStep.off ?? []);
+  const cpuOff = median(cpuPerStep.off ?? []);
+  const paired = (xs: number[], offs: number[] = []) => median(xs.map((x, i) => x / (offs[i] ?? x)));
+  const fixed = (x: number, digits = 3) => Number(x.toFixed(digits));
   return Object.fromEntries(
-    Object.entries(perStep).map(([name, xs]) => [
-      name,
-      {
-        msPerStep: Number(median(xs).toFixed(2)),
-        range: [Math.min(...xs), Math.max(...xs)].map((x) => Number(x.toFixed(2))),
-        ratioToOff: Number((median(xs) / off).toFixed(3)),
-      },
-    ]),
+    Object.entries(perStep).map(([name, xs]) => {
+      const cpu = cpuPerStep[name] ?? [];
+      return [
+        name,
+        {
+          msPerStep: fixed(median(xs), 2),
+          range: [Math.min(...xs), Math.max(...xs)].map((x) => fixed(x, 2)),
+          ratioToOff: fixed(median(xs) / off),
+          pairedRatio: fixed(paired(xs, perStep.off)),
+          // The worker process's own CPU time per step, which the machine's other load disturbs far less.
+          cpuMsPerStep: fixed(median(cpu), 2),
+          cpuRatioToOff: fixed(median(cpu) / cpuOff),
+          cpuPairedRatio: fixed(paired(cpu, cpuPerStep.off)),
+        },
+      ];
+    }),
   );
 }

@@ -117,24 +117,27 @@ async function runStep(run: Run, step: Step, woken: boolean, ended?: StepEnded):
   try {
     const position = run.position(step.id);
     run.stepStarted(step, position);
+    // What the step calls runs inside its span, so its activities and child run hang below the step in a trace
+    // (`inStep` hands back the call's own promise: the step awaits exactly what it awaited before).
+    const inStep = <T>(call: () => T): T => run.inStep(step.id, call);
+    const check = (ran: StepOutcome) => inStep(() => checked(run, step, ran, position));
     let outcome: StepOutcome;
     if (step.subgoal !== undefined) {
-      outcome = await checked(run, step, await runSubgoal(run, { ...step, subgoal: step.subgoal }, position), position);
+      const subgoal = { ...step, subgoal: step.subgoal };
+      outcome = await check(await inStep(() => runSubgoal(run, subgoal, position)));
     } else if (step.tool === undefined) {
-      outcome = await checked(run, step, await runOpenStep(openStep(run, step, position)), position);
+      outcome = await check(await inStep(() => runOpenStep(openStep(run, step, position))));
     } else {
-      const called = await callResolved(run, step.id, step.tool, step.args, `${position} · ${step.tool}`);
+      const tool = step.tool;
+      const called = await inStep(() => callResolved(run, step.id, tool, step.args, `${position} · ${tool}`));
       // Only an output with something to check goes through the check (runs started before: every outcome did).
-      outcome = woken && !checkApplies(run, step, called) ? called : await checked(run, step, called, position);
+      outcome = woken && !checkApplies(run, step, called) ? called : await check(called);
       // The fallback is always the first recovery (see decideRecovery), so it is tried right away.
       if (!outcome.ok && step.fallback) {
         const { tool, args } = step.fallback;
         run.fallbackTried(step.id, outcome, tool);
-        outcome = await checked(
-          run,
-          step,
-          await callResolved(run, step.id, tool, args, `${position} · fallback ${tool}`),
-          position,
+        outcome = await check(
+          await inStep(() => callResolved(run, step.id, tool, args, `${position} · fallback ${tool}`)),
         );
       }
     }

@@ -55,6 +55,11 @@ export class Run extends RunLedger {
     return this.indexed;
   }
 
+  /** Runs `fn` inside the step's span (see `RunTelemetry.inStep`): what it schedules and logs hangs below the step. */
+  inStep<T>(id: string, fn: () => T): T {
+    return this.telemetry.inStep(id, fn);
+  }
+
   /** The run's Current Details for the Web UI, from its state now. */
   private readonly details = () => {
     const { workflowId, namespace } = workflowInfo();

@@ -8,7 +8,7 @@
  * which the SDK also skips during replay. Nothing here issues a command: history is the same with tracing on or off.
  */
 import { context, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { metricMeter, workflowInfo } from '@temporalio/workflow';
+import { log, metricMeter, workflowInfo } from '@temporalio/workflow';
 import type { RunEvent, RunState } from '../src/contract/run-state.js';
 import { ATTRIBUTES as A, METRICS, TRACER_NAME } from '../src/telemetry/names.js';
 
@@ -62,6 +62,15 @@ export class RunTelemetry {
       (waiting ? meters().waitsStarted : meters().waitsEnded).add(1, { status: state.status });
       this.run.addEvent(waiting ? 'waiting for a person' : 'a person answered', { [A.status]: state.status });
     }
+  }
+
+  /**
+   * Runs `fn` with the step's span as the active one, so the activities and child runs it starts hang below the
+   * step, and the lines it logs carry the step's ids (without tracing, it just runs `fn`).
+   */
+  inStep<T>(id: string, fn: () => T): T {
+    const step = this.steps.get(id);
+    return step ? context.with(trace.setSpan(context.active(), step.span), fn) : fn();
   }
 
   private startRun(state: RunState): Span {
@@ -120,6 +129,8 @@ export class RunTelemetry {
     if (outcome === 'failed') {
       step.span.setStatus({ code: SpanStatusCode.ERROR, message: record?.error ?? 'failed' });
       if (record?.error) step.span.setAttribute(A.stepError, record.error.slice(0, 1000));
+      // The worker's log line (not written on replay) carries the step span's trace and span ids.
+      this.inStep(id, () => log.info(`step ${id} failed: ${record?.error ?? 'no reason given'}`, { stepId: id }));
     }
     step.span.end();
     this.steps.delete(id);

@@ -4,15 +4,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type Logger, type WorkerOptions } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { startTestServer } from '../../src/provision/temporal.js';
 
 let runtimeInstalled = false;
-function quietRuntime(): void {
+function quietRuntime(logger: Logger = new DefaultLogger('WARN')): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger });
 }
 
 /** Starts a time-skipping test environment on the provisioned Java test server. */
@@ -21,9 +21,9 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return startTestServer((executable) => TestWorkflowEnvironment.createTimeSkipping({ server: { executable } }));
 }
 
-/** Connects to the dev server the global setup started. */
-export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
-  quietRuntime();
+/** Connects to the dev server the global setup started (the first call of a file may give the worker's logger). */
+export async function devServerEnv(logger?: Logger): Promise<TestWorkflowEnvironment> {
+  quietRuntime(logger);
   return TestWorkflowEnvironment.createFromExistingServer({ address: inject('devServerAddress') });
 }
 

@@ -10,8 +10,9 @@ import { DEMO_WORKSPACE } from '../../src/demo/support-report.js';
 import { createModel } from '../../src/llm/model.js';
 import { runResult } from '../../src/run-result.js';
 import { builtinTools } from '../../src/tools/builtin.js';
+import type { Tool } from '../../src/tools/define.js';
 import { byGoal } from '../../src/testing/answers.js';
-import { startScriptedModel, type ScriptedModel } from '../../src/testing/scripted-model.js';
+import { startScriptedModel, type Script, type ScriptedModel } from '../../src/testing/scripted-model.js';
 import { clientTracing, type Tracing } from '../../src/telemetry/tracing.js';
 import { createPlanwrightWorker } from '../../src/worker.js';
 import type { planAndExecute } from '../../workflows/index.js';
@@ -46,16 +47,38 @@ export function tracedScript() {
   };
 }
 
+/**
+ * The spans above the sub-goal's `planwright.run`, nearest first: its workflow span, started by the `billing` step of
+ * the parent's run, which the client started.
+ */
+export const SUBGOAL_ANCESTRY = [
+  'RunWorkflow:planAndExecute',
+  'StartChildWorkflow:planAndExecute',
+  'step billing',
+  'planwright.run',
+  'RunWorkflow:planAndExecute',
+  'StartWorkflow:planAndExecute',
+];
+
 export const TRACED_INPUT: RunInput = { goal: GOAL, subgoals: { maxDepth: 1 } };
 
-/** Runs the traced scenario to its end. */
-export async function runTracedScenario(options: {
+/** Where a traced worker runs: the tracer, the server's connections and the workflow bundle. */
+export interface TracedWorkerOptions {
   tracing: Tracing;
   connection: Connection;
   nativeConnection: NativeConnection;
   workflowBundle: WorkflowBundleOption;
-}): Promise<{ result: RunResult; workflowId: string; model: ScriptedModel }> {
-  const model = await startScriptedModel({ script: tracedScript() });
+}
+
+/**
+ * Runs `body` with a planwright worker on a fresh task queue (a scripted model playing `script`, the built-in tools
+ * and `tools`) and a client that traces, then stops the worker and the model.
+ */
+export async function withTracedWorker<T>(
+  options: TracedWorkerOptions & { script: Script; tools?: Tool[] },
+  body: (client: Client, taskQueue: string) => Promise<T>,
+): Promise<{ value: T; model: ScriptedModel }> {
+  const model = await startScriptedModel({ script: options.script });
   try {
     const taskQueue = unique('traces');
     const worker = await createPlanwrightWorker({
@@ -63,7 +86,7 @@ export async function runTracedScenario(options: {
       namespace: 'default',
       taskQueue,
       model: createModel({ apiKey: 'scripted', baseURL: model.url, model: 'scripted', timeoutMs: 10_000 }),
-      tools: builtinTools,
+      tools: [...builtinTools, ...(options.tools ?? [])],
       workspace: DEMO_WORKSPACE,
       planCache: { get: async () => undefined, set: async () => {} },
       workflowBundle: options.workflowBundle,
@@ -72,17 +95,27 @@ export async function runTracedScenario(options: {
       connection: options.connection,
       interceptors: { workflow: clientTracing(options.tracing) },
     });
-    const workflowId = unique('traced');
-    const result = await worker.runUntil(async () => {
+    return { value: await worker.runUntil(body(client, taskQueue)), model };
+  } finally {
+    await model.close();
+  }
+}
+
+/** Runs the traced scenario to its end. */
+export async function runTracedScenario(
+  options: TracedWorkerOptions,
+): Promise<{ result: RunResult; workflowId: string; model: ScriptedModel }> {
+  const workflowId = unique('traced');
+  const { value: result, model } = await withTracedWorker(
+    { ...options, script: tracedScript() },
+    async (client, taskQueue) => {
       const handle = await client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
         taskQueue,
         workflowId,
         args: [TRACED_INPUT],
       });
       return runResult(handle);
-    });
-    return { result, workflowId, model };
-  } finally {
-    await model.close();
-  }
+    },
+  );
+  return { result, workflowId, model };
 }

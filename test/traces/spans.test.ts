@@ -1,25 +1,35 @@
 /**
  * The spans of a traced run, caught by the OpenTelemetry SDK's in-memory exporter: one trace from the client
  * through workflow tasks and activities, planwright's run, plan, step, model and tool spans with their
- * attributes, the sub-goal's run below its parent, and nothing exported twice when a run is replayed.
+ * attributes, each step's activities and sub-goal run below the step, waits for people as events, the worker's
+ * log lines with the ids of the span they were written in, and nothing exported twice when a run is replayed.
  */
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, Worker, type LogEntry, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { runResult } from '../../src/run-result.js';
 import { buildTracedBundle } from '../../src/telemetry/bundle.js';
+import { runtimeTelemetry } from '../../src/telemetry/runtime.js';
 import { workerTracing, startTracing, type Tracing } from '../../src/telemetry/tracing.js';
-import { devServerEnv } from '../support/temporal.js';
-import { runTracedScenario, GOAL, SUBGOAL } from './scenario.js';
+import { defineTool } from '../../src/tools/define.js';
+import type { planAndExecute } from '../../workflows/index.js';
+import { approvePlanUpdate, stateQuery, WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { planReply, wireStep } from '../support/e2e.js';
+import { devServerEnv, unique } from '../support/temporal.js';
+import { runTracedScenario, withTracedWorker, GOAL, SUBGOAL, SUBGOAL_ANCESTRY } from './scenario.js';
 
 const exporter = new InMemorySpanExporter();
 let tracing: Tracing;
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
+/** The worker's log lines (the runtime's logger, as `planwright worker` installs it with tracing on). */
+const lines: LogEntry[] = [];
 
 beforeAll(async () => {
   tracing = startTracing(new SimpleSpanProcessor(exporter));
-  env = await devServerEnv();
+  env = await devServerEnv(runtimeTelemetry(new DefaultLogger('DEBUG', (entry) => lines.push(entry)), {}).logger);
   bundle = await buildTracedBundle();
 });
 afterAll(async () => {
@@ -32,6 +42,14 @@ const one = (spans: ReadableSpan[], name: string) => {
   expect(found, name).toHaveLength(1);
   return found[0] as ReadableSpan;
 };
+const parentOf = (spans: ReadableSpan[], span: ReadableSpan) =>
+  spans.find((s) => s.spanContext().spanId === span.parentSpanId);
+/** The ids a log line carries, and those of a span, to compare. */
+const idsOfLine = (line: LogEntry | undefined) => ({ trace_id: line?.meta?.trace_id, span_id: line?.meta?.span_id });
+const idsOfSpan = (span: ReadableSpan) => ({
+  trace_id: span.spanContext().traceId,
+  span_id: span.spanContext().spanId,
+});
 
 describe('traces of a run (in-memory exporter)', () => {
   let spans: ReadableSpan[];
@@ -85,8 +103,26 @@ describe('traces of a run (in-memory exporter)', () => {
       for (let s = byId.get(span.parentSpanId ?? ''); s; s = byId.get(s.parentSpanId ?? '')) chain.push(s.name);
       return chain;
     };
-    expect(ancestors(child)).toContain('StartChildWorkflow:planAndExecute');
-    expect(ancestors(child).filter((n) => n === 'RunWorkflow:planAndExecute')).toHaveLength(2);
+    expect(ancestors(child)).toEqual(SUBGOAL_ANCESTRY);
+  });
+
+  it('hangs each step’s activities below the step', () => {
+    const starts = named(spans, 'StartActivity:runTool');
+    expect(starts.map((s) => parentOf(spans, s)?.name).sort()).toEqual([
+      'step billing_total',
+      'step missing',
+      'step total',
+    ]);
+    // The planner's activities are not a step's: they stay below the workflow's span.
+    for (const start of named(spans, 'StartActivity:createPlan')) {
+      expect(parentOf(spans, start)?.name).toBe('RunWorkflow:planAndExecute');
+    }
+  });
+
+  it('logs a failed step from workflow code with the step span’s ids', () => {
+    const line = lines.find((l) => l.message.startsWith('step missing failed:'));
+    expect(line?.meta?.sdkComponent).toBe('workflow');
+    expect(idsOfLine(line)).toEqual(idsOfSpan(one(spans, 'step missing')));
   });
 
   it('has model spans with the GenAI attributes, adding up to the run’s token counts', () => {
@@ -110,12 +146,77 @@ describe('traces of a run (in-memory exporter)', () => {
     expect(tools.filter((t) => t.attributes['planwright.tool.outcome'] === 'ok')).toHaveLength(2);
   });
 
-  it('exports no workflow span again when the run is replayed', async () => {
+  it('exports no workflow span again when the run is replayed, and logs nothing again', async () => {
     const handle = env.client.workflow.getHandle(outcome.workflowId);
     const history = await handle.fetchHistory();
     exporter.reset();
+    const logged = lines.length;
     await Worker.runReplayHistory({ workflowBundle: bundle, ...workerTracing(tracing) }, history, outcome.workflowId);
     await tracing.provider.forceFlush();
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual([]);
+    expect(lines.slice(logged).filter((l) => l.message.startsWith('step missing failed:'))).toEqual([]);
+  });
+});
+
+describe('a run that waits for a person, traced', () => {
+  const goal = 'Note the review once approved';
+  let spans: ReadableSpan[];
+
+  beforeAll(async () => {
+    exporter.reset();
+    const note = defineTool({
+      name: 'note',
+      description: 'Notes a text in the worker log.',
+      input: z.object({ text: z.string() }),
+      run: ({ text }, ctx) => {
+        ctx.log.info(`noted: ${text}`);
+        return { noted: true };
+      },
+    });
+    const script = {
+      plan: [planReply(wireStep('jot', 'note', { text: 'approved plan' }))],
+      synthesize: [{ content: 'Noted.' }],
+    };
+    const { value: result } = await withTracedWorker(
+      {
+        tracing,
+        connection: env.connection,
+        nativeConnection: env.nativeConnection,
+        workflowBundle: bundle,
+        script,
+        tools: [note],
+      },
+      async (client, taskQueue) => {
+        const handle = await client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+          taskQueue,
+          workflowId: unique('approved'),
+          args: [{ goal, approval: 'plan' }],
+        });
+        for (let i = 0; i < 300 && (await handle.query(stateQuery)).status !== 'awaiting-approval'; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await handle.executeUpdate(approvePlanUpdate, { args: [{ version: 1 }] });
+        return runResult(handle);
+      },
+    );
+    expect(result.status).toBe('completed');
+    await tracing.provider.forceFlush();
+    spans = exporter.getFinishedSpans();
+  });
+
+  it('has the wait and the answer as events of the run’s span', () => {
+    const run = one(spans, 'planwright.run');
+    const waits = run.events.filter((e) => e.name === 'waiting for a person' || e.name === 'a person answered');
+    expect(waits.map((e) => [e.name, e.attributes?.['planwright.status']])).toEqual([
+      ['waiting for a person', 'awaiting-approval'],
+      ['a person answered', 'running'],
+    ]);
+  });
+
+  it('logs from inside a tool with the ids of the tool’s span', () => {
+    const line = lines.find((l) => l.message === 'noted: approved plan');
+    expect(line?.meta?.sdkComponent).toBe('activity');
+    expect(idsOfLine(line)).toEqual(idsOfSpan(one(spans, 'execute_tool note')));
+    expect(parentOf(spans, one(spans, 'StartActivity:runTool'))?.name).toBe('step jot');
   });
 });

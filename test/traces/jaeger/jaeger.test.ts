@@ -19,7 +19,7 @@ import type { planAndExecute } from '../../../workflows/index.js';
 import { stateQuery, WORKFLOW_TYPE } from '../../../workflows/messages.js';
 import { planReply, wireStep } from '../../support/e2e.js';
 import { devServerEnv, unique } from '../../support/temporal.js';
-import { GOAL, runTracedScenario, SUBGOAL } from '../scenario.js';
+import { GOAL, runTracedScenario, SUBGOAL, SUBGOAL_ANCESTRY } from '../scenario.js';
 import { ancestors, loose, tag, tracesOfRun } from './jaeger-query.js';
 
 let env: TestWorkflowEnvironment;
@@ -74,16 +74,11 @@ describe('traces in Jaeger', () => {
       (s) => tag(s, 'gen_ai.tool.name') === 'data_query' && tag(s, 'planwright.tool.outcome') === 'failed',
     );
     expect(failedTool).toBeDefined();
-    // The sub-goal's run is a child of the parent's, through the parent's StartChildWorkflow span.
+    // The sub-goal's run is a child of the parent's, through its step's StartChildWorkflow span.
     const runs = trace.spans.filter((s) => s.operationName === 'planwright.run');
     const child = runs.find((s) => tag(s, 'planwright.goal') === SUBGOAL)!;
     expect(runs.find((s) => tag(s, 'planwright.goal') === GOAL)).toBeDefined();
-    expect(ancestors(trace, child)).toEqual([
-      'RunWorkflow:planAndExecute',
-      'StartChildWorkflow:planAndExecute',
-      'RunWorkflow:planAndExecute',
-      'StartWorkflow:planAndExecute',
-    ]);
+    expect(ancestors(trace, child)).toEqual(SUBGOAL_ANCESTRY);
   });
 
   it(
