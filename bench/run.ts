@@ -5,6 +5,7 @@ import { benchFleet, benchWorkerKill } from './durability.js';
 import { benchE2e } from './e2e.js';
 import { benchLoad } from './load.js';
 import { benchPickups } from './pickups.js';
+import { benchStream } from './stream.js';
 import { benchDataEngine } from './data-engine.js';
 import { benchDataQuery, benchReferences, benchValidate } from './pure.js';
 import { benchTestServerStartup } from './test-server-startup.js';
@@ -24,6 +25,7 @@ const benches: Record<string, (arg?: string) => unknown> = {
   pickups: (n) => benchPickups(n ? Number(n) : 3),
   tokens: () => benchTokens(),
   traces: (n) => benchTraces(n ? Number(n) : 10),
+  stream: (n) => benchStream(n ? Number(n) : 5),
 };
 
 /** Run only when named: `load` starts thousands of runs on two servers, one of them built with Go the first time. */
