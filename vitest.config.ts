@@ -15,8 +15,16 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     // The real-model conformance suite (npm run test:model) and the packed package's (npm run test:package)
     // have their own commands, and so have the suite against a real Jaeger (npm run test:traces) and the one against
-    // Temporal's own server on PostgreSQL (npm run test:cluster), which both need long builds.
-    exclude: ['test/model/**', 'test/package/**', 'test/traces/jaeger/**', 'test/cluster/**', 'node_modules/**'],
+    // Temporal's own server on PostgreSQL (npm run test:cluster), which both need long builds, and the Python client's
+    // (npm run test:python), which installs temporalio from PyPI.
+    exclude: [
+      'test/model/**',
+      'test/package/**',
+      'test/python/**',
+      'test/traces/jaeger/**',
+      'test/cluster/**',
+      'node_modules/**',
+    ],
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,

@@ -13,6 +13,7 @@ import { NO_CALLS, type TokenUsage } from '../src/llm/usage.js';
 import type { OutputKeeper } from '../src/outputs/keeper.js';
 import { criterionProblem, parseCriterion } from '../src/plan/criterion.js';
 import type { Tool } from '../src/tools/define.js';
+import { answerPublisher, type AnswerPublisher } from '../src/stream/publish.js';
 import { modelCall } from './heartbeat.js';
 import { loadReports, scopeOf } from './outputs.js';
 
@@ -92,18 +93,23 @@ export function executionActivities({ model, tools, catalog, outputs, contextTok
             : turn,
         ),
       );
-      const { value, usage } = await modelCall((onUsage) =>
-        model.converse({
-          onUsage,
-          phase: 'execute',
-          messages: executorConversation({ ...input, inputs }, turns, contextTokens),
-          tools: (input.tools ?? [])
-            .flatMap((t) => infoByName.get(t.name) ?? [])
-            .map((t) => ({
-              type: 'function' as const,
-              function: { name: t.name, description: t.description, parameters: t.inputSchema },
-            })),
-        }),
+      // The step's prose goes to the run's `answer` topic while it is written, when that takes a while.
+      const prose = answerOf(activity, { stepId: input.step.id, onlyWhenSlow: true });
+      const { value, usage } = await published(prose, (onText) =>
+        modelCall((onUsage) =>
+          model.converse({
+            onUsage,
+            onText,
+            phase: 'execute',
+            messages: executorConversation({ ...input, inputs }, turns, contextTokens),
+            tools: (input.tools ?? [])
+              .flatMap((t) => infoByName.get(t.name) ?? [])
+              .map((t) => ({
+                type: 'function' as const,
+                function: { name: t.name, description: t.description, parameters: t.inputSchema },
+              })),
+          }),
+        ),
       );
       const attempt = activity.info.attempt;
       if (value.toolCalls.length === 0) {
@@ -148,13 +154,50 @@ export function executionActivities({ model, tools, catalog, outputs, contextTok
 
     /** Writes the final answer from the steps' results. */
     async synthesize(input: SynthesizeInput): Promise<SynthesizeOutput> {
-      const steps = await loadReports(outputs, input.steps, scopeOf(Context.current()));
-      const { value, usage } = await modelCall((onUsage) =>
-        model.text({ phase: 'synthesize', messages: synthesizerMessages({ ...input, steps }, contextTokens), onUsage }),
+      const activity = Context.current();
+      const steps = await loadReports(outputs, input.steps, scopeOf(activity));
+      const messages = synthesizerMessages({ ...input, steps }, contextTokens);
+      // The answer goes to the run's `answer` topic as the model writes it.
+      const { value, usage } = await published(answerOf(activity, {}), (onText) =>
+        modelCall((onUsage) => model.text({ phase: 'synthesize', messages, onUsage, onText })),
       );
       return { answer: value, usage };
     },
   };
+}
+
+/** A publisher of the text a model writes for the run of `activity` (none outside a run: tests, tools). */
+function answerOf(
+  activity: Context,
+  options: { stepId?: string; onlyWhenSlow?: boolean },
+): AnswerPublisher | undefined {
+  const run = activity.info.workflowExecution;
+  if (!run || activity.info.isLocal) return undefined;
+  let client;
+  try {
+    client = activity.client;
+  } catch {
+    return undefined; // an activity environment without a client (a test's)
+  }
+  return answerPublisher({ client, workflowId: run.workflowId, ...options });
+}
+
+/**
+ * Runs a model call that tells `publisher` its text, and closes the publisher after it. A stream that cannot be
+ * published to never fails the call: the text reaches the run with the activity's result anyway.
+ */
+async function published<T>(
+  publisher: AnswerPublisher | undefined,
+  call: (onText: ((delta: string, restarted?: boolean) => void) | undefined) => Promise<T>,
+): Promise<T> {
+  if (!publisher) return call(undefined);
+  try {
+    return await call((delta, restarted) => publisher.text(delta, restarted));
+  } finally {
+    await publisher.close().catch((err: unknown) => {
+      Context.current().log.warn(`the answer could not be published to the run's stream: ${String(err)}`);
+    });
+  }
 }
 
 /** Why `args` do not fit the input of `tool` (`path: message; …`), or undefined when they do or the tool is unknown. */

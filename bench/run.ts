@@ -6,6 +6,7 @@ import { benchE2e } from './e2e.js';
 import { benchLoad } from './load.js';
 import { benchPickups } from './pickups.js';
 import { benchRunCost } from './run-cost.js';
+import { benchStream } from './stream.js';
 import { benchDataEngine } from './data-engine.js';
 import { benchDataQuery, benchReferences, benchValidate } from './pure.js';
 import { benchTestServerStartup } from './test-server-startup.js';
@@ -26,6 +27,7 @@ const benches: Record<string, (arg?: string) => unknown> = {
   'run-cost': (n) => benchRunCost(n ? Number(n) : 40),
   tokens: () => benchTokens(),
   traces: (n) => benchTraces(n ? Number(n) : 10),
+  stream: (n) => benchStream(n ? Number(n) : 5),
 };
 
 /** Run only when named: `load` starts thousands of runs on two servers, one of them built with Go the first time. */

@@ -16,11 +16,12 @@ const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
 export const HEARTBEAT_TIMEOUT = '10s';
 
 /**
- * Model calls: one attempt may make two requests (an answer and its repair), each under the client's own
- * 90 s timeout, so an attempt gets 5 minutes.
+ * Model calls: one attempt may make a few requests (an answer and its repair), each streamed and cut off only when
+ * the server stays silent (`PLANWRIGHT_MODEL_SILENCE`), so that a slow local server that keeps writing is not cut
+ * off: an attempt gets 30 minutes. A worker that dies mid-call is noticed sooner, by the heartbeat.
  */
 export const llmCall: ActivityOptions = {
-  startToCloseTimeout: '5m',
+  startToCloseTimeout: '30m',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: {
     initialInterval: '2s',

@@ -13,12 +13,20 @@ import type {
   RunState,
 } from '../src/contract/run-state.js';
 import type { RunMemory } from '../src/run/state.js';
+import type { WorkflowStreamState } from '@temporalio/workflow-streams/workflow';
 
 /** The workflow type clients start. */
 export const WORKFLOW_TYPE = 'planAndExecute';
 
-/** The signature of the `planAndExecute` workflow: a run's input, and (internal) what it carries across continue-as-new. */
-export type PlanAndExecuteWorkflow = (input: RunInput, resume?: RunMemory) => Promise<RunResult>;
+/**
+ * The signature of the `planAndExecute` workflow: a run's input, and (internal) what it carries across continue-as-new:
+ * its memory and its stream's state.
+ */
+export type PlanAndExecuteWorkflow = (
+  input: RunInput,
+  resume?: RunMemory,
+  stream?: WorkflowStreamState,
+) => Promise<RunResult>;
 
 /** Approval of a plan version. */
 export interface ApprovePlan {

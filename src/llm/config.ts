@@ -9,7 +9,11 @@ export interface ModelConfig {
   apiKey: string;
   baseURL?: string;
   model: string;
-  /** Per-request timeout; keep it below the LLM activity's start-to-close timeout. */
+  /**
+   * How long a request may wait for the server to say anything, in ms: its answer's headers, or the next chunk of
+   * its streamed answer. A slow server that keeps writing is never cut off; a silent one is (default
+   * {@link DEFAULT_SILENCE_MS}; `PLANWRIGHT_MODEL_SILENCE`, in seconds).
+   */
   timeoutMs: number;
   /**
    * How structured answers are asked for: a strict JSON schema (`json_schema`, the default), or JSON mode
@@ -99,6 +103,12 @@ export function capTooSmall(config: Pick<ModelConfig, 'maxTokens'>, phase: Phase
 /** Temperature when none is configured: low, so plans are stable from one run to the next. */
 export const DEFAULT_TEMPERATURE = 0.2;
 
+/** How long a model request may go without a byte from the server before it is cut off, by default: 90 s. */
+export const DEFAULT_SILENCE_MS = 90_000;
+
+/** The variable that sets how long a model request may stay silent, in seconds. */
+export const SILENCE_VARIABLE = 'PLANWRIGHT_MODEL_SILENCE';
+
 /**
  * Thrown when a model setting in the environment cannot be used; the message names it and what to write.
  * @example
@@ -116,7 +126,7 @@ export const DEFAULT_MODEL = 'gpt-4o-mini';
  * `PLANWRIGHT_STRUCTURED_OUTPUT` (json_schema | json_object), `PLANWRIGHT_MAX_TOKENS` (`2048`, or per phase:
  * `plan=4096,execute=1024`), `PLANWRIGHT_MAX_TOKENS_FIELD` (max_tokens | max_completion_tokens),
  * `PLANWRIGHT_TEMPERATURE` (a number, or `default` to send none), `PLANWRIGHT_FREQUENCY_PENALTY` and
- * `PLANWRIGHT_TOOL_CALLS` (native | json), and `PLANWRIGHT_PRICES` (prices per model, see `priceTableFromEnv`).
+ * `PLANWRIGHT_TOOL_CALLS` (native | json), `PLANWRIGHT_MODEL_SILENCE` (seconds), and `PLANWRIGHT_PRICES` (prices per model, see `priceTableFromEnv`).
  * @throws {ModelConfigError} naming a variable that holds something else.
  * @throws {PriceConfigError} when `PLANWRIGHT_PRICES` is not a price table.
  */
@@ -135,7 +145,7 @@ export function modelConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ModelC
     apiKey: env.OPENAI_API_KEY || 'not-needed',
     ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
     model: env.PLANWRIGHT_MODEL || DEFAULT_MODEL,
-    timeoutMs: 90_000,
+    timeoutMs: env[SILENCE_VARIABLE] ? parseSilence(env[SILENCE_VARIABLE]) : DEFAULT_SILENCE_MS,
     ...(structuredOutput ? { structuredOutput } : {}),
     ...(capField ? { capField } : {}),
     ...(toolCalls ? { toolCalls } : {}),
@@ -163,6 +173,12 @@ function parseMaxTokens(value: string): Partial<Record<Phase, number>> {
       return [phase, tokens(n)];
     }),
   );
+}
+
+function parseSilence(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) unusable(SILENCE_VARIABLE, value, 'a number of seconds above 0');
+  return seconds * 1000;
 }
 
 function parseTemperature(value: string): number | null {

@@ -8,7 +8,7 @@ import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/reso
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import { ErrorType } from '../contract/errors.js';
-import { completer, session, type Complete, type ModelToolCall } from './completion.js';
+import { completer, session, type Complete, type ModelToolCall, type TextListener } from './completion.js';
 import { capTooSmall, outputCap, type ModelConfig } from './config.js';
 import { refusesJsonSchema } from './errors.js';
 import { jsonModeRule, jsonToolMessages, parseJsonToolAnswer } from './json-mode.js';
@@ -56,7 +56,7 @@ export interface Model {
     phase: Phase;
     messages: ChatCompletionMessageParam[];
     onUsage?: UsageListener;
-    /** Told the answer's text as it comes (today in one piece, once the answer is complete). */
+    /** Told the answer's text as the server writes it, piece by piece. */
     onText?: TextListener;
   }): Promise<Structured<string>>;
   /**
@@ -68,20 +68,12 @@ export interface Model {
     messages: ChatCompletionMessageParam[];
     tools: ChatCompletionTool[];
     onUsage?: UsageListener;
-    /** Told the answer's text as it comes (today in one piece, once the answer is complete). */
+    /** Told the answer's text as the server writes it, piece by piece. */
     onText?: TextListener;
   }): Promise<Structured<{ content: string; toolCalls: ModelToolCall[] }>>;
 }
 
-/** Told each piece of an answer's text, in order. */
-export type TextListener = (delta: string) => void;
-
-/** Tells `onText` the text of an answer, when there is any. */
-function told<T extends { value: { content: string } | string }>(answered: T, onText: TextListener | undefined): T {
-  const text = typeof answered.value === 'string' ? answered.value : answered.value.content;
-  if (onText && text) onText(text);
-  return answered;
-}
+export type { TextListener };
 
 /** How structured answers are asked for; a model switches to JSON mode for good once its server refuses a schema. */
 interface StructuredMode {
@@ -111,15 +103,18 @@ export function createModel(config: ModelConfig): Model {
       return structured(complete, format, request, outputCap(config, phase, steps));
     },
     async text({ phase, messages, onUsage, onText }) {
-      const { value, usage } = await answer(complete, phase, messages, onUsage ? { onUsage } : {});
-      return told({ value: value.content, usage }, onText);
+      const { value, usage } = await answer(complete, phase, messages, { ...(onUsage ? { onUsage } : {}), onText });
+      return { value: value.content, usage };
     },
     async converse({ phase, messages, tools, onUsage, onText }) {
       const listen = onUsage ? { onUsage } : {};
       if (config.toolCalls !== 'json' || tools.length === 0)
-        return told(await answer(complete, phase, messages, { tools, ...listen }), onText);
+        return answer(complete, phase, messages, { tools, ...listen, onText });
+      // Calls written as JSON are no prose: the text is told once parsed, when the model answered without calls.
       const { value, usage } = await answer(complete, phase, jsonToolMessages(messages, tools), listen);
-      return told({ value: parseJsonToolAnswer(value.content), usage }, onText);
+      const parsed = parseJsonToolAnswer(value.content);
+      if (onText && parsed.toolCalls.length === 0 && parsed.content) onText(parsed.content);
+      return { value: parsed, usage };
     },
   };
 }
@@ -192,17 +187,34 @@ async function answer(
   complete: Complete,
   phase: Phase,
   messages: ChatCompletionMessageParam[],
-  extra: { tools?: ChatCompletionTool[]; onUsage?: UsageListener } = {},
+  extra: { tools?: ChatCompletionTool[]; onUsage?: UsageListener; onText?: TextListener | undefined } = {},
 ): Promise<Structured<{ content: string; toolCalls: ModelToolCall[] }>> {
   const calls = session(complete, extra.onUsage);
   const body = { messages, ...(extra.tools?.length ? { tools: extra.tools, tool_choice: 'auto' as const } : {}) };
-  let reply = await calls.call(phase, body);
+  const { onText } = extra;
+  let reply = await calls.call(phase, body, undefined, onText);
   if (reply.truncated && reply.toolCalls.length === 0) {
-    reply = await calls.call(phase, {
-      ...body,
-      messages: [...messages, { role: 'assistant', content: reply.content }, { role: 'user', content: SHORTER }],
-    });
-    if (reply.truncated) reply = { ...reply, content: `${reply.content}\n\n[cut off at the output limit]` };
+    // The answer is written again: listeners hear that the new text replaces what they were told.
+    let first = true;
+    const again: TextListener | undefined =
+      onText &&
+      ((delta) => {
+        onText(delta, first);
+        first = false;
+      });
+    reply = await calls.call(
+      phase,
+      {
+        ...body,
+        messages: [...messages, { role: 'assistant', content: reply.content }, { role: 'user', content: SHORTER }],
+      },
+      undefined,
+      again,
+    );
+    if (reply.truncated) {
+      onText?.(`\n\n${CUT_NOTE}`);
+      reply = { ...reply, content: `${reply.content}\n\n${CUT_NOTE}` };
+    }
   }
   return { value: { content: reply.content, toolCalls: reply.toolCalls }, usage: calls.usage() };
 }
@@ -220,6 +232,9 @@ function responseFormat(schema: object, name: string): ReturnType<typeof zodResp
   }
   return format;
 }
+
+/** What ends an answer that stayed cut off at the output cap. */
+const CUT_NOTE = '[cut off at the output limit]';
 
 /** What a model is told after an answer that stopped at the output cap. */
 const SHORTER =

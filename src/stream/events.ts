@@ -108,7 +108,14 @@ export const runEventSchema = z.discriminatedUnion('kind', [
 export type RunStreamEvent = z.infer<typeof runEventSchema>;
 
 /** A piece of the answer as it is written (topic `answer`). */
-export const answerChunkSchema = z.object({ v: z.literal(EVENT_SCHEMA_VERSION), text: z.string() });
+export const answerChunkSchema = z.object({
+  v: z.literal(EVENT_SCHEMA_VERSION),
+  text: z.string(),
+  /** The step whose executor writes this text in prose; absent for the run's answer, the synthesizer's. */
+  stepId: z.string().optional(),
+  /** The answer is being written again from its start (it was cut off at the output cap): forget its text so far. */
+  restart: z.literal(true).optional(),
+});
 
 /** A piece of the answer as it is written. */
 export type AnswerChunk = z.infer<typeof answerChunkSchema>;

@@ -1,7 +1,8 @@
 /**
  * A scripted OpenAI-compatible server on loopback. The real `openai` client talks to it over HTTP, so
  * the production code path is what tests exercise. It answers from a script (per phase, in order),
- * records every request, can inject faults, and fails loudly when its script runs out.
+ * records every request, can inject faults, and fails loudly when its script runs out. A request with `stream: true`
+ * is answered as a stream of server-sent chunks, at the pace the script asks (slow, or stalling).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,12 +15,12 @@ export type ScriptedReply =
    * the request's output cap (4 characters a token) is cut there and ends with `finish_reason: 'length'`,
    * as a real server does; `truncated` ends it so whatever its length.
    */
-  | {
+  | ({
       content: string | object;
       delayMs?: number;
       usage?: { prompt_tokens: number; completion_tokens: number };
       truncated?: boolean;
-    }
+    } & StreamPace)
   /** The model refuses to answer (as OpenAI models do for unsafe requests). */
   | { refusal: string; delayMs?: number }
   /** The model asks for tool calls (arguments objects are sent as JSON text). */
@@ -30,6 +31,17 @@ export type ScriptedReply =
   | { malformed: string; delayMs?: number }
   /** No answer until the client gives up (for timeouts). */
   | { hang: true };
+
+/**
+ * How a streamed answer (a request with `stream: true`) is written: in chunks of `chunkChars` characters (default 8),
+ * `chunkDelayMs` apart (default 0), as a slow server writes; with `stallAfterChunks`, the server goes silent after
+ * that many chunks and never ends the answer (for silence timeouts).
+ */
+export interface StreamPace {
+  chunkChars?: number;
+  chunkDelayMs?: number;
+  stallAfterChunks?: number;
+}
 
 /** A scripted answer, or a function of the request that returns one (to answer from what was asked). */
 export type ScriptEntry = ScriptedReply | ((request: RecordedRequest) => ScriptedReply);
@@ -196,6 +208,18 @@ export async function startScriptedModel(
       prompt_tokens: promptTokens(request.messages),
       completion_tokens: Math.ceil(JSON.stringify(message).length / 4),
     };
+    const finish = cut ? 'length' : 'toolCalls' in reply ? 'tool_calls' : 'stop';
+    if (body.stream === true) {
+      const options = body.stream_options as { include_usage?: boolean } | undefined;
+      return streamAnswer(res, hanging, {
+        id: `chatcmpl-scripted-${requests.length}`,
+        model: request.model,
+        message,
+        finish,
+        usage: options?.include_usage ? usage : undefined,
+        pace: 'content' in reply ? reply : {},
+      });
+    }
     return send(res, 200, {
       id: `chatcmpl-scripted-${requests.length}`,
       object: 'chat.completion',
@@ -205,7 +229,7 @@ export async function startScriptedModel(
         {
           index: 0,
           message,
-          finish_reason: cut ? 'length' : 'toolCalls' in reply ? 'tool_calls' : 'stop',
+          finish_reason: finish,
           logprobs: null,
         },
       ],
@@ -288,6 +312,60 @@ function capProblem(body: Record<string, unknown>): string | undefined {
   return outputCap(body) === undefined
     ? 'planwright scripted model: the request has no output cap (max_tokens or max_completion_tokens); a server whose default is "generate until done" would run on'
     : undefined;
+}
+
+/** Writes an answer as a server-sent event stream of chat completion chunks, paced as asked. */
+async function streamAnswer(
+  res: ServerResponse,
+  hanging: Set<ServerResponse>,
+  answer: {
+    id: string;
+    model: string;
+    message: { content: string | null; refusal: string | null; tool_calls?: unknown[] };
+    finish: string;
+    usage: { prompt_tokens: number; completion_tokens: number } | undefined;
+    pace: StreamPace;
+  },
+): Promise<void> {
+  const { chunkChars = 8, chunkDelayMs = 0, stallAfterChunks } = answer.pace;
+  const created = Math.floor(Date.now() / 1000);
+  const chunk = (delta: object, finish: string | null = null, usage: object | null = null) =>
+    `data: ${JSON.stringify({
+      id: answer.id,
+      object: 'chat.completion.chunk',
+      created,
+      model: answer.model,
+      choices: usage ? [] : [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+      ...(usage ? { usage } : {}),
+    })}\n\n`;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const text = answer.message.content ?? '';
+  const pieces: string[] = [];
+  for (let i = 0; i < text.length; i += chunkChars) pieces.push(text.slice(i, i + chunkChars));
+  const deltas: object[] = [
+    { role: 'assistant', content: '' },
+    ...pieces.map((content) => ({ content })),
+    ...(answer.message.refusal ? [{ refusal: answer.message.refusal }] : []),
+    ...(answer.message.tool_calls?.length
+      ? [{ tool_calls: answer.message.tool_calls.map((call, index) => ({ index, ...(call as object) })) }]
+      : []),
+  ];
+  for (const [i, delta] of deltas.entries()) {
+    if (stallAfterChunks !== undefined && i >= stallAfterChunks) {
+      hanging.add(res);
+      res.once('close', () => hanging.delete(res));
+      return;
+    }
+    if (res.destroyed) return;
+    if (i > 0 && chunkDelayMs > 0) await new Promise((r) => setTimeout(r, chunkDelayMs));
+    res.write(chunk(delta));
+  }
+  res.write(chunk({}, answer.finish));
+  if (answer.usage) {
+    const { prompt_tokens, completion_tokens } = answer.usage;
+    res.write(chunk({}, null, { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens }));
+  }
+  res.end('data: [DONE]\n\n');
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -25,15 +25,22 @@ export async function watch({ values, positionals, json, print, out, follow }: C
         'Start one with `planwright worker` (or `planwright dev`).',
     );
   }
-  let answering = false;
+  // Whose text is being printed: the run's answer ('') or a step's prose (its id); undefined between texts.
+  let answering: string | undefined;
   for await (const item of followRun(c, id, { from })) {
     if (json) print(JSON.stringify(item));
     else if (item.topic === 'answer') {
+      const whose = item.chunk.stepId ?? '';
+      if (answering !== whose) {
+        if (answering !== undefined) process.stdout.write('\n');
+        process.stdout.write(whose ? `     ${whose} writes: ` : '     answer: ');
+      }
+      if (item.chunk.restart) process.stdout.write('\n     (cut off at the output limit; written again, shorter) ');
       process.stdout.write(item.chunk.text);
-      answering = true;
+      answering = whose;
     } else if (item.event.kind !== 'usage') {
-      if (answering) process.stdout.write('\n');
-      answering = false;
+      if (answering !== undefined) process.stdout.write('\n');
+      answering = undefined;
       print(eventLine(item.offset, item.event));
     }
   }
