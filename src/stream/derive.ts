@@ -37,6 +37,8 @@ export class RunEventDeriver {
   private status: string;
   private usage: string;
   private readonly callsAsked = new Set<string>();
+  /** The last plan version a `plan-proposed` event carried. */
+  private proposed: number;
 
   /** Starts from `state` as it is: what it already holds was published before (or by the run before it). */
   constructor(state: Readonly<RunState>) {
@@ -44,6 +46,7 @@ export class RunEventDeriver {
     this.status = state.status;
     this.usage = JSON.stringify(state.usage);
     for (const call of pendingCalls(state)) this.callsAsked.add(call.callId);
+    this.proposed = state.plan?.version ?? 0;
   }
 
   /** The run events since the last call, in the order they happened. */
@@ -51,7 +54,28 @@ export class RunEventDeriver {
     const out: RunStreamEvent[] = [];
     const events = state.events;
     const from = this.lastEvent === undefined ? 0 : events.lastIndexOf(this.lastEvent) + 1;
-    for (const event of events.slice(from)) out.push(...fromTrace(event, state, this.callsAsked));
+    for (const event of events.slice(from)) {
+      for (const made of fromTrace(event, state, this.callsAsked)) {
+        // A plan version is proposed once: the planner's says `plan-adopted`; a replanner's revision says only
+        // `replanned`, after which its plan follows with the diff.
+        if (made.kind === 'plan-proposed' && made.version !== undefined) {
+          if (made.version <= this.proposed) continue;
+          this.proposed = made.version;
+        }
+        out.push(made);
+        if (made.kind === 'step-recovered' && made.how === 'replan' && (state.plan?.version ?? 0) > this.proposed) {
+          this.proposed = state.plan!.version;
+          const { at, message } = made;
+          out.push({
+            v: EVENT_SCHEMA_VERSION,
+            kind: 'plan-proposed',
+            at,
+            message,
+            ...planFields('plan-adopted', state),
+          });
+        }
+      }
+    }
     this.lastEvent = events.at(-1) ?? this.lastEvent;
     const at = this.lastEvent?.at ?? '';
     if (state.status !== this.status) {
@@ -59,7 +83,9 @@ export class RunEventDeriver {
       if (state.status !== 'awaiting-decision' && !out.some((e) => e.kind === 'run-finished')) {
         out.push({ v: EVENT_SCHEMA_VERSION, kind: 'status', status: state.status, at, message: `run ${state.status}` });
       }
-      if (state.status === 'awaiting-approval' && state.plan) out.push(planApproval(state.plan.version, at));
+      // A run waits for its plan's approval, or for tool calls' (which are asked below, each once).
+      if (state.status === 'awaiting-approval' && state.plan && pendingCalls(state).length === 0)
+        out.push(planApproval(state.plan.version, at));
     }
     const usage = JSON.stringify(state.usage);
     if (usage !== this.usage) {

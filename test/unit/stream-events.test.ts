@@ -80,18 +80,35 @@ describe('run events derived from the ledger', () => {
     book.adopt(plan, 'initial plan');
     book.note('plan-adopted', 'plan v1');
     book.adopt({ steps: [plan.steps[0]!, { ...plan.steps[1]!, id: 'sum' }] }, 'the count failed');
+    // As the replanner's revision is recorded (workflows/replan.ts): the new version, then why.
     book.note('replanned', 'plan v2: the count failed');
-    book.note('plan-adopted', 'plan v2');
-    expect(events.at(-2)).toMatchObject({
+    book.note('replanned', 'continue as planned: the sum holds');
+    expect(events.filter((e) => e.kind === 'plan-proposed').map((e) => (e as { version: number }).version)).toEqual([
+      1, 2,
+    ]);
+    expect(events.at(-1)).toMatchObject({ kind: 'step-recovered', how: 'replan' });
+    for (const e of events) expect(runEventSchema.parse(e)).toEqual(e);
+    expect(events.at(-3)).toMatchObject({
       kind: 'step-recovered',
       how: 'replan',
       message: 'plan v2: the count failed',
     });
-    expect(events.at(-1)).toMatchObject({
+    expect(events.at(-2)).toMatchObject({
       kind: 'plan-proposed',
       version: 2,
       changes: { added: ['sum'], removed: ['count'], changed: [] },
     });
+  });
+
+  it('asks for a tool call, not for the plan, when a call waits for approval', () => {
+    const { book, events } = streamed();
+    book.adopt(plan, 'initial plan');
+    book.note('plan-adopted', 'plan v1');
+    book.setStatus('running');
+    book.stepStarted({ id: 'load', title: 'Load' }, 'step 1/2');
+    book.toolCallAwaitingApproval({ stepId: 'load', tool: 'read_file', args: { path: 'a.txt' } }, 'always asked');
+    const waits = events.filter((e) => e.kind === 'waiting');
+    expect(waits).toEqual([expect.objectContaining({ asked: 'tool-call-approval', callId: 'load-call-1' })]);
   });
 
   it('asks for a decision about an escalated step with the ways to answer', () => {
