@@ -80,11 +80,13 @@ describe('the data-pipeline agent on a schedule', () => {
         expect(run1.status).toBe('completed');
         expect(model.requests.slice(0, 2).map((r) => r.phase)).toEqual(['plan', 'plan']);
         expect(JSON.stringify(model.requests[1]?.messages)).toContain('depends on \\"validate\\", which is not a step');
-        // The references missing from dependsOn were repaired by the planning activity; the unknown step needs the
-        // model, which is asked again.
+        // The references missing from dependsOn were repaired by the planning activity, and the trace says so; the
+        // unknown step needs the model, which is asked again.
         expect(eventsOf(run1, 'plan-invalid')).toEqual([
           "the planner's plan is invalid:\n" +
-            '- step "daily": depends on "validate", which is not a step of this plan',
+            '- step "daily": depends on "validate", which is not a step of this plan; repaired without the model: ' +
+            'step "daily": added "clean" to dependsOn, as its args refer to it; ' +
+            'step "load": added "daily" to dependsOn, as its args refer to it',
         ]);
         expect(run1.planHistory.map((h) => [h.version, h.reason])).toEqual([[1, 'initial plan']]);
         expect(await activitiesIn(first)).toMatchObject({ createPlan: 1, revisePlan: 1 });
