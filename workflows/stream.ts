@@ -7,7 +7,8 @@
 import { WorkflowStream, type PollResult, type WorkflowStreamState } from '@temporalio/workflow-streams/workflow';
 import { allHandlersFinished, condition, defineQuery, setHandler } from '@temporalio/workflow';
 import { RunEventDeriver } from '../src/stream/derive.js';
-import { TOPICS, type RunStreamEvent } from '../src/stream/events.js';
+import type { RunStreamEvent } from '../src/stream/events.js';
+import { TOPICS } from '../src/stream/topics.js';
 import type { Run } from './run.js';
 
 /** What a run's stream carries across continue-as-new. */

@@ -4,7 +4,8 @@
  * workflow (workflows/stream.ts) and the tests share it; no Temporal API.
  */
 import type { RunEvent, RunState } from '../contract/run-state.js';
-import { EVENT_SCHEMA_VERSION, STEP_EVENT_KINDS, type RunStreamEvent } from './events.js';
+import type { RunStreamEvent } from './events.js';
+import { EVENT_SCHEMA_VERSION, STEP_EVENT_KINDS } from './topics.js';
 
 /** Longest preview of a step's output in a `step-succeeded` event. */
 export const PREVIEW_CHARS = 200;

@@ -5,14 +5,9 @@
  */
 import { z } from 'zod';
 
-/** The version of the event schema below; a client refuses events of a newer major version it cannot read. */
-export const EVENT_SCHEMA_VERSION = 1;
+import { EVENT_SCHEMA_VERSION, STEP_EVENT_KINDS, TOPICS } from './topics.js';
 
-/** The topics of a run's stream. */
-export const TOPICS = { events: 'events', answer: 'answer' } as const;
-
-/** A topic of a run's stream. */
-export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
+export { EVENT_SCHEMA_VERSION, STEP_EVENT_KINDS, TOPICS, type Topic } from './topics.js';
 
 const usageSchema = z.object({
   llmCalls: z.number(),
@@ -42,17 +37,6 @@ const base = { v: z.literal(EVENT_SCHEMA_VERSION), at: z.string(), message: z.st
 
 /** How a person answers what a run waits for: the message (update and signal of that name) and its argument. */
 const answerSchema = z.object({ message: z.string(), args: z.record(z.string(), z.unknown()) });
-
-/** The kinds of events about one step. */
-export const STEP_EVENT_KINDS = [
-  'step-started',
-  'step-succeeded',
-  'step-failed',
-  'step-checked',
-  'step-skipped',
-  'subgoal-started',
-  'tool-call-refused',
-] as const;
 
 const planKinds = ['plan-proposed', 'plan-invalid', 'plan-approved', 'plan-rejected'] as const;
 

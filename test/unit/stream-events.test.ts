@@ -151,4 +151,10 @@ describe('the workflow bundle with Workflow Streams', () => {
       createRequire(import.meta.url).resolve('@temporalio/workflow'),
     );
   });
+
+  it("leaves the events' zod schemas out: a run would build them each time its modules load", async () => {
+    const code = await readFile(inject('workflowBundlePath'), 'utf8');
+    expect(code).toContain('src/stream/topics.ts');
+    expect(code).not.toContain('src/stream/events.ts');
+  });
 });
