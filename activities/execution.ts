@@ -179,7 +179,7 @@ function answerOf(
   } catch {
     return undefined; // an activity environment without a client (a test's)
   }
-  return answerPublisher({ client, workflowId: run.workflowId, ...options });
+  return answerPublisher({ client, workflowId: run.workflowId, retry: activity.info.attempt > 1, ...options });
 }
 
 /**

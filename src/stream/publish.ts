@@ -22,6 +22,11 @@ export interface AnswerTarget {
    * its `step-succeeded` event shows) then costs the history nothing. Default false: everything is published.
    */
   onlyWhenSlow?: boolean;
+  /**
+   * A later attempt of the activity: an earlier one may have published part of this text before it failed (or its
+   * worker died), so the first batch says `restart` and replaces it.
+   */
+  retry?: boolean;
 }
 
 /** Publishes an answer's text as it is written; `close()` sends what is left and waits until the run has it. */
@@ -42,7 +47,7 @@ export interface AnswerPublisher {
 export function answerPublisher(target: AnswerTarget): AnswerPublisher {
   let stream: WorkflowStreamClient | undefined;
   let pending = '';
-  let restart = false;
+  let restart = target.retry === true;
   let started = false;
   let sentAny = false;
   let timer: NodeJS.Timeout | undefined;
@@ -78,7 +83,7 @@ export function answerPublisher(target: AnswerTarget): AnswerPublisher {
     text(delta, restarted) {
       // A text written again replaces what was told; before anything went out there is nothing to replace.
       if (restarted) {
-        restart = sentAny;
+        restart ||= sentAny;
         pending = '';
       }
       pending += delta;

@@ -117,6 +117,33 @@ describe('a run followed live on the dev server', () => {
     expect(answerOnly.map((i) => i.offset)).toEqual(items.filter((i) => i.topic === 'answer').map((i) => i.offset));
   });
 
+  it('replaces the part of an answer a failed attempt published when the synthesizer is asked again', async () => {
+    const answer = 'The two waits are over; each took about a tenth of a second and neither failed. '.repeat(2);
+    let items: StreamItem[] = [];
+    await runScenario(env, 'stream-answer-retry', {
+      // The first attempt writes 15 pieces, then its server falls silent and the attempt fails; the second writes all.
+      script: {
+        plan: [planReply(...chain(2, 10))],
+        synthesize: [
+          { content: answer, chunkChars: 4, chunkDelayMs: 40, stallAfterChunks: 15 },
+          { content: answer, chunkChars: 4, chunkDelayMs: 40 },
+        ],
+      },
+      model: { timeoutMs: 1500 },
+      input: { goal: 'Wait twice' },
+      record: false,
+      during: async (h) => {
+        items = await collect(followRun(env.client, h.workflowId));
+      },
+    });
+    const chunks = items.flatMap((i) => (i.topic === 'answer' ? [i.chunk] : []));
+    expect(chunks.length).toBeGreaterThan(1);
+    // A reader rebuilds the text as docs/live.md says: a chunk marked `restart` replaces what came before it.
+    const text = chunks.reduce((told, c) => (c.restart ? '' : told) + c.text, '');
+    expect(text).toBe(answer);
+    expect(chunks.filter((c) => c.restart)).toHaveLength(1);
+  });
+
   it('resumes a subscriber cut off mid-run from its offset, missing nothing', async () => {
     const first: StreamItem[] = [];
     let rest: StreamItem[] = [];
