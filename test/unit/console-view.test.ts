@@ -33,6 +33,20 @@ const proposed: Bare = {
 };
 
 describe('the console view of a run', () => {
+  it("writes the run's answer from the synthesizer's chunks, starting again at a restart, without steps' prose", () => {
+    const chunks: Omit<Extract<ConsoleItem, { topic: 'answer' }>, 'offset' | 'topic'>[] = [
+      { text: 'Two wai' },
+      { text: 'checking a file', stepId: 'a' },
+      { text: 'Two waits, ', restart: true },
+      { text: 'both done.' },
+    ];
+    const view = chunks.reduce(
+      (v, chunk) => foldItem(v, { offset: v.lastOffset + 1, topic: 'answer', ...chunk }),
+      emptyRunView('run-1'),
+    );
+    expect(view.answer).toBe('Two waits, both done.');
+  });
+
   it('draws the plan, marks steps as they start and end, and keeps the log in offset order', () => {
     const view = fold([
       { kind: 'run-started', goal: 'Wait twice', message: 'run started' },

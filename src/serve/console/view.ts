@@ -96,13 +96,18 @@ export function emptyRunView(workflowId: string): RunView {
 
 /** An item of the stream as the console reads it from the API's Server-Sent Events. */
 export type ConsoleItem =
-  { offset: number; topic: 'events'; event: RunStreamEvent } | { offset: number; topic: 'answer'; text: string };
+  | { offset: number; topic: 'events'; event: RunStreamEvent }
+  | { offset: number; topic: 'answer'; text: string; stepId?: string; restart?: boolean };
 
 /** The view with one more stream item folded in; an item at or before `lastOffset` (read twice) changes nothing. */
 export function foldItem(view: RunView, item: ConsoleItem): RunView {
   if (item.offset <= view.lastOffset) return view;
   const next = { ...view, lastOffset: item.offset };
-  if (item.topic === 'answer') return { ...next, answer: next.answer + item.text };
+  if (item.topic === 'answer') {
+    // The run's answer is the synthesizer's text (no stepId); a restart replaces what it had written so far.
+    if (item.stepId !== undefined) return next;
+    return { ...next, answer: (item.restart ? '' : next.answer) + item.text };
+  }
   const event = item.event;
   const kind = event.kind === 'note' ? event.type : event.kind;
   const log = [...view.log, { offset: item.offset, at: event.at, kind, message: event.message }].slice(-LOG_LINES);

@@ -295,10 +295,16 @@ export function runPage(
   const onMessage = (message: SseMessage) => {
     if (message.id === undefined || (message.event !== 'events' && message.event !== 'answer')) return;
     const offset = Number(message.id);
-    const data = JSON.parse(message.data) as { text?: string };
+    const data = JSON.parse(message.data) as { text?: string; stepId?: string; restart?: boolean };
     const item: ConsoleItem =
       message.event === 'answer'
-        ? { offset, topic: 'answer', text: data.text ?? '' }
+        ? {
+            offset,
+            topic: 'answer',
+            text: data.text ?? '',
+            ...(data.stepId !== undefined ? { stepId: data.stepId } : {}),
+            ...(data.restart === true ? { restart: true } : {}),
+          }
         : { offset, topic: 'events', event: data as Extract<ConsoleItem, { topic: 'events' }>['event'] };
     view = foldItem(view, item);
     schedule();
