@@ -54,7 +54,7 @@ describe('the planner prompt', () => {
       'reference only steps in dependsOn',
       `- successCriterion: null, ${CHECKABLE_CRITERIA}, or a sentence a model judges`,
       '- critical: false if the goal can be met without the step',
-      '- fallback: {tool, args as JSON text} to call if the tool fails for good, or null',
+      '- fallback: {tool, args} to call if the tool fails for good, or null',
       'the results are summarized for the user after the last step',
     ]) {
       expect(prompt).toContain(phrase);
