@@ -33,6 +33,8 @@ import { startPostgres, type RunningPostgres } from '../test/support/postgres.js
 import type { planAndExecute } from '../workflows/index.js';
 import { WORKFLOW_TYPE } from '../workflows/messages.js';
 import { runResult } from '../src/run-result.js';
+import type { StreamItem } from '../src/stream/events.js';
+import { followRun } from '../src/stream/follow.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(ROOT, 'bin', 'planwright.js');
@@ -103,6 +105,36 @@ export async function benchWorkerKill(runs = 20) {
       workerStartS: spread(rig.workerStarts),
       modelScriptMisses: rig.model.unexpected.length,
     };
+  });
+}
+
+/**
+ * One run of six 400 ms steps in a row, followed with `followRun` from its start while its worker is killed (SIGKILL)
+ * after the second step succeeded and another worker takes over: what the reader read, and the run's result.
+ */
+export async function followThroughWorkerKill(server: RigServer): Promise<{ items: StreamItem[]; result: RunResult }> {
+  return withRig('stream-kill', server, async (rig) => {
+    const taskQueue = `stream-kill-${Date.now().toString(36)}`;
+    const env = rig.workerEnv({ taskQueue, outputStore: path.join(rig.dir, 'outputs') });
+    const first = rig.spawnWorker(env);
+    await first.ready;
+    const ids = ['s1', 's2', 's3', 's4', 's5', 's6'];
+    const steps = ids.map((id, i) => wireStep(id, 'work', { label: `sk-${id}`, ms: 400 }, i > 0 ? [ids[i - 1]!] : []));
+    rig.model.enqueue({ plan: [{ content: { rationale: null, steps } }], synthesize: [{ content: 'Done.' }] });
+    const handle = await rig.start('stream-kill', taskQueue);
+    const items: StreamItem[] = [];
+    const following = (async () => {
+      for await (const item of followRun(server.client, handle.workflowId)) items.push(item);
+    })();
+    const succeeded = () => items.filter((i) => i.topic === 'events' && i.event.kind === 'step-succeeded').length;
+    await rig.until('two steps to succeed', FIRST_STEP_MS, () => (succeeded() >= 2 ? true : undefined));
+    await first.kill();
+    const second = rig.spawnWorker(env);
+    await second.ready;
+    const result = await resultWithin(handle, RUN_MS);
+    if (result instanceof Error) throw result;
+    await following;
+    return { items, result };
   });
 }
 

@@ -3,7 +3,8 @@
  * continue-as-new, and unchanged by a worker that stops mid-run.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { followThroughWorkerKill } from '../../bench/durability.js';
 import type { RunResult } from '../../src/contract/run-state.js';
 import { runResult } from '../../src/run-result.js';
 import type { RunStreamEvent, StreamItem } from '../../src/stream/events.js';
@@ -49,6 +50,17 @@ function traceKinds(result: RunResult): string[] {
     escalated: 'waiting',
   };
   return result.events.map((e) => as[e.type] ?? e.type);
+}
+
+/** A six-step run (s1…s6) read whole: completed, every offset once, each step's success once, every trace entry. */
+function expectEachStepOnce(items: StreamItem[], result: RunResult): void {
+  expect(result.status).toBe('completed');
+  expectContiguous(items);
+  const succeeded = eventsOf(items)
+    .filter((e) => e.kind === 'step-succeeded')
+    .map((e) => (e as { stepId: string }).stepId);
+  expect(succeeded).toEqual(['s1', 's2', 's3', 's4', 's5', 's6']);
+  expect(eventsOf(items).filter((e) => e.kind !== 'status' && e.kind !== 'usage')).toHaveLength(result.events.length);
 }
 
 /** Every offset once, from the first on, with no gap. */
@@ -190,6 +202,14 @@ describe('a run followed live on the dev server', () => {
     expect(again).toEqual(items);
   });
 
+  it('neither loses nor repeats events when the worker is killed (SIGKILL) mid-run and another takes over', async () => {
+    const { items, result } = await followThroughWorkerKill({
+      address: inject('devServerAddress'),
+      client: env.client,
+    });
+    expectEachStepOnce(items, result);
+  }, 240_000);
+
   it('neither loses nor repeats events when the worker stops mid-run and another takes over', async () => {
     const model = await startScriptedModel({ script: { plan: [planReply(...chain(6, 300))], ...done } });
     const taskQueue = unique('stream-worker');
@@ -213,16 +233,7 @@ describe('a run followed live on the dev server', () => {
       await firstRunning;
       const second = await scriptedModelWorker(env, { taskQueue, url: model.url, tools });
       await second.runUntil(following);
-      const result = await runResult(handle);
-      expect(result.status).toBe('completed');
-      expectContiguous(seen);
-      const succeeded = eventsOf(seen)
-        .filter((e) => e.kind === 'step-succeeded')
-        .map((e) => (e as { stepId: string }).stepId);
-      expect(succeeded).toEqual(['s1', 's2', 's3', 's4', 's5', 's6']);
-      expect(eventsOf(seen).filter((e) => e.kind !== 'status' && e.kind !== 'usage')).toHaveLength(
-        result.events.length,
-      );
+      expectEachStepOnce(seen, await runResult(handle));
     } finally {
       await model.close();
     }
