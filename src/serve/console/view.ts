@@ -6,6 +6,7 @@
  */
 import type { RunState } from '../../contract/run-state.js';
 import type { RunStreamEvent } from '../../stream/events.js';
+import { preview } from '../../stream/derive.js';
 
 /** How a step of the plan stands. */
 export type StepMark = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
@@ -279,25 +280,10 @@ export function adoptRunState(view: RunView, state: Pick<RunState, 'plan' | 'pla
         ...step,
         mark: marks[known.status] ?? step.mark,
         ...(known.error !== undefined && known.status === 'failed' ? { error: known.error } : {}),
-        ...(known.output !== undefined && known.status === 'succeeded' ? { preview: previewOf(known.output) } : {}),
+        ...(known.output !== undefined && known.status === 'succeeded' ? { preview: preview(known.output) } : {}),
       };
     }),
   };
-}
-
-/**
- * The start of a step's output, as the stream's `step-succeeded` previews it (src/stream/derive.ts, not imported:
- * it would bring the event schema's zod into the browser's bundle).
- */
-function previewOf(output: unknown): string {
-  const kept = output as { preview?: unknown; ref?: unknown } | null;
-  const text =
-    typeof kept === 'object' && kept !== null && typeof kept.preview === 'string' && kept.ref !== undefined
-      ? kept.preview
-      : typeof output === 'string'
-        ? output
-        : (JSON.stringify(output) ?? '');
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /**
