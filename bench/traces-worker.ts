@@ -1,7 +1,7 @@
 /**
  * A worker process for `bench/traces.ts`: a planwright worker with the zero-latency tool, set up as the CLI sets one
  * up (`runtimeTelemetry`, `createPlanwrightWorker`), so the OTEL_* variables it is started with decide whether it
- * traces. Given a bundle path, it runs that bundle (the hookless one). Says `ready` over IPC once polling, and answers
+ * traces. Given a bundle path, it runs that bundle (one under trial). Says `ready` over IPC once polling, and answers
  * `cpu` with its CPU time so far.
  * Arguments: the Temporal address, the task queue, the scripted model's URL, and optionally a bundle path.
  */

@@ -1,27 +1,18 @@
 /**
  * `npm run bench -- traces [reps]`: what tracing costs per step. Worker processes on one dev server run the same
- * chain of 30 zero-latency tool steps: `off` (no OTEL_* variable), `traced` (OTEL_EXPORTER_OTLP_ENDPOINT pointing at a
- * local Jaeger), and `hookless` (the same workflow bundle with workflows/telemetry.ts replaced by a `RunTelemetry`
- * that does nothing, bench/hookless-telemetry.ts, so the cost of the tracing hooks when off shows against code
- * without them). Rounds take turns, in alternating order; each figure is the median per step over `reps` rounds
- * (default 10), with its range, and the median of the rounds' own ratios to `off`; the same for the worker
- * process's own CPU time per step.
+ * chain of 30 zero-latency tool steps: `off` (no OTEL_* variable: the plain bundle, which holds no telemetry code) and
+ * `traced` (OTEL_EXPORTER_OTLP_ENDPOINT pointing at a local Jaeger). Rounds take turns, in alternating order; each
+ * figure is the median per step over `reps` rounds (default 10), with its range, and the median of the rounds' own
+ * ratios to `off`; the same for the worker process's own CPU time per step.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import type { NormalModuleReplacementPlugin } from 'webpack';
 import type { RunInput } from '../src/contract/run-input.js';
 import { startJaeger } from '../src/provision/jaeger.js';
 import { runResult } from '../src/run-result.js';
 import { startLocalTemporal } from '../src/temporal/local-server.js';
 import { startScriptedModel } from '../src/testing/scripted-model.js';
-import { WORKFLOW_BUNDLE_OPTIONS } from '../src/workflow-bundle.js';
 import type { planAndExecute } from '../workflows/index.js';
 import { WORKFLOW_TYPE } from '../workflows/messages.js';
 
@@ -63,32 +54,6 @@ async function worker(name: string, address: string, modelUrl: string, env: Node
   return { name, taskQueue, cpu, stop: () => (child.kill('SIGTERM'), exited) };
 }
 
-/** planwright's workflow bundle, built as workers build it, but with bench/hookless-telemetry.ts for telemetry.ts. */
-async function hooklessBundle(): Promise<string> {
-  // The bundler the SDK bundles with, for its module replacement plugin.
-  const webpack = createRequire(createRequire(import.meta.url).resolve('@temporalio/worker'))('webpack') as {
-    NormalModuleReplacementPlugin: typeof NormalModuleReplacementPlugin;
-  };
-  const hookless = fileURLToPath(new URL('./hookless-telemetry.ts', import.meta.url));
-  const { code } = await bundleWorkflowCode({
-    ...WORKFLOW_BUNDLE_OPTIONS,
-    webpackConfigHook: (config) => {
-      const built = WORKFLOW_BUNDLE_OPTIONS.webpackConfigHook(config);
-      built.plugins = [
-        ...(built.plugins ?? []),
-        new webpack.NormalModuleReplacementPlugin(/^\.\/telemetry\.js$/, hookless),
-      ];
-      return built;
-    },
-  });
-  // The bundler's record of the modules it took: workflows/telemetry.ts must not be among them.
-  if (code.includes('./workflows/telemetry.ts'))
-    throw new Error('telemetry.ts was not replaced in the hookless bundle');
-  const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'planwright-bench-')), 'hookless.js');
-  await writeFile(file, code);
-  return file;
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 /**
@@ -106,7 +71,6 @@ export async function benchTraces(reps = 10) {
       OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint,
       OTEL_METRICS_EXPORTER: 'none',
     }),
-    await worker('hookless', temporal.address, model.url, {}, await hooklessBundle()),
   ];
   const perStep: Record<string, number[]> = Object.fromEntries(workers.map((w) => [w.name, []]));
   const cpuPerStep: Record<string, number[]> = Object.fromEntries(workers.map((w) => [w.name, []]));

@@ -25,7 +25,7 @@ export const WORKFLOWS_PATH = fileURLToPath(
 );
 
 /** A module next to the workflows entry point, in the same form (TypeScript in a clone, JavaScript installed). */
-const workflowModule = (name: string) => WORKFLOWS_PATH.replace(/index\.(ts|js)$/, `${name}.$1`);
+export const workflowModule = (name: string) => WORKFLOWS_PATH.replace(/index\.(ts|js)$/, `${name}.$1`);
 
 /** The bundler's configuration, as `webpackConfigHook` gets it. */
 type BundlerConfig = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];

@@ -14,12 +14,13 @@ import type { RunMemory } from '../src/run/state.js';
 import { detailsChanged } from './current-details.js';
 import { REPLANS_ATTRIBUTE, STATUS_ATTRIBUTE } from '../src/contract/search-attributes.js';
 import { STATUS_SHOWN_FROM_THE_START, follows } from './patches.js';
-import { RunTelemetry } from './telemetry.js';
+import { runObserver, type RunObserver } from './telemetry-hook.js';
 
 /** A run in progress: its input, its state (through the ledger) and how it is shown. */
 export class Run extends RunLedger {
   private shown = { status: '', replans: -1 };
-  private readonly telemetry: RunTelemetry;
+  /** The run's spans and metrics; none in the plain bundle (telemetry-hook.ts). */
+  private readonly telemetry: RunObserver | undefined;
   private indexed: { plan: Run['plan']; byId: Map<string, Step>; position: Map<string, number> } | undefined;
 
   constructor(
@@ -29,7 +30,7 @@ export class Run extends RunLedger {
     memory: RunMemory,
   ) {
     super(input, memory);
-    this.telemetry = new RunTelemetry(memory.state);
+    this.telemetry = runObserver(memory.state);
   }
 
   /** The current plan's step with this id. */
@@ -57,7 +58,7 @@ export class Run extends RunLedger {
 
   /** Runs `fn` inside the step's span (see `RunTelemetry.inStep`): what it schedules and logs hangs below the step. */
   inStep<T>(id: string, fn: () => T): T {
-    return this.telemetry.inStep(id, fn);
+    return this.telemetry ? this.telemetry.inStep(id, fn) : fn();
   }
 
   /** The run's Current Details for the Web UI, from its state now. */
@@ -88,12 +89,12 @@ export class Run extends RunLedger {
   }
 
   /**
-   * Shows the state after each transition of the ledger, records it in the run's spans (telemetry.ts), and tells the
-   * observer (the run's stream, stream.ts).
+   * Shows the state after each transition of the ledger, records it in the run's spans and metrics (telemetry.ts, in
+   * the bundles that have it), and tells the observer (the run's stream, stream.ts).
    */
   protected override changed(): void {
     this.publish();
-    this.telemetry.observe(this.state);
+    this.telemetry?.observe(this.state);
     this.observer?.();
   }
 

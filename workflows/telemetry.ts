@@ -6,11 +6,13 @@
  * bundle), which exports them through a sink that is not called during replay, so a replayed run adds none twice;
  * without those interceptors the tracer is OpenTelemetry's no-op one. Metrics go to the workflow's `metricMeter`,
  * which the SDK also skips during replay. Nothing here issues a command: history is the same with tracing on or off.
+ * Only the bundles of workers that trace or export metrics hold this module (see telemetry-hook.ts).
  */
 import { context, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { log, metricMeter, workflowInfo } from '@temporalio/workflow';
 import type { RunEvent, RunState } from '../src/contract/run-state.js';
 import { ATTRIBUTES as A, METRICS, TRACER_NAME } from '../src/telemetry/names.js';
+import type { RunObserver } from './telemetry-hook.js';
 
 /** The run's metrics, made on first use (the workflow's `metricMeter` works only inside a workflow). */
 function makeMeters() {
@@ -38,7 +40,7 @@ const STEP_ENDS: Partial<Record<string, string>> = {
 };
 
 /** Follows one run's transitions and turns them into spans and metrics. */
-export class RunTelemetry {
+export class RunTelemetry implements RunObserver {
   private readonly run: Span;
   private plan: { span: Span; version: number } | undefined;
   private readonly steps = new Map<string, { span: Span; started: number }>();

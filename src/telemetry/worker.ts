@@ -1,12 +1,13 @@
 /**
- * What a worker adds when the OpenTelemetry variables ask for traces or metrics: the traced workflow bundle,
- * Temporal's interceptors and workflow span sink, and a model and tools that report their calls.
+ * What a worker adds when the OpenTelemetry variables ask for traces or metrics: a workflow bundle with the runs'
+ * telemetry (traced when tracing), Temporal's interceptors and workflow span sink, and a model and tools that report
+ * their calls.
  */
 import type { WorkerOptions } from '@temporalio/worker';
 import type { Model } from '../llm/model.js';
 import { DEFAULT_MODEL } from '../llm/config.js';
 import type { Tool } from '../tools/define.js';
-import { tracedWorkflowBundle } from './bundle.js';
+import { observedWorkflowBundle, tracedWorkflowBundle } from './bundle.js';
 import { observedModel, observedTools } from './calls.js';
 import { telemetrySettings } from './settings.js';
 import { tracingFromEnv, workerTracing } from './tracing.js';
@@ -15,7 +16,10 @@ import { tracingFromEnv, workerTracing } from './tracing.js';
 export interface ObservedWorker {
   model: Model;
   tools: readonly Tool[];
-  /** The traced bundle's loader, when tracing (a worker given a bundle keeps its own). */
+  /**
+   * The loader of the bundle with the run's telemetry (traced when tracing), when tracing or exporting metrics; a
+   * worker given a bundle keeps its own.
+   */
   bundle?: typeof tracedWorkflowBundle;
   options: Pick<WorkerOptions, 'interceptors' | 'sinks'>;
 }
@@ -33,6 +37,6 @@ export function observeWorker(
   if (!tracing && !telemetrySettings(env).metrics) return { ...parts, options: {} };
   const model = observedModel(parts.model, parts.model.name ?? env.PLANWRIGHT_MODEL ?? DEFAULT_MODEL);
   const tools = observedTools(parts.tools);
-  if (!tracing) return { model, tools, options: {} };
+  if (!tracing) return { model, tools, bundle: observedWorkflowBundle, options: {} };
   return { model, tools, bundle: tracedWorkflowBundle, options: workerTracing(tracing) };
 }

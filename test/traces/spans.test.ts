@@ -7,7 +7,7 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Worker, type LogEntry, type WorkflowBundle } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { runResult } from '../../src/run-result.js';
 import { buildTracedBundle } from '../../src/telemetry/bundle.js';
@@ -155,6 +155,14 @@ describe('traces of a run (in-memory exporter)', () => {
     await tracing.provider.forceFlush();
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual([]);
     expect(lines.slice(logged).filter((l) => l.message.startsWith('step missing failed:'))).toEqual([]);
+  });
+
+  it('made the commands a run without telemetry makes: the plain bundle replays it', async () => {
+    const history = await env.client.workflow.getHandle(outcome.workflowId).fetchHistory();
+    const plain = { codePath: inject('workflowBundlePath') };
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: plain }, history, outcome.workflowId),
+    ).resolves.toBeUndefined();
   });
 });
 

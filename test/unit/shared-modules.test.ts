@@ -1,7 +1,7 @@
 /**
  * The modules every run of a worker thread shares (workflows/shared-modules.ts) still work once the Temporal SDK has
  * deep-frozen what they export, as it does before the first run: valid and invalid input, plans, carried-over
- * state and messages. An exported zod schema (or a pattern a schema holds) would fail here, as it would in a worker.
+ * state, messages, and the run events of the stream. An exported zod schema (or a pattern a schema holds) would fail here, as it would in a worker.
  */
 import { describe, expect, it } from 'vitest';
 import * as plan from '../../src/contract/plan.js';
@@ -9,7 +9,10 @@ import * as runInput from '../../src/contract/run-input.js';
 import * as runState from '../../src/contract/run-state.js';
 import * as admission from '../../src/run/admission.js';
 import * as resume from '../../src/run/resume.js';
+import { newMemory } from '../../src/run/state.js';
 import { validatePlan } from '../../src/plan/validate.js';
+import * as derive from '../../src/stream/derive.js';
+import * as topics from '../../src/stream/topics.js';
 
 /** As the SDK freezes shared modules: objects through their properties, functions themselves only. */
 function deepFreeze(value: unknown, seen = new WeakSet<object>()): void {
@@ -27,7 +30,7 @@ function deepFreeze(value: unknown, seen = new WeakSet<object>()): void {
   Object.freeze(value);
 }
 
-for (const module of [plan, runInput, runState, admission, resume]) {
+for (const module of [plan, runInput, runState, admission, resume, derive, topics]) {
   for (const exported of Object.values(module)) deepFreeze(exported);
 }
 
@@ -52,5 +55,18 @@ describe('shared modules, frozen as the SDK freezes them', () => {
       /unknown field "extra"|version/,
     );
     expect(plan.planFromWire({ rationale: null, steps: [] }).issues[0]?.message).toMatch(/at least one step/);
+  });
+
+  it('derive the stream’s run events', () => {
+    const { state } = newMemory('derive events');
+    const deriver = new derive.RunEventDeriver(state);
+    const at = '2026-12-07T00:00:00.000Z';
+    const next = {
+      ...state,
+      status: 'completed' as const,
+      events: [{ type: 'run-finished' as const, message: 'done', at }],
+    };
+    expect(deriver.next(next).map((e) => e.kind)).toEqual(['run-finished']);
+    expect(derive.preview('x'.repeat(300))).toHaveLength(derive.PREVIEW_CHARS + 1);
   });
 });

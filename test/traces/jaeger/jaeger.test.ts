@@ -4,8 +4,7 @@
  * run below its parent; a run whose worker is killed mid-step is still one connected trace; the worker's
  * Prometheus endpoint is scraped and parsed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
@@ -20,6 +19,7 @@ import { stateQuery, WORKFLOW_TYPE } from '../../../workflows/messages.js';
 import { planReply, wireStep } from '../../support/e2e.js';
 import { devServerEnv, unique } from '../../support/temporal.js';
 import { GOAL, runTracedScenario, SUBGOAL, SUBGOAL_ANCESTRY } from '../scenario.js';
+import { startWorkerProcess } from '../worker-process.js';
 import { ancestors, loose, tag, tracesOfRun } from './jaeger-query.js';
 
 let env: TestWorkflowEnvironment;
@@ -94,29 +94,13 @@ describe('traces in Jaeger', () => {
       });
       const taskQueue = unique('killed');
       const worker = (name: string, extra: NodeJS.ProcessEnv = {}) => {
-        const child = spawn(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            path.resolve('test/traces/jaeger/worker-process.ts'),
-            inject('devServerAddress'),
-            taskQueue,
-            model.url,
-          ],
-          {
-            env: { ...process.env, OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${name}`, ...extra },
-            stdio: ['ignore', 'pipe', 'inherit'],
-          },
-        );
-        children.add(child);
-        let out = '';
-        child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-        const ready = new Promise<void>((resolve, reject) => {
-          child.stdout!.on('data', () => out.includes('ready\n') && resolve());
-          child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${out}`)));
+        const started = startWorkerProcess(taskQueue, model.url, {
+          ...process.env,
+          OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${name}`,
+          ...extra,
         });
-        return { child, ready, output: () => out };
+        children.add(started.child);
+        return started;
       };
       try {
         const first = worker('first');
