@@ -12,6 +12,8 @@
  * `PLANWRIGHT_BENCH_SERVERS` (default `dev,postgres`), `PLANWRIGHT_BENCH_WORKERS` (default `1,2`) and
  * `PLANWRIGHT_BENCH_ROUNDS` (default 3 for fewer than 500 runs, else 1) choose what runs; the workers take their
  * settings from the environment (`PLANWRIGHT_MAX_CACHED_RUNS` and the others of docs/configuration.md).
+ * `PLANWRIGHT_BENCH_AGAINST=<bundle.js>` makes the floor planwright itself on another workflow bundle (an earlier
+ * version's, say), so that a change to the workflow code is measured against the code before it.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -35,6 +37,8 @@ import {
 } from './e2e.js';
 
 type Contender = 'planwright' | 'bareAgent';
+/** Another workflow bundle of planwright's to run as the floor instead of the bare workflow (see above). */
+const against = process.env.PLANWRIGHT_BENCH_AGAINST || undefined;
 const CONTENDERS: readonly Contender[] = ['planwright', 'bareAgent'];
 
 /** A server under load: its client, and how much CPU its process has used so far. */
@@ -115,6 +119,7 @@ async function round(
   tag: string,
 ) {
   const taskQueue = workers[0]?.taskQueue as string;
+  const runsPlanwright = contender === 'planwright' || against !== undefined;
   const before = await Promise.all(workers.map((w) => w.measure()));
   const serverCpu = server.cpuSeconds();
   const ownCpu = process.cpuUsage();
@@ -152,7 +157,7 @@ async function round(
       const workflowId = `load-${tag}-${contender}-${i}`;
       try {
         const handle = await startOnce(() =>
-          contender === 'planwright'
+          runsPlanwright
             ? server.client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
                 taskQueue,
                 workflowId,
@@ -161,12 +166,11 @@ async function round(
             : server.client.workflow.start('barePlanAndExecute', { taskQueue, workflowId, args: ['benchmark'] }),
         );
         handles[i] = handle;
-        const result =
-          contender === 'planwright'
-            ? runResult(handle as WorkflowHandle<typeof planAndExecute>).then((r) => {
-                if (r.status !== 'completed') throw new Error(`ended ${r.status}`);
-              })
-            : handle.result();
+        const result = runsPlanwright
+          ? runResult(handle as WorkflowHandle<typeof planAndExecute>).then((r) => {
+              if (r.status !== 'completed') throw new Error(`ended ${r.status}`);
+            })
+          : handle.result();
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
           result,
@@ -226,7 +230,12 @@ export async function benchLoad(n = 1000) {
   process.on('unhandledRejection', () => lateFailures++);
   const bundles = await writeBundles();
   const model = await startScriptedModel();
-  const figures: Record<string, unknown> = { runs: n, stepsPerRun: FIVE.length, rounds };
+  const figures: Record<string, unknown> = {
+    runs: n,
+    stepsPerRun: FIVE.length,
+    rounds,
+    ...(against ? { floor: `planwright on ${against}` } : {}),
+  };
   try {
     for (const name of servers) {
       const server = await startServer(name);
@@ -234,11 +243,11 @@ export async function benchLoad(n = 1000) {
         for (const count of fleets) {
           const fleet = {} as Record<Contender, WorkerProcess[]>;
           for (const contender of CONTENDERS) {
-            const kind = contender === 'planwright' ? 'planwright' : 'bare';
+            const kind = contender === 'planwright' || against ? 'planwright' : 'bare';
             const taskQueue = `load-${kind}-${Date.now()}`;
             fleet[contender] = await Promise.all(
               Array.from({ length: count }, () =>
-                startWorker(kind, server.address, bundle(kind), model.url, taskQueue),
+                startWorker(kind, server.address, bundle(contender), model.url, taskQueue),
               ),
             );
           }
@@ -277,8 +286,8 @@ export async function benchLoad(n = 1000) {
   }
   return { ...figures, lateFailures };
 
-  function bundle(kind: 'planwright' | 'bare'): string {
-    return kind === 'planwright' ? bundles.planwright : bundles.bare;
+  function bundle(contender: Contender): string {
+    return contender === 'planwright' ? bundles.planwright : (against ?? bundles.bare);
   }
 }
 
