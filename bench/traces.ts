@@ -3,9 +3,13 @@
  * chain of 30 zero-latency tool steps: `off` (no OTEL_* variable: the plain bundle, which holds no telemetry code) and
  * `traced` (OTEL_EXPORTER_OTLP_ENDPOINT pointing at a local Jaeger). Rounds take turns, in alternating order; each
  * figure is the median per step over `reps` rounds (default 10), with its range, and the median of the rounds' own
- * ratios to `off`; the same for the worker process's own CPU time per step.
+ * ratios to `off`; the same for the worker process's own CPU time per step. `PLANWRIGHT_BENCH_STEP_MS=<ms>` makes each
+ * step take that long (a tool that waits), for the share tracing takes of steps that do some work.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { RunInput } from '../src/contract/run-input.js';
@@ -13,23 +17,27 @@ import { startJaeger } from '../src/provision/jaeger.js';
 import { runResult } from '../src/run-result.js';
 import { startLocalTemporal } from '../src/temporal/local-server.js';
 import { startScriptedModel } from '../src/testing/scripted-model.js';
+import { buildTracedBundle } from '../src/telemetry/bundle.js';
+import { bundleWorkflows } from '../src/testing/environment.js';
 import type { planAndExecute } from '../workflows/index.js';
 import { WORKFLOW_TYPE } from '../workflows/messages.js';
 
 const WORKER = fileURLToPath(new URL('./traces-worker.ts', import.meta.url));
 const STEPS = 30;
 const rest = { description: null, successCriterion: null, critical: null, fallback: null };
-const plan = {
+/** The chain of tool steps: zero-latency ones, or steps that take `stepMs` each (the `pause` tool). */
+const chain = (stepMs: number) => ({
   rationale: null,
   steps: Array.from({ length: STEPS }, (_, i) => ({
     id: `s${i + 1}`,
     title: `s${i + 1}`,
     dependsOn: i ? [`s${i}`] : [],
-    tool: 'noop',
-    args: JSON.stringify({ label: `s${i + 1}` }),
+    ...(stepMs > 0
+      ? { tool: 'pause', args: JSON.stringify({ label: `s${i + 1}`, ms: stepMs }) }
+      : { tool: 'noop', args: JSON.stringify({ label: `s${i + 1}` }) }),
     ...rest,
   })),
-};
+});
 
 /** Starts a worker process with these extra environment variables; resolves once it polls. */
 async function worker(name: string, address: string, modelUrl: string, env: NodeJS.ProcessEnv, bundle?: string) {
@@ -37,7 +45,14 @@ async function worker(name: string, address: string, modelUrl: string, env: Node
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
   const child: ChildProcess = fork(WORKER, [address, taskQueue, modelUrl, ...(bundle ? [bundle] : [])], {
     env: { ...clean, ...env },
-    execArgv: ['--import', 'tsx'],
+    // PLANWRIGHT_BENCH_PROFILE=<dir>: each worker writes a CPU profile of every thread there (open in DevTools).
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.PLANWRIGHT_BENCH_PROFILE
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PLANWRIGHT_BENCH_PROFILE}`]
+        : []),
+    ],
   });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
@@ -61,16 +76,28 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * ratio to that round's `off` run (`pairedRatio`: the figure that a machine whose load drifts between rounds disturbs
  * least).
  */
-export async function benchTraces(reps = 10) {
+export async function benchTraces(reps = 10, stepMs = Number(process.env.PLANWRIGHT_BENCH_STEP_MS ?? 0)) {
+  const plan = chain(stepMs);
+  // Both bundles built before the workers start, so that neither worker bundles while it is measured.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'planwright-bench-traces-'));
+  const bundles = { off: path.join(dir, 'plain.js'), traced: path.join(dir, 'traced.js') };
+  await writeFile(bundles.off, (await bundleWorkflows()).code);
+  await writeFile(bundles.traced, (await buildTracedBundle()).code);
   const temporal = await startLocalTemporal();
   const jaeger = await startJaeger();
   const model = await startScriptedModel();
   const workers = [
-    await worker('off', temporal.address, model.url, {}),
-    await worker('traced', temporal.address, model.url, {
-      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint,
-      OTEL_METRICS_EXPORTER: 'none',
-    }),
+    await worker('off', temporal.address, model.url, {}, bundles.off),
+    await worker(
+      'traced',
+      temporal.address,
+      model.url,
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint,
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+      bundles.traced,
+    ),
   ];
   const perStep: Record<string, number[]> = Object.fromEntries(workers.map((w) => [w.name, []]));
   const cpuPerStep: Record<string, number[]> = Object.fromEntries(workers.map((w) => [w.name, []]));
@@ -106,7 +133,7 @@ export async function benchTraces(reps = 10) {
   const cpuOff = median(cpuPerStep.off ?? []);
   const paired = (xs: number[], offs: number[] = []) => median(xs.map((x, i) => x / (offs[i] ?? x)));
   const fixed = (x: number, digits = 3) => Number(x.toFixed(digits));
-  return Object.fromEntries(
+  const figures = Object.fromEntries(
     Object.entries(perStep).map(([name, xs]) => {
       const cpu = cpuPerStep[name] ?? [];
       return [
@@ -124,4 +151,5 @@ export async function benchTraces(reps = 10) {
       ];
     }),
   );
+  return { stepMs, ...figures };
 }
