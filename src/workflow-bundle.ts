@@ -75,8 +75,11 @@ const BUNDLED_PACKAGES: ReadonlyArray<readonly [name: string, from?: string]> = 
   ['zod'],
 ];
 
-/** Bundles kept at most; older ones are removed when a new one is written. */
-const KEPT_BUNDLES = 5;
+/**
+ * Bundles kept at most (about 4 MB each); older ones are removed when a new one is written. A version of the code
+ * has up to three (plain, observed, traced), and a machine often holds a few versions (projects, upgrades).
+ */
+const KEPT_BUNDLES = 12;
 
 /** What a cached bundle is made of; tests give their own. */
 export interface BundleSources {
