@@ -156,15 +156,21 @@ export async function runEval(run: EvalRun): Promise<TaskResult[]> {
       .slice(0, run.limit ?? suite.tasks.length)
       .flatMap((task) => tries.map((attempt) => ({ suite: suite.name, task, attempt }))),
   );
-  const done = (r: TaskResult | undefined): r is TaskResult => r !== undefined && (!run.runs || r.run !== undefined);
   const find = ({ suite, task, attempt }: (typeof chosen)[number]) =>
     earlier.get(keyOf({ suite, task: task.id, try: attempt }));
+  const runs = (task: EvalTask) => run.runs === true && task.notRun === undefined;
+  const done = (item: (typeof chosen)[number]) => {
+    const result = find(item);
+    return result !== undefined && (!runs(item.task) || result.run !== undefined);
+  };
   const results = chosen.flatMap((item) => find(item) ?? []);
-  const todo = chosen.filter((item) => !done(find(item)));
+  const todo = chosen.filter((item) => !done(item));
   let finished = chosen.length - todo.length;
   run.onProgress?.({ done: finished, total: chosen.length });
   if (todo.length === 0) return results;
-  const host: RunHost | undefined = run.runs ? (run.host ?? (await startRunHost(run.out))) : undefined;
+  const host: RunHost | undefined = todo.some((item) => runs(item.task))
+    ? (run.host ?? (await startRunHost(run.out)))
+    : undefined;
   const slug = modelSlug(run.modelName);
   let next = 0;
   const worker = async () => {
@@ -177,7 +183,7 @@ export async function runEval(run: EvalRun): Promise<TaskResult[]> {
         await appendFile(file, `${JSON.stringify(result)}\n`);
         results.push(result);
       }
-      if (host) {
+      if (host && runs(task)) {
         const outcome = await runTask(host, {
           model: run.model,
           modelName: run.modelName,

@@ -39,6 +39,8 @@ export interface EvalTask {
   maxSteps?: number;
   /** Texts a whole run's answer must hold (case ignored) for the run to count as a success. */
   answerIncludes?: string[];
+  /** Why the task is planned but not run whole (its tools cannot be simulated so that its gold plan runs). */
+  notRun?: string;
 }
 
 /** A named list of tasks. */

@@ -141,9 +141,11 @@ export async function runTask(
       throw err;
     },
   );
+  let onAbort = () => {};
   const stopped = new Promise<'stopped'>((resolve) => {
+    onAbort = () => resolve('stopped');
     if (signal?.aborted) resolve('stopped');
-    signal?.addEventListener('abort', () => resolve('stopped'), { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
   const outcome = async (): Promise<RunResult | Error | 'stopped'> => {
     if (!started)
@@ -174,6 +176,8 @@ export async function runTask(
     // Ctrl-C also shuts the worker down and stops the server: the run is left to the next evaluation.
     if (signal?.aborted) return undefined;
     throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
   if (ended === 'stopped') return undefined;
   const { startTime, closeTime } = await handle.describe();
