@@ -67,11 +67,15 @@ export async function evaluate({ values, print, follow, json, out }: CommandCont
           ...(values.model ? { PLANWRIGHT_MODEL: values.model } : {}),
         },
   );
-  for (const suite of suites)
+  for (const suite of suites) {
     if (suite.skipped?.length)
       follow(
         `${suite.name}: ${suite.tasks.length} tasks; ${suite.skipped.length} left out (gold does not fit its tools)`,
       );
+    const notRun = suite.tasks.filter((t) => t.notRun !== undefined).length;
+    if (values.runs && notRun > 0)
+      follow(`${suite.name}: ${notRun} tasks planned, not run whole (their gold plan cannot run with simulated tools)`);
+  }
   const stop = new AbortController();
   const onInterrupt = () => {
     follow('\nstopping after the tasks under way; run the same command again to resume');
