@@ -7,7 +7,7 @@ import { wirePlanSchema, planFromWire, type Plan, type PlanIssue } from '../src/
 import { replanFromWire, WireReplanDecisionSchema, type ReplanDecision } from '../src/contract/replan.js';
 import type { ToolInfo } from '../src/contract/tools.js';
 import type { Model } from '../src/llm/model.js';
-import { planResponseSchema, replanResponseSchema } from '../src/llm/plan-format.js';
+import { planResponseSchema, positionalPlanSchema, replanResponseSchema } from '../src/llm/plan-format.js';
 import { repairPlan } from '../src/plan/repair.js';
 import { plannerMessages, replannerMessages, type PlannerRequest, type ReplannerRequest } from '../src/llm/prompts.js';
 import type { TokenUsage } from '../src/llm/usage.js';
@@ -55,6 +55,13 @@ export function planningActivities({ model, tools, catalog, outputs, contextToke
   // may use sub-goals.
   const planFormats = [planResponseSchema(catalog), planResponseSchema(catalog, true)] as const;
   const replanFormats = [replanResponseSchema(catalog), replanResponseSchema(catalog, true)] as const;
+  // The grammar format depends on the steps a plan may have too; built when a model asks for it, kept per worker.
+  const grammarFormats = new Map<string, Record<string, unknown>>();
+  const grammarFormat = (steps: number, subgoals: boolean) => {
+    const key = `${steps}:${subgoals}`;
+    if (!grammarFormats.has(key)) grammarFormats.set(key, positionalPlanSchema(catalog, steps, subgoals));
+    return grammarFormats.get(key)!;
+  };
 
   return {
     /**
@@ -64,14 +71,16 @@ export function planningActivities({ model, tools, catalog, outputs, contextToke
      * `PLANWRIGHT_MAX_TOKENS` sets a plan cap too small for `maxSteps` steps.
      */
     async createPlan(input: CreatePlanInput): Promise<CreatePlanOutput> {
+      const steps = Math.min(input.maxSteps, input.horizon ?? Infinity);
       const { value, usage } = await modelCall((onUsage) =>
         model.structured({
           phase: 'plan',
           name: 'plan',
           schema: wirePlanSchema(),
           jsonSchema: planFormats[input.subgoals ? 1 : 0],
+          grammarSchema: () => grammarFormat(steps, Boolean(input.subgoals)),
           messages: plannerMessages({ ...input, tools: catalog }),
-          steps: Math.min(input.maxSteps, input.horizon ?? Infinity),
+          steps,
           onUsage,
         }),
       );

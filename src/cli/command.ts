@@ -33,6 +33,8 @@ export const OPTIONS = {
   limit: { type: 'string' },
   model: { type: 'string' },
   concurrency: { type: 'string' },
+  runs: { type: 'boolean', default: false },
+  repeat: { type: 'string' },
   id: { type: 'string' },
   version: { type: 'string' },
   feedback: { type: 'string' },

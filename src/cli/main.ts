@@ -145,8 +145,11 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'eval',
-    usage: 'eval [--tasks SUITES] [--limit N] [--model NAME|oracle]\n     [--concurrency N] [--output DIR]',
-    summary: 'score the planner on evaluation suites (docs/eval.md)',
+    usage:
+      'eval [--tasks SUITES] [--limit N] [--model NAME|oracle]\n     [--runs] [--repeat N] [--concurrency N] [--output DIR]',
+    summary: 'score the planner (and whole runs) on evaluation suites (docs/eval.md)',
+    // Whole runs (--runs) run workers: each failure on one line, unless --verbose.
+    logger: (verbose) => createCliLogger({ level: 'WARN', verbose }),
     run: evaluate,
   },
 ];

@@ -9,9 +9,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Json } from '../contract/plan.js';
 import type { JsonSchemaObject } from '../contract/tools.js';
+import { resolveReferences } from '../plan/references.js';
 import { validatePlan } from '../plan/validate.js';
 import { checkToolArgs } from '../tools/check-args.js';
 import { defineJsonSchemaTool } from '../tools/define.js';
+import { simulatedOutput } from './simulate.js';
 import type { EvalSuite, EvalTask, EvalTool, GoldCall } from './task.js';
 
 /** The NESTFUL sets shipped with planwright. */
@@ -144,7 +146,9 @@ export function nestfulTask(
   }));
   const evalTask: EvalTask = { id: `${set}-${index + 1}`, goal: task.input, tools: [...tools.values()], gold };
   const problems = goldProblems(evalTask);
-  return problems.length > 0 ? { reason: problems.join('; ') } : { task: evalTask };
+  if (problems.length > 0) return { reason: problems.join('; ') };
+  const unrunnable = simulationProblems(evalTask);
+  return { task: unrunnable.length > 0 ? { ...evalTask, notRun: unrunnable.join('; ') } : evalTask };
 }
 
 /** What keeps a task's gold plan from validating against its own tools (as a planner's plan would be checked). */
@@ -157,6 +161,35 @@ export function goldProblems(task: EvalTask): string[] {
     ...checkToolArgs(plan.steps, tools),
   ];
   return issues.map((i) => (i.stepId ? `step "${i.stepId}": ${i.message}` : i.message));
+}
+
+/**
+ * What keeps a whole run of the task's gold plan with simulated tools from succeeding: arguments that do not fit
+ * their tool once references are resolved against the simulated outputs (a gold call that misses a required
+ * parameter, or a simulated value of another type than the parameter takes). Such a task is planned, not run whole.
+ */
+export function simulationProblems(task: EvalTask): string[] {
+  if (!task.gold) return [];
+  const { steps } = goldPlan(task.gold);
+  const outputs: Record<string, Json> = {};
+  const byName = new Map(task.tools.map((t) => [t.name, t]));
+  const problems: string[] = [];
+  const resolved = steps.flatMap((step) => {
+    const tool = byName.get(step.tool);
+    if (tool) outputs[step.id] = simulatedOutput(tool);
+    try {
+      return [{ ...step, args: resolveReferences(step.args, outputs) }];
+    } catch (err) {
+      problems.push(`step "${step.id}": ${(err as Error).message} in a run with simulated tools`);
+      return [];
+    }
+  });
+  const tools = task.tools.map((t) => defineJsonSchemaTool({ ...t, run: () => null }));
+  const issues = checkToolArgs(resolved, tools);
+  return [
+    ...problems,
+    ...issues.map((i) => `step "${i.stepId}": ${i.message}, once its references are resolved in a run`),
+  ];
 }
 
 /** A gold sequence as a plan: each call a tool step that depends on the calls it refers to. */

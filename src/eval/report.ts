@@ -1,7 +1,7 @@
 /**
  * The evaluation's report: per model and suite, the share of tasks planned validly at the first answer and after
- * revisions, NESTFUL's mean scores, and model calls, tokens, cost and time; as JSON, a Markdown table, and an SVG
- * chart of the scores per model.
+ * revisions, NESTFUL's mean scores, and model calls, tokens, cost and time; with whole runs, their share of successes
+ * and their own usage; as JSON, a Markdown table, and an SVG chart of the scores per model.
  */
 import type { SequenceScores } from './score.js';
 import type { TaskResult } from './run.js';
@@ -26,6 +26,41 @@ export interface ReportRow {
   cost?: number;
   /** Total planning time, in seconds. */
   seconds: number;
+  /** Whole runs, when the evaluation ran them: their share of successes and their own usage. */
+  runs?: RunRow;
+}
+
+/** The whole runs of a model on a suite. */
+export interface RunRow {
+  /** Tries run whole. */
+  count: number;
+  /** Share of them that succeeded. */
+  success: number;
+  llmCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  toolCalls: number;
+  cost?: number;
+  /** Total time of the runs, in seconds, by the server's clock. */
+  seconds: number;
+}
+
+/** The runs of a group of results, or undefined when none was run. */
+function runRow(group: readonly TaskResult[]): RunRow | undefined {
+  const runs = group.flatMap((r) => (r.run ? [r.run] : []));
+  if (runs.length === 0) return undefined;
+  const sum = (pick: (r: (typeof runs)[number]) => number) => runs.reduce((total, r) => total + pick(r), 0);
+  const cost = sum((r) => r.usage.cost ?? 0);
+  return {
+    count: runs.length,
+    success: mean(runs.map((r) => (r.success ? 1 : 0))),
+    llmCalls: sum((r) => r.usage.llmCalls),
+    inputTokens: sum((r) => r.usage.inputTokens),
+    outputTokens: sum((r) => r.usage.outputTokens),
+    toolCalls: sum((r) => r.usage.toolCalls),
+    ...(cost > 0 ? { cost } : {}),
+    seconds: Math.round(sum((r) => r.ms) / 100) / 10,
+  };
 }
 
 const SCORE_KEYS = ['toolsF1', 'argsF1', 'partialSequence', 'fullSequence', 'references'] as const;
@@ -44,6 +79,7 @@ export function reportRows(results: readonly TaskResult[]): ReportRow[] {
     const scored = group.flatMap((r) => (r.scores ? [r.scores] : []));
     const sum = (pick: (r: TaskResult) => number) => group.reduce((total, r) => total + pick(r), 0);
     const cost = sum((r) => r.usage.cost ?? 0);
+    const runs = runRow(group);
     return {
       model: first.model,
       suite: first.suite,
@@ -63,6 +99,7 @@ export function reportRows(results: readonly TaskResult[]): ReportRow[] {
       inputTokensPerTask: Math.round(sum((r) => r.usage.inputTokens) / group.length),
       ...(cost > 0 ? { cost } : {}),
       seconds: Math.round(sum((r) => r.ms) / 100) / 10,
+      ...(runs ? { runs } : {}),
     };
   });
 }
@@ -72,7 +109,7 @@ const percent = (share: number | undefined) => (share === undefined ? '–' : `$
 /** The rows as a Markdown table. */
 export function markdownTable(rows: readonly ReportRow[]): string {
   const head =
-    '| model | suite | tasks | valid (1st answer) | valid (after revisions) | F1 tools | F1 args | partial seq. | full seq. | refs resolved | calls | tokens in / out | in per task | cost | time |';
+    '| model | suite | tasks | valid (1st answer) | valid (after revisions) | F1 tools | F1 args | partial seq. | full seq. | refs resolved | calls | tokens in / out | in per task | cost | time | runs | run success | run calls | run tokens in / out | run time |';
   const lines = rows.map((r) =>
     [
       r.model,
@@ -90,9 +127,14 @@ export function markdownTable(rows: readonly ReportRow[]): string {
       r.inputTokensPerTask,
       r.cost === undefined ? '–' : `$${r.cost.toFixed(4)}`,
       `${r.seconds} s`,
+      r.runs?.count ?? '–',
+      percent(r.runs?.success),
+      r.runs?.llmCalls ?? '–',
+      r.runs ? `${r.runs.inputTokens} / ${r.runs.outputTokens}` : '–',
+      r.runs ? `${r.runs.seconds} s` : '–',
     ].join(' | '),
   );
-  return [head, `|${'---|'.repeat(15)}`, ...lines.map((l) => `| ${l} |`)].join('\n') + '\n';
+  return [head, `|${'---|'.repeat(20)}`, ...lines.map((l) => `| ${l} |`)].join('\n') + '\n';
 }
 
 const CHART_METRICS: ReadonlyArray<[string, (r: ReportRow) => number | undefined]> = [
@@ -103,9 +145,10 @@ const CHART_METRICS: ReadonlyArray<[string, (r: ReportRow) => number | undefined
   ['partial', (r) => r.scores?.partialSequence],
   ['full', (r) => r.scores?.fullSequence],
   ['refs', (r) => r.scores?.references],
+  ['run ok', (r) => r.runs?.success],
 ];
 
-const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1'];
+const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#9c755f'];
 const escape = (text: string) => text.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** An SVG bar chart: one group per model and suite, one bar per metric, from 0 to 100 %. */

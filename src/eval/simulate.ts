@@ -6,14 +6,16 @@ import type { Json } from '../contract/plan.js';
 import type { JsonSchemaObject } from '../contract/tools.js';
 import type { EvalTool } from './task.js';
 
-/** A value of `schema`: its first enum value, else a placeholder of its type (text names the field it fills). */
+/**
+ * A value of `schema`: its first enum value, else a placeholder of its type (text names the field it fills; a number
+ * is a whole one, so that it also fits an integer parameter it is passed to).
+ */
 export function simulatedValue(schema: JsonSchemaObject | undefined, name: string): Json {
   if (!schema) return `${name} (simulated)`;
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0] as Json;
   const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
   switch (type) {
     case 'number':
-      return 1.5;
     case 'integer':
       return 1;
     case 'boolean':

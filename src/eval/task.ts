@@ -37,6 +37,10 @@ export interface EvalTask {
   gold?: GoldCall[];
   /** Most steps a plan may have (default 25, as for a run). */
   maxSteps?: number;
+  /** Texts a whole run's answer must hold (case ignored) for the run to count as a success. */
+  answerIncludes?: string[];
+  /** Why the task is planned but not run whole (its tools cannot be simulated so that its gold plan runs). */
+  notRun?: string;
 }
 
 /** A named list of tasks. */
@@ -74,6 +78,7 @@ export const suiteFileSchema = z.object({
           .min(1)
           .optional(),
         maxSteps: z.number().int().min(1).max(1000).optional(),
+        answerIncludes: z.array(z.string().min(1)).optional(),
       }),
     )
     .min(1),

@@ -40,6 +40,12 @@ export interface ModelConfig {
    * prompt and calls written as JSON, for servers and chat templates without tool support.
    */
   toolCalls?: 'native' | 'json';
+  /**
+   * The planner's response format on servers that turn a JSON schema into a grammar: `catalog` (the default; what
+   * OpenAI's strict mode takes) or `positional` (step i is `s<i>` and depends only on earlier steps; llama.cpp,
+   * Ollama; see `positionalPlanSchema`). JSON mode always carries the catalog format.
+   */
+  planFormat?: 'catalog' | 'positional';
   /** Prices that turn usage into an estimated cost (default {@link DEFAULT_PRICES}); see `PLANWRIGHT_PRICES`. */
   prices?: PriceTable;
 }
@@ -126,7 +132,7 @@ export const DEFAULT_MODEL = 'gpt-4o-mini';
  * `PLANWRIGHT_STRUCTURED_OUTPUT` (json_schema | json_object), `PLANWRIGHT_MAX_TOKENS` (`2048`, or per phase:
  * `plan=4096,execute=1024`), `PLANWRIGHT_MAX_TOKENS_FIELD` (max_tokens | max_completion_tokens),
  * `PLANWRIGHT_TEMPERATURE` (a number, or `default` to send none), `PLANWRIGHT_FREQUENCY_PENALTY` and
- * `PLANWRIGHT_TOOL_CALLS` (native | json), `PLANWRIGHT_MODEL_SILENCE` (seconds), and `PLANWRIGHT_PRICES` (prices per model, see `priceTableFromEnv`).
+ * `PLANWRIGHT_TOOL_CALLS` (native | json), `PLANWRIGHT_PLAN_FORMAT` (catalog | positional), `PLANWRIGHT_MODEL_SILENCE` (seconds), and `PLANWRIGHT_PRICES` (prices per model, see `priceTableFromEnv`).
  * @throws {ModelConfigError} naming a variable that holds something else.
  * @throws {PriceConfigError} when `PLANWRIGHT_PRICES` is not a price table.
  */
@@ -140,6 +146,7 @@ export function modelConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ModelC
   const structuredOutput = choice('PLANWRIGHT_STRUCTURED_OUTPUT', ['json_schema', 'json_object'] as const);
   const capField = choice('PLANWRIGHT_MAX_TOKENS_FIELD', ['max_tokens', 'max_completion_tokens'] as const);
   const toolCalls = choice('PLANWRIGHT_TOOL_CALLS', ['native', 'json'] as const);
+  const planFormat = choice('PLANWRIGHT_PLAN_FORMAT', ['catalog', 'positional'] as const);
   return {
     // Local servers (Ollama, vLLM, LM Studio) need no key, but the client refuses an empty one.
     apiKey: env.OPENAI_API_KEY || 'not-needed',
@@ -149,6 +156,7 @@ export function modelConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ModelC
     ...(structuredOutput ? { structuredOutput } : {}),
     ...(capField ? { capField } : {}),
     ...(toolCalls ? { toolCalls } : {}),
+    ...(planFormat ? { planFormat } : {}),
     ...(env.PLANWRIGHT_MAX_TOKENS ? { maxTokens: parseMaxTokens(env.PLANWRIGHT_MAX_TOKENS) } : {}),
     ...(env.PLANWRIGHT_TEMPERATURE ? { temperature: parseTemperature(env.PLANWRIGHT_TEMPERATURE) } : {}),
     ...(env.PLANWRIGHT_FREQUENCY_PENALTY ? { frequencyPenalty: parsePenalty(env.PLANWRIGHT_FREQUENCY_PENALTY) } : {}),

@@ -29,6 +29,11 @@ export interface StructuredRequest<T> {
   schema: z.ZodType<T>;
   /** The response format to ask for, when it is built otherwise (from the tool catalog, say). */
   jsonSchema?: Record<string, unknown>;
+  /**
+   * A stricter format for servers that turn a schema into a grammar, asked for instead of `jsonSchema` when the
+   * model is configured for it (`planFormat: 'positional'`) and in JSON-schema mode; built only when asked for.
+   */
+  grammarSchema?: () => Record<string, unknown>;
   messages: ChatCompletionMessageParam[];
   onUsage?: UsageListener;
   /**
@@ -100,7 +105,14 @@ export function createModel(config: ModelConfig): Model {
           nonRetryable: true,
           message: tooSmall,
         });
-      return structured(complete, format, request, outputCap(config, phase, steps));
+      const { grammarSchema, ...rest } = request;
+      const grammar = config.planFormat === 'positional' ? grammarSchema : undefined;
+      return structured(
+        complete,
+        format,
+        { ...rest, ...(grammar ? { grammarSchema: grammar } : {}) },
+        outputCap(config, phase, steps),
+      );
     },
     async text({ phase, messages, onUsage, onText }) {
       const { value, usage } = await answer(complete, phase, messages, { ...(onUsage ? { onUsage } : {}), onText });
@@ -128,12 +140,16 @@ export function createModel(config: ModelConfig): Model {
 async function structured<T>(
   complete: Complete,
   format: StructuredMode,
-  { phase, name, schema, jsonSchema, messages, onUsage }: StructuredRequest<T>,
+  { phase, name, schema, jsonSchema, grammarSchema, messages, onUsage }: StructuredRequest<T>,
   cap: number,
 ): Promise<Structured<T>> {
   const strict = jsonSchema
     ? { type: 'json_schema' as const, json_schema: { name, strict: true, schema: jsonSchema } }
     : responseFormat(schema, name);
+  // The grammar format where asked for; JSON mode carries the catalog format, which is smaller.
+  const grammar = grammarSchema
+    ? { type: 'json_schema' as const, json_schema: { name, strict: true, schema: grammarSchema() } }
+    : undefined;
   const calls = session(complete, onUsage);
   // JSON mode: the server promises JSON only, so the schema travels in the prompt.
   const ask = (extra: ChatCompletionMessageParam[] = []) =>
@@ -141,7 +157,7 @@ async function structured<T>(
       phase,
       {
         ...(format.mode === 'json_schema'
-          ? { response_format: strict }
+          ? { response_format: grammar ?? strict }
           : { response_format: { type: 'json_object' as const } }),
         messages: [
           ...(format.mode === 'json_schema'

@@ -116,6 +116,16 @@ interface Variant {
   subgoal?: Node;
 }
 
+/** The id of the step at `index` (from 1) in the grammar format: `s1`, `s2`, … */
+export const positionalId = (index: number): string => `s${index}`;
+
+/** A step's `dependsOn` at a position: ids of earlier steps only (none before the first). */
+function earlierIds(index: number): Node {
+  if (index === 1) return { type: 'array', items: STEP_ID, maxItems: 0 };
+  const ids = Array.from({ length: index - 1 }, (_, i) => positionalId(i + 1));
+  return { type: 'array', items: { type: 'string', enum: ids }, maxItems: ids.length };
+}
+
 /** A step's fields, with every tool of the catalog as a fallback but in a sub-goal step. */
 function step({ tool, args, tools, subgoal }: Variant, names: readonly string[]): Node {
   const fields: Record<string, Node> = {
@@ -141,25 +151,92 @@ function step({ tool, args, tools, subgoal }: Variant, names: readonly string[])
  */
 export function stepsSchema(tools: readonly ToolInfo[], subgoals = false): Node {
   const names = tools.map((t) => t.name);
+  const variants = Object.values(stepKinds(tools, subgoals)).map((kind) => step(kind, names));
+  // At least one step: validation refuses an empty plan, so the format does not offer one.
+  return { type: 'array', minItems: 1, items: { anyOf: variants } };
+}
+
+/** The kinds of step, by name: one per tool (`tool_<name>`, its `args` shaped by its input schema), an open step, a sub-goal step. */
+function stepKinds(tools: readonly ToolInfo[], subgoals: boolean): Record<string, Variant> {
+  const names = tools.map((t) => t.name);
   const subgoal = subgoals ? NULL : undefined;
   const mayUse = names.length > 0 ? nullable({ type: 'array', items: { type: 'string', enum: names } }) : NULL;
-  const variants = [
-    ...tools.map((t) =>
-      step(
+  return {
+    ...Object.fromEntries(
+      tools.map((t): [string, Variant] => [
+        `tool_${t.name}`,
         {
           tool: { type: 'string', enum: [t.name] },
           args: strictArgs(t.inputSchema as Node) ?? JSON_TEXT,
           tools: NULL,
           subgoal,
         },
-        names,
-      ),
+      ]),
     ),
-    step({ tool: NULL, args: NULL, tools: mayUse, subgoal }, names),
-  ];
-  if (subgoals) variants.push(step({ tool: NULL, args: NULL, tools: NULL, subgoal: { type: 'string' } }, names));
-  // At least one step: validation refuses an empty plan, so the format does not offer one.
-  return { type: 'array', minItems: 1, items: { anyOf: variants } };
+    open: { tool: NULL, args: NULL, tools: mayUse, subgoal },
+    ...(subgoals ? { subgoal: { tool: NULL, args: NULL, tools: NULL, subgoal: { type: 'string' } } } : {}),
+  };
+}
+
+/** Where the grammar format defines a position's fixed fields, a kind of step's other fields, and a position. */
+const HEAD_REF = (index: number) => `#/$defs/head${index}`;
+const BODY_REF = (kind: string) => `#/$defs/body_${kind}`;
+const STEP_REF = (index: number) => `#/$defs/step${index}`;
+
+/** A step's fields without `id` and `dependsOn`: an object schema that does not close (its position adds those). */
+function body(variant: Variant, names: readonly string[]): Node {
+  const {
+    id: _id,
+    dependsOn: _dependsOn,
+    ...fields
+  } = (step(variant, names) as { properties: Record<string, Node> }).properties;
+  return { type: 'object', properties: fields, required: Object.keys(fields) };
+}
+
+/**
+ * The planner's response format for servers that turn a JSON schema into a grammar (llama.cpp, Ollama): as
+ * {@link planResponseSchema}, and besides, step i's id is `s<i>` and its `dependsOn` names only ids before it, so a
+ * dependency on a later step, or on an id that is not a step, cannot be written. A plan of L steps is a tuple
+ * (`prefixItems` with exactly L items, which is how llama.cpp reads it) of L position definitions, one tuple per
+ * length up to `maxSteps`. A step at a position is `allOf` its position's fixed fields and one kind of step's other
+ * fields (llama.cpp merges them into one closed object), each defined once: the format grows with the catalog plus
+ * the catalog times `maxSteps` references, never with the catalog's square. OpenAI's strict mode refuses
+ * `prefixItems` and `allOf`: servers of that kind get {@link planResponseSchema}.
+ */
+export function positionalPlanSchema(tools: readonly ToolInfo[], maxSteps: number, subgoals = false): Node {
+  const names = tools.map((t) => t.name);
+  const kinds = stepKinds(tools, subgoals);
+  const positions = Array.from({ length: Math.max(1, maxSteps) }, (_, i) => i + 1);
+  const head = (index: number): Node => ({
+    type: 'object',
+    properties: { id: { type: 'string', const: positionalId(index) }, dependsOn: earlierIds(index) },
+    required: ['id', 'dependsOn'],
+  });
+  const at = (index: number): Node => ({
+    anyOf: Object.keys(kinds).map((kind) => ({ allOf: [{ $ref: HEAD_REF(index) }, { $ref: BODY_REF(kind) }] })),
+  });
+  const tuples = positions.map((length) => ({
+    type: 'array',
+    prefixItems: positions.slice(0, length).map((index) => ({ $ref: STEP_REF(index) })),
+    minItems: length,
+    maxItems: length,
+  }));
+  return {
+    type: 'object',
+    properties: { rationale: nullable({ type: 'string' }), steps: tuples.length === 1 ? tuples[0] : { anyOf: tuples } },
+    required: ['rationale', 'steps'],
+    additionalProperties: false,
+    $defs: {
+      ...(tools.length > 0 ? { fallback: fallbackSchema(tools) } : {}),
+      ...Object.fromEntries(Object.entries(kinds).map(([kind, variant]) => [`body_${kind}`, body(variant, names)])),
+      ...Object.fromEntries(
+        positions.flatMap((index) => [
+          [`head${index}`, head(index)],
+          [`step${index}`, at(index)],
+        ]),
+      ),
+    },
+  };
 }
 
 /** The planner's response format for this catalog (and sub-goal steps, with `subgoals`). */

@@ -95,3 +95,85 @@ describe('the planning activity', () => {
     }
   });
 });
+
+describe('the planning activity with the grammar format', () => {
+  it('asks a model configured for it with the positional format, and JSON mode with the catalog format', async () => {
+    const { startScriptedModel } = await import('../../src/testing/scripted-model.js');
+    const { createModel } = await import('../../src/llm/model.js');
+    const { planTask } = await import('../../src/eval/plan-task.js');
+    const { loadSuites } = await import('../../src/eval/suites.js');
+    const [suite] = await loadSuites('nestful-sgd:sgd-1');
+    const task = suite!.tasks[0]!;
+    const [first, second] = task.gold!;
+    // Ids as the format fixes them; the second call names the first by its tool, which the repair points at s1.
+    const wireStep = { description: null, successCriterion: null, critical: null, fallback: null, tools: null };
+    const answer = {
+      rationale: null,
+      steps: [
+        { ...wireStep, id: 's1', title: 'find', dependsOn: [], tool: first!.tool, args: first!.args },
+        {
+          ...wireStep,
+          id: 's2',
+          title: 'reserve',
+          dependsOn: [],
+          tool: second!.tool,
+          args: JSON.parse(JSON.stringify(second!.args).replaceAll('{{var1', `{{${first!.tool}`)),
+        },
+      ],
+    };
+    const model = await startScriptedModel({ script: { plan: [{ content: answer }, { content: answer }] } });
+    const config = { apiKey: 'none', baseURL: model.url, model: 'm', timeoutMs: 5000 };
+    try {
+      const planned = await planTask(createModel({ ...config, planFormat: 'positional' }), task);
+      expect(planned).toMatchObject({ validFirst: true, valid: true });
+      expect(planned.repairs).toContain(
+        `step "s2": a reference to "${first!.tool}", a tool, now names "s1", the step that calls it`,
+      );
+      const format = (r: (typeof model.requests)[number]) =>
+        (r.body.response_format as { json_schema?: { schema: { $defs?: object } } }).json_schema?.schema;
+      expect(format(model.requests[0]!)?.$defs).toHaveProperty('step1');
+      await planTask(createModel({ ...config, planFormat: 'positional', structuredOutput: 'json_object' }), task);
+      expect(model.requests[1]!.body.response_format).toEqual({ type: 'json_object' });
+      expect(JSON.stringify(model.requests[1]!.messages)).not.toContain('prefixItems');
+    } finally {
+      await model.close();
+    }
+  });
+});
+
+describe('repairPlan: a tool named where a step is meant', () => {
+  it('points a dependency or a reference that names the tool of exactly one other step at that step', () => {
+    const plan: Plan = {
+      steps: [
+        step('s1', { tool: 'read_file', args: { path: 'a.txt' } }),
+        step('s2', { tool: 'search', args: { q: 'Summary of {{ read_file.text }}' }, dependsOn: ['read_file'] }),
+      ],
+    };
+    const { plan: repaired, repairs } = repairPlan(plan, ['read_file', 'search']);
+    expect(validatePlan(repaired, limits)).toEqual([]);
+    expect(repaired.steps[1]).toMatchObject({ args: { q: 'Summary of {{ s1.text }}' }, dependsOn: ['s1'] });
+    expect(repairs).toEqual([
+      'step "s2": its dependency on "read_file", a tool, now names "s1", the step that calls it',
+      'step "s2": a reference to "read_file", a tool, now names "s1", the step that calls it',
+    ]);
+  });
+
+  it('leaves a tool name alone when two steps call that tool, or a step has that id', () => {
+    const twice: Plan = {
+      steps: [
+        step('s1', { tool: 'search', args: { q: 'a' } }),
+        step('s2', { tool: 'search', args: { q: 'b' } }),
+        step('s3', { tool: 'read_file', args: { path: '{{search.path}}' } }),
+      ],
+    };
+    expect(repairPlan(twice, ['read_file', 'search']).repairs).toEqual([]);
+    const named: Plan = {
+      steps: [
+        step('search', { tool: 'read_file', args: { path: 'x' } }),
+        step('s2', { tool: 'search', args: { q: 'y' } }),
+        step('s3', { tool: 'read_file', args: { path: '{{search.path}}' }, dependsOn: ['search'] }),
+      ],
+    };
+    expect(repairPlan(named, ['read_file', 'search'])).toEqual({ plan: named, repairs: [] });
+  });
+});

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { planFromWire, wirePlanSchema } from '../../src/contract/plan.js';
 import { WireReplanDecisionSchema } from '../../src/contract/replan.js';
-import { planResponseSchema, replanResponseSchema, strictArgs } from '../../src/llm/plan-format.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import {
+  planResponseSchema,
+  positionalPlanSchema,
+  replanResponseSchema,
+  strictArgs,
+} from '../../src/llm/plan-format.js';
 import { builtinTools } from '../../src/tools/builtin.js';
 import { toolInfo } from '../../src/tools/define.js';
 import { z } from 'zod';
@@ -152,5 +158,56 @@ describe('the response formats built from the tool catalog', () => {
     });
     expect(WireReplanDecisionSchema.safeParse(wire({ expression: '1+1' })).success).toBe(true);
     expect(WireReplanDecisionSchema.safeParse(wire('{"expression":"1+1"}')).success).toBe(true);
+  });
+});
+
+describe('the grammar format: step i is "s<i>" and depends only on the steps before it', () => {
+  const ajv = new Ajv2020({ strict: false });
+  const tools = catalog.filter((t) => ['calculator', 'read_file'].includes(t.name));
+  const check = ajv.compile(positionalPlanSchema(tools, 4));
+  const toolStep = (id: string, dependsOn: string[], args: unknown) => ({
+    ...WIRE_STEP,
+    id,
+    dependsOn,
+    tool: 'read_file',
+    args,
+  });
+
+  it('accepts a plan whose ids follow their positions and whose dependencies come before', () => {
+    const plan = {
+      rationale: null,
+      steps: [toolStep('s1', [], { path: 'a.txt' }), { ...WIRE_STEP, id: 's2', dependsOn: ['s1'] }],
+    };
+    expect(check(plan)).toBe(true);
+    expect(planFromWire(wirePlanSchema().parse(plan)).issues).toEqual([]);
+  });
+
+  it('refuses a dependency on a later step or on an id that is not a step, and other ids', () => {
+    const steps = (...s: unknown[]) => ({ rationale: null, steps: s });
+    expect(check(steps({ ...WIRE_STEP, id: 's1', dependsOn: ['s2'] }, { ...WIRE_STEP, id: 's2' }))).toBe(false);
+    expect(check(steps({ ...WIRE_STEP, id: 's1' }, { ...WIRE_STEP, id: 's2', dependsOn: ['the-model-planner'] }))).toBe(
+      false,
+    );
+    expect(check(steps({ ...WIRE_STEP, id: 'read' }))).toBe(false);
+    expect(check(steps())).toBe(false);
+    expect(check(steps(...['s1', 's2', 's3', 's4', 's5'].map((id) => ({ ...WIRE_STEP, id }))))).toBe(false);
+  });
+
+  it('keeps each tool step’s args shaped by that tool’s input schema', () => {
+    expect(check({ rationale: null, steps: [toolStep('s1', [], { expression: '1+1' })] })).toBe(false);
+  });
+
+  it('grows with the catalog, not its square, and with maxSteps', () => {
+    const size = (n: number, steps = 25) =>
+      JSON.stringify(
+        positionalPlanSchema(
+          Array.from({ length: n }, (_, i) => ({ ...tools[0]!, name: `tool_${i}` })),
+          steps,
+        ),
+      ).length;
+    const growth = (size(40) - size(20)) / (size(20) - size(10));
+    expect(growth).toBeGreaterThan(1.8);
+    expect(growth).toBeLessThan(2.2);
+    expect(size(10, 10)).toBeLessThan(size(10, 25));
   });
 });

@@ -1,6 +1,7 @@
 /**
  * `planwright eval`: plans the tasks of evaluation suites with the configured model (or the scripted oracle)
- * through the real planner path, and writes a JSON report, a Markdown table and an SVG chart of the scores.
+ * through the real planner path, with `--runs` also runs them whole on the embedded dev server, and writes a JSON
+ * report, a Markdown table and an SVG chart of the scores.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { modelConfigFromEnv } from '../../llm/config.js';
 import { createModel } from '../../llm/model.js';
 import { ORACLE_MODEL, startOracle } from '../../eval/oracle.js';
 import { markdownTable, reportRows, svgChart } from '../../eval/report.js';
-import { readResults, resultsFile, runEval, type TaskResult } from '../../eval/run.js';
+import { readEvaluation, resultsFile, runEval, type TaskResult } from '../../eval/run.js';
 import { loadSuites } from '../../eval/suites.js';
 import { readdir } from 'node:fs/promises';
 
@@ -24,7 +25,10 @@ function progressBar(write: (text: string) => void, tty: boolean) {
   return ({ done, total, last }: { done: number; total: number; last?: TaskResult }) => {
     const width = 30;
     const filled = total === 0 ? width : Math.round((done / total) * width);
-    const what = last ? ` ${last.suite}/${last.task} ${last.valid ? 'valid' : 'invalid'}` : '';
+    const ran = last?.run ? (last.run.success ? ', run succeeded' : `, run ${last.run.status}`) : '';
+    const what = last
+      ? ` ${last.suite}/${last.task}${last.try ? ` #${last.try}` : ''} ${last.valid ? 'valid' : 'invalid'}${ran}`
+      : '';
     const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}${what}`;
     if (tty) write(`\r${line.padEnd(90).slice(0, 100)}${done === total ? '\n' : ''}`);
     else if (last) write(`${line}\n`);
@@ -33,24 +37,28 @@ function progressBar(write: (text: string) => void, tty: boolean) {
 
 /** Every model's results in `out`, for a report across models. */
 async function allResults(out: string): Promise<TaskResult[]> {
-  const files = (await readdir(out)).filter((f) => f.endsWith('.results.jsonl')).sort();
-  return (await Promise.all(files.map((f) => readResults(path.join(out, f))))).flat();
+  const suffix = '.results.jsonl';
+  const models = (await readdir(out)).filter((f) => f.endsWith(suffix)).sort();
+  return (await Promise.all(models.map((f) => readEvaluation(out, f.slice(0, -suffix.length))))).flat();
 }
 
 /**
- * `planwright eval [--tasks SUITES] [--limit N] [--model NAME|oracle] [--concurrency N] [--output DIR]`.
+ * `planwright eval [--tasks SUITES] [--limit N] [--model NAME|oracle] [--runs] [--repeat N] [--concurrency N]
+ * [--output DIR]`.
  * @throws {UsageError} for a bad number, or a suite that cannot be found or read.
  */
 export async function evaluate({ values, print, follow, json, out }: CommandContext): Promise<number> {
   const limit = integer(values.limit, 'limit');
   const concurrency = integer(values.concurrency, 'concurrency') ?? 1;
+  const repeat = integer(values.repeat, 'repeat') ?? 1;
   if (limit !== undefined && limit < 1) throw new UsageError('--limit expects a number of tasks of at least 1');
+  if (repeat < 1) throw new UsageError('--repeat expects a number of tries of at least 1');
   if (concurrency < 1) throw new UsageError('--concurrency expects at least 1');
   const suites = await loadSuites(values.tasks ?? DEFAULT_TASKS).catch((err: Error) => {
     throw new UsageError(err.message, { help: false });
   });
   const dir = values.output ?? DEFAULT_OUT;
-  const oracle = values.model === ORACLE_MODEL ? await startOracle(suites) : undefined;
+  const oracle = values.model === ORACLE_MODEL ? await startOracle(suites, repeat) : undefined;
   const config = modelConfigFromEnv(
     oracle
       ? { ...process.env, OPENAI_BASE_URL: oracle.url, OPENAI_API_KEY: 'none', PLANWRIGHT_MODEL: ORACLE_MODEL }
@@ -59,11 +67,15 @@ export async function evaluate({ values, print, follow, json, out }: CommandCont
           ...(values.model ? { PLANWRIGHT_MODEL: values.model } : {}),
         },
   );
-  for (const suite of suites)
+  for (const suite of suites) {
     if (suite.skipped?.length)
       follow(
         `${suite.name}: ${suite.tasks.length} tasks; ${suite.skipped.length} left out (gold does not fit its tools)`,
       );
+    const notRun = suite.tasks.filter((t) => t.notRun !== undefined).length;
+    if (values.runs && notRun > 0)
+      follow(`${suite.name}: ${notRun} tasks planned, not run whole (their gold plan cannot run with simulated tools)`);
+  }
   const stop = new AbortController();
   const onInterrupt = () => {
     follow('\nstopping after the tasks under way; run the same command again to resume');
@@ -76,6 +88,8 @@ export async function evaluate({ values, print, follow, json, out }: CommandCont
       modelName: config.model,
       suites,
       concurrency,
+      repeat,
+      runs: values.runs,
       ...(limit !== undefined ? { limit } : {}),
       out: dir,
       signal: stop.signal,
