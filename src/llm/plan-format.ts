@@ -183,14 +183,43 @@ const HEAD_REF = (index: number) => `#/$defs/head${index}`;
 const BODY_REF = (kind: string) => `#/$defs/body_${kind}`;
 const STEP_REF = (index: number) => `#/$defs/step${index}`;
 
-/** A step's fields without `id` and `dependsOn`: an object schema that does not close (its position adds those). */
+/** In the grammar format, a reference names a step by its position: "{{s2}}" or "{{s2.field.0}}". */
+const POSITIONAL_REFERENCE = { type: 'string', pattern: '^\\{\\{s[1-9][0-9]?(\\.[A-Za-z0-9_-]+)*\\}\\}$' } as const;
+
+/**
+ * The longest texts the grammar format lets a model write, in characters: a small model that starts repeating itself
+ * in a title or a rationale otherwise writes until the output cap cuts the plan off. Validation allows more (a
+ * title has 200); the format asks for less so that the plan's structure always fits the cap.
+ */
+export const GRAMMAR_TEXT_LIMITS = { rationale: 400, title: 100, description: 400, successCriterion: 200 } as const;
+
+const text = (maxLength: number): Node => ({ type: 'string', maxLength });
+
+/** `node` with every reference to an earlier step in the grammar format's form (args and fallbacks). */
+function positionalReferences(node: unknown): unknown {
+  if (node === REFERENCE) return POSITIONAL_REFERENCE;
+  if (Array.isArray(node)) return node.map(positionalReferences);
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, positionalReferences(value)]));
+}
+
+/**
+ * A step's fields without `id` and `dependsOn`, for the grammar format: an object schema that does not close (its
+ * position adds those), its texts bounded by {@link GRAMMAR_TEXT_LIMITS}, its references by position.
+ */
 function body(variant: Variant, names: readonly string[]): Node {
   const {
     id: _id,
     dependsOn: _dependsOn,
     ...fields
   } = (step(variant, names) as { properties: Record<string, Node> }).properties;
-  return { type: 'object', properties: fields, required: Object.keys(fields) };
+  const bounded: Record<string, Node> = {
+    ...(positionalReferences(fields) as Record<string, Node>),
+    title: text(GRAMMAR_TEXT_LIMITS.title),
+    description: nullable(text(GRAMMAR_TEXT_LIMITS.description)),
+    successCriterion: nullable(text(GRAMMAR_TEXT_LIMITS.successCriterion)),
+  };
+  return { type: 'object', properties: bounded, required: Object.keys(bounded) };
 }
 
 /**
@@ -200,7 +229,9 @@ function body(variant: Variant, names: readonly string[]): Node {
  * (`prefixItems` with exactly L items, which is how llama.cpp reads it) of L position definitions, one tuple per
  * length up to `maxSteps`. A step at a position is `allOf` its position's fixed fields and one kind of step's other
  * fields (llama.cpp merges them into one closed object), each defined once: the format grows with the catalog plus
- * the catalog times `maxSteps` references, never with the catalog's square. OpenAI's strict mode refuses
+ * the catalog times `maxSteps` references, never with the catalog's square. References in arguments that are not
+ * strings name a step by position (`{{s1.rows}}`), and texts have a length limit ({@link GRAMMAR_TEXT_LIMITS}).
+ * OpenAI's strict mode refuses
  * `prefixItems` and `allOf`: servers of that kind get {@link planResponseSchema}.
  */
 export function positionalPlanSchema(tools: readonly ToolInfo[], maxSteps: number, subgoals = false): Node {
@@ -223,11 +254,14 @@ export function positionalPlanSchema(tools: readonly ToolInfo[], maxSteps: numbe
   }));
   return {
     type: 'object',
-    properties: { rationale: nullable({ type: 'string' }), steps: tuples.length === 1 ? tuples[0] : { anyOf: tuples } },
+    properties: {
+      rationale: nullable(text(GRAMMAR_TEXT_LIMITS.rationale)),
+      steps: tuples.length === 1 ? tuples[0] : { anyOf: tuples },
+    },
     required: ['rationale', 'steps'],
     additionalProperties: false,
     $defs: {
-      ...(tools.length > 0 ? { fallback: fallbackSchema(tools) } : {}),
+      ...(tools.length > 0 ? { fallback: positionalReferences(fallbackSchema(tools)) } : {}),
       ...Object.fromEntries(Object.entries(kinds).map(([kind, variant]) => [`body_${kind}`, body(variant, names)])),
       ...Object.fromEntries(
         positions.flatMap((index) => [

@@ -5,6 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import {
   planResponseSchema,
   positionalPlanSchema,
+  GRAMMAR_TEXT_LIMITS,
   replanResponseSchema,
   strictArgs,
 } from '../../src/llm/plan-format.js';
@@ -191,6 +192,23 @@ describe('the grammar format: step i is "s<i>" and depends only on the steps bef
     expect(check(steps({ ...WIRE_STEP, id: 'read' }))).toBe(false);
     expect(check(steps())).toBe(false);
     expect(check(steps(...['s1', 's2', 's3', 's4', 's5'].map((id) => ({ ...WIRE_STEP, id }))))).toBe(false);
+  });
+
+  it('takes references by position in arguments that are not strings, and bounds the texts a model writes', () => {
+    const sql = ajv.compile(positionalPlanSchema(catalog, 3));
+    const query = (maxRows: unknown, title = 'Q') => ({
+      rationale: null,
+      steps: [
+        { ...WIRE_STEP, id: 's1', title: 'Count' },
+        { ...WIRE_STEP, id: 's2', title, dependsOn: ['s1'], tool: 'sql_query', args: { sql: 'SELECT 1', maxRows } },
+      ],
+    });
+    expect(sql(query(10))).toBe(true);
+    expect(sql(query('{{s1.rows}}'))).toBe(true);
+    expect(sql(query('{{id}}'))).toBe(false);
+    expect(sql(query(10, 'x'.repeat(GRAMMAR_TEXT_LIMITS.title)))).toBe(true);
+    expect(sql(query(10, 'x'.repeat(GRAMMAR_TEXT_LIMITS.title + 1)))).toBe(false);
+    expect(sql({ ...query(10), rationale: 'x'.repeat(GRAMMAR_TEXT_LIMITS.rationale + 1) })).toBe(false);
   });
 
   it('keeps each tool step’s args shaped by that tool’s input schema', () => {
