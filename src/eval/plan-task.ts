@@ -4,6 +4,7 @@
  * the workflow validates it, and revisions asked for with the problems, up to the run's limit.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { planningActivities, type CreatePlanInput, type CreatePlanOutput } from '../../activities/planning.js';
 import { workerDescription } from '../../activities/describe.js';
@@ -18,6 +19,9 @@ import { defineJsonSchemaTool, toolInfo, type Tool } from '../tools/define.js';
 import { MAX_PLAN_REVISIONS } from '../../workflows/plan.js';
 import { simulatedOutput } from './simulate.js';
 import type { EvalTask } from './task.js';
+
+/** The planner's failures are results here, kept in the task's line; its activity logs only errors. */
+const QUIET = new DefaultLogger('ERROR');
 
 /** Steps a plan may have when a task sets no limit: a run's default. */
 export const DEFAULT_TASK_STEPS = 25;
@@ -78,7 +82,10 @@ export async function planTask(model: Model, task: EvalTask): Promise<PlanAttemp
     };
     let out: CreatePlanOutput;
     try {
-      out = (await new MockActivityEnvironment().run(createPlan, request)) as CreatePlanOutput;
+      out = (await new MockActivityEnvironment(undefined, { logger: QUIET }).run(
+        createPlan,
+        request,
+      )) as CreatePlanOutput;
     } catch (err) {
       usage = addTokenUsage(usage, usageOfFailure(err));
       const message = err instanceof Error ? err.message : String(err);
