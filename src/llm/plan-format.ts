@@ -29,13 +29,14 @@ const nullable = (node: Node): Node => ({ anyOf: [node, { type: 'null' }] });
 
 /**
  * A tool's input schema in strict form, with references allowed for every value that is not a string;
- * undefined when the schema cannot be written strictly (free-form objects, values of any type).
+ * undefined when the schema cannot be written strictly (free-form objects, values of any type). For a `grammar`
+ * (a server that turns the schema into one), strings keep their least length.
  */
-export function strictArgs(schema: Node, depth = 0, top = true): Node | undefined {
+export function strictArgs(schema: Node, depth = 0, top = true, grammar = false): Node | undefined {
   if (depth > MAX_DEPTH) return undefined;
   const described = typeof schema.description === 'string' ? { description: schema.description } : {};
   if (Array.isArray(schema.anyOf)) {
-    const options = schema.anyOf.map((s) => strictArgs(s as Node, depth + 1, false));
+    const options = schema.anyOf.map((s) => strictArgs(s as Node, depth + 1, false, grammar));
     if (options.some((o) => o === undefined)) return undefined;
     return { anyOf: options as Node[], ...described };
   }
@@ -45,6 +46,7 @@ export function strictArgs(schema: Node, depth = 0, top = true): Node | undefine
       { ...schema, type: undefined as never, anyOf: types.map((type) => ({ ...schema, type })) },
       depth,
       top,
+      grammar,
     );
   const [type] = types;
   let node: Node;
@@ -54,7 +56,7 @@ export function strictArgs(schema: Node, depth = 0, top = true): Node | undefine
     const required = new Set((schema.required ?? []) as string[]);
     const strict: Record<string, Node> = {};
     for (const [key, value] of Object.entries(properties)) {
-      const inner = strictArgs(value, depth + 1, false);
+      const inner = strictArgs(value, depth + 1, false, grammar);
       if (inner === undefined) return undefined;
       strict[key] = required.has(key) ? inner : nullable(inner);
     }
@@ -66,11 +68,14 @@ export function strictArgs(schema: Node, depth = 0, top = true): Node | undefine
       ...described,
     };
   } else if (type === 'array') {
-    const items = schema.items === undefined ? undefined : strictArgs(schema.items as Node, depth + 1, false);
+    const items = schema.items === undefined ? undefined : strictArgs(schema.items as Node, depth + 1, false, grammar);
     if (items === undefined) return undefined;
     node = { type: 'array', items, ...described };
   } else if (type === 'string' || type === 'number' || type === 'integer' || type === 'boolean' || type === 'null') {
     node = { type, ...(Array.isArray(schema.enum) ? { enum: schema.enum } : {}), ...described };
+    // A grammar can hold a string to its least length (OpenAI's strict mode takes no minLength).
+    if (grammar && type === 'string' && typeof schema.minLength === 'number' && schema.minLength > 0)
+      node.minLength = schema.minLength;
     if (type === 'string') return node; // a string already takes a reference
   } else {
     return undefined;
@@ -87,13 +92,13 @@ const FALLBACK_REF = '#/$defs/fallback';
  * A fallback: a tool of the catalog with `args` shaped by that tool's input schema, like a tool step's; defined
  * once and referred to, so the format grows with the catalog rather than with its square.
  */
-function fallbackSchema(tools: readonly ToolInfo[]): Node {
+function fallbackSchema(tools: readonly ToolInfo[], grammar = false): Node {
   return {
     anyOf: tools.map((t) => ({
       type: 'object',
       properties: {
         tool: { type: 'string', enum: [t.name] },
-        args: strictArgs(t.inputSchema as Node) ?? JSON_TEXT,
+        args: strictArgs(t.inputSchema as Node, 0, true, grammar) ?? JSON_TEXT,
       },
       required: ['tool', 'args'],
       additionalProperties: false,
@@ -157,7 +162,7 @@ export function stepsSchema(tools: readonly ToolInfo[], subgoals = false): Node 
 }
 
 /** The kinds of step, by name: one per tool (`tool_<name>`, its `args` shaped by its input schema), an open step, a sub-goal step. */
-function stepKinds(tools: readonly ToolInfo[], subgoals: boolean): Record<string, Variant> {
+function stepKinds(tools: readonly ToolInfo[], subgoals: boolean, grammar = false): Record<string, Variant> {
   const names = tools.map((t) => t.name);
   const subgoal = subgoals ? NULL : undefined;
   const mayUse = names.length > 0 ? nullable({ type: 'array', items: { type: 'string', enum: names } }) : NULL;
@@ -167,7 +172,7 @@ function stepKinds(tools: readonly ToolInfo[], subgoals: boolean): Record<string
         `tool_${t.name}`,
         {
           tool: { type: 'string', enum: [t.name] },
-          args: strictArgs(t.inputSchema as Node) ?? JSON_TEXT,
+          args: strictArgs(t.inputSchema as Node, 0, true, grammar) ?? JSON_TEXT,
           tools: NULL,
           subgoal,
         },
@@ -236,7 +241,7 @@ function body(variant: Variant, names: readonly string[]): Node {
  */
 export function positionalPlanSchema(tools: readonly ToolInfo[], maxSteps: number, subgoals = false): Node {
   const names = tools.map((t) => t.name);
-  const kinds = stepKinds(tools, subgoals);
+  const kinds = stepKinds(tools, subgoals, true);
   const positions = Array.from({ length: Math.max(1, maxSteps) }, (_, i) => i + 1);
   const head = (index: number): Node => ({
     type: 'object',
@@ -261,7 +266,7 @@ export function positionalPlanSchema(tools: readonly ToolInfo[], maxSteps: numbe
     required: ['rationale', 'steps'],
     additionalProperties: false,
     $defs: {
-      ...(tools.length > 0 ? { fallback: positionalReferences(fallbackSchema(tools)) } : {}),
+      ...(tools.length > 0 ? { fallback: positionalReferences(fallbackSchema(tools, true)) } : {}),
       ...Object.fromEntries(Object.entries(kinds).map(([kind, variant]) => [`body_${kind}`, body(variant, names)])),
       ...Object.fromEntries(
         positions.flatMap((index) => [

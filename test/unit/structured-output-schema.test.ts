@@ -206,6 +206,10 @@ describe('the grammar format: step i is "s<i>" and depends only on the steps bef
     expect(sql(query(10))).toBe(true);
     expect(sql(query('{{s1.rows}}'))).toBe(true);
     expect(sql(query('{{id}}'))).toBe(false);
+    const emptySql = query(10);
+    (emptySql.steps[1]!.args as { sql: string }).sql = '';
+    expect(sql(emptySql)).toBe(false);
+    expect(JSON.stringify(planResponseSchema(catalog))).not.toContain('minLength');
     expect(sql(query(10, 'x'.repeat(GRAMMAR_TEXT_LIMITS.title)))).toBe(true);
     expect(sql(query(10, 'x'.repeat(GRAMMAR_TEXT_LIMITS.title + 1)))).toBe(false);
     expect(sql({ ...query(10), rationale: 'x'.repeat(GRAMMAR_TEXT_LIMITS.rationale + 1) })).toBe(false);
