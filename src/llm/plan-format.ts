@@ -198,7 +198,11 @@ const POSITIONAL_REFERENCE = { type: 'string', pattern: '^\\{\\{s[1-9][0-9]?(\\.
  */
 export const GRAMMAR_TEXT_LIMITS = { rationale: 400, title: 100, description: 400, successCriterion: 200 } as const;
 
-const text = (maxLength: number): Node => ({ type: 'string', maxLength });
+const text = (maxLength: number, minLength = 0): Node => ({
+  type: 'string',
+  maxLength,
+  ...(minLength ? { minLength } : {}),
+});
 
 /** `node` with every reference to an earlier step in the grammar format's form (args and fallbacks). */
 function positionalReferences(node: unknown): unknown {
@@ -220,7 +224,7 @@ function body(variant: Variant, names: readonly string[]): Node {
   } = (step(variant, names) as { properties: Record<string, Node> }).properties;
   const bounded: Record<string, Node> = {
     ...(positionalReferences(fields) as Record<string, Node>),
-    title: text(GRAMMAR_TEXT_LIMITS.title),
+    title: text(GRAMMAR_TEXT_LIMITS.title, 1), // validation refuses an empty title
     description: nullable(text(GRAMMAR_TEXT_LIMITS.description)),
     successCriterion: nullable(text(GRAMMAR_TEXT_LIMITS.successCriterion)),
   };

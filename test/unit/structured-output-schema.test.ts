@@ -212,6 +212,7 @@ describe('the grammar format: step i is "s<i>" and depends only on the steps bef
     expect(JSON.stringify(planResponseSchema(catalog))).not.toContain('minLength');
     expect(sql(query(10, 'x'.repeat(GRAMMAR_TEXT_LIMITS.title)))).toBe(true);
     expect(sql(query(10, 'x'.repeat(GRAMMAR_TEXT_LIMITS.title + 1)))).toBe(false);
+    expect(sql(query(10, ''))).toBe(false);
     expect(sql({ ...query(10), rationale: 'x'.repeat(GRAMMAR_TEXT_LIMITS.rationale + 1) })).toBe(false);
   });
 
