@@ -5,8 +5,17 @@
 import type { Json, Plan, PlanChanges, VersionedPlan } from './plan.js';
 
 /** Where a run is. The last six are final. */
-export type RunStatus =
-  'running' | 'awaiting-approval' | 'awaiting-decision' | 'completed' | 'partial' | 'failed' | 'rejected' | 'cancelled';
+export const RUN_STATUSES = [
+  'running',
+  'awaiting-approval',
+  'awaiting-decision',
+  'completed',
+  'partial',
+  'failed',
+  'rejected',
+  'cancelled',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Where a step is. */
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';

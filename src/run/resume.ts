@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { builtOnce } from '../contract/built-once.js';
 import { jsonSchema, planSchema, stepSchema } from '../contract/plan.js';
+import { RUN_STATUSES } from '../contract/run-state.js';
 import type { RunMemory } from './state.js';
 
 const count = () => z.number().int().min(0);
@@ -23,16 +24,7 @@ const stepStateSchema = () =>
 
 const runStateSchema = () =>
   z.object({
-    status: z.enum([
-      'running',
-      'awaiting-approval',
-      'awaiting-decision',
-      'completed',
-      'partial',
-      'failed',
-      'rejected',
-      'cancelled',
-    ]),
+    status: z.enum(RUN_STATUSES),
     goal: text(),
     answer: text().optional(),
     plan: planSchema().extend({ version: count() }).optional(),

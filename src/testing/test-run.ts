@@ -6,7 +6,7 @@ import type { StreamItem } from '../stream/events.js';
 import { followRun, type FollowOptions } from '../stream/follow.js';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { RunInput } from '../contract/run-input.js';
-import type { RunResult, RunState, RunStatus } from '../contract/run-state.js';
+import { FINAL_STATUSES, type RunResult, type RunState, type RunStatus } from '../contract/run-state.js';
 import { runResult } from '../run-result.js';
 import type { planAndExecute } from '../../workflows/index.js';
 import * as messages from '../../workflows/messages.js';
@@ -49,7 +49,7 @@ export class WaitError extends Error {
   }
 }
 
-const ENDED: ReadonlySet<RunStatus> = new Set(['completed', 'partial', 'failed', 'rejected', 'cancelled']);
+const ENDED: ReadonlySet<RunStatus> = new Set(FINAL_STATUSES);
 
 /** A run started by a test kit. */
 export class TestRun {

@@ -1,5 +1,5 @@
 /** The runs page: recent runs (filtered by status), refreshed every few seconds, and a form to start one. */
-import type { RunStatus } from '../../../contract/run-state.js';
+import { RUN_STATUSES, type RunStatus } from '../../../contract/run-state.js';
 import { api, ApiError, webUiLink, type ConsoleConfig } from './api.js';
 import { h, when } from './dom.js';
 
@@ -10,18 +10,7 @@ interface Listed {
 }
 
 /** The statuses a person can filter by: planwright's own, then Temporal's for runs that never set one. */
-const STATUSES: (RunStatus | 'terminated' | 'timed_out')[] = [
-  'running',
-  'awaiting-approval',
-  'awaiting-decision',
-  'completed',
-  'partial',
-  'failed',
-  'rejected',
-  'cancelled',
-  'terminated',
-  'timed_out',
-];
+const STATUSES: (RunStatus | 'terminated' | 'timed_out')[] = [...RUN_STATUSES, 'terminated', 'timed_out'];
 
 /** Shows the runs in `root` (status filter `status`), refreshing until `signal` aborts. */
 export function runsPage(
