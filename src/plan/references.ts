@@ -40,6 +40,19 @@ export function findReferences(value: Json | undefined): Reference[] {
   return [];
 }
 
+/** `value` with each reference's step renamed to what `rename` gives for it (unchanged where it gives nothing). */
+export function renameReferences(value: Json, rename: (stepId: string) => string | undefined): Json {
+  if (typeof value === 'string')
+    return value.replace(REFERENCE, (text: string, stepId: string) => {
+      const to = rename(stepId);
+      return to === undefined ? text : text.replace(stepId, to);
+    });
+  if (Array.isArray(value)) return value.map((item) => renameReferences(item, rename));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renameReferences(item, rename)]));
+  return value;
+}
+
 /**
  * Follows a path of keys (array indexes are numbers written as keys) into a JSON value.
  * @throws {UnresolvedReferenceError} when a key is missing.

@@ -4,7 +4,7 @@
  */
 import type { Json, Plan, Step } from '../contract/plan.js';
 import { findCycle } from './graph.js';
-import { findReferences } from './references.js';
+import { findReferences, renameReferences } from './references.js';
 
 /** A plan after its repairs, and what they were (empty when the plan needed none). */
 export interface Repaired {
@@ -95,22 +95,12 @@ function pointedAtSteps(step: Step, byTool: ReadonlyMap<string, string>, repairs
     if (!said.has(text)) repairs.push(text);
     said.add(text);
   };
-  const rewrite = (value: Json | undefined): Json | undefined => {
-    if (typeof value === 'string')
-      return value.replace(
-        /\{\{(\s*)([a-z][a-z0-9_-]{0,63})([^{}]*)\}\}/g,
-        (whole, space: string, name: string, rest: string) => {
-          const id = target(name);
-          if (id === undefined) return whole;
-          say(name, id, 'a reference to');
-          return `{{${space}${id}${rest}}}`;
-        },
-      );
-    if (Array.isArray(value)) return value.map((v) => rewrite(v) as Json);
-    if (value !== null && typeof value === 'object')
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v) as Json]));
-    return value;
-  };
+  const rewrite = (value: Json): Json =>
+    renameReferences(value, (name) => {
+      const id = target(name);
+      if (id !== undefined) say(name, id, 'a reference to');
+      return id;
+    });
   const dependsOn = step.dependsOn.map((dep) => {
     const id = target(dep);
     if (id === undefined) return dep;
@@ -120,12 +110,12 @@ function pointedAtSteps(step: Step, byTool: ReadonlyMap<string, string>, repairs
   return {
     ...step,
     dependsOn,
-    ...(step.args !== undefined ? { args: rewrite(step.args) as Json } : {}),
+    ...(step.args !== undefined ? { args: rewrite(step.args) } : {}),
     ...(step.fallback
       ? {
           fallback: {
             ...step.fallback,
-            ...(step.fallback.args !== undefined ? { args: rewrite(step.fallback.args) as Json } : {}),
+            ...(step.fallback.args !== undefined ? { args: rewrite(step.fallback.args) } : {}),
           },
         }
       : {}),
