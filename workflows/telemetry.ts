@@ -2,16 +2,16 @@
  * A run's own spans and metrics, made from the ledger's transitions as `Run.changed()` reports them: the run, each
  * plan version (with its reason), each step (tool, attempts, outcome, check), and waits for people as span events.
  *
- * Spans go through the tracer of `@temporalio/interceptors-opentelemetry`'s workflow interceptors (in the traced
- * bundle), which exports them through a sink that is not called during replay, so a replayed run adds none twice;
- * without those interceptors the tracer is OpenTelemetry's no-op one. Metrics go to the workflow's `metricMeter`,
- * which the SDK also skips during replay. Nothing here issues a command: history is the same with tracing on or off.
+ * Spans go through the tracer the interceptor module gives: in the traced bundle, traced.ts's, which exports them
+ * through a sink that is not called during replay, so a replayed run adds none twice; in the bundle with metrics
+ * only, OpenTelemetry's no-op one. Metrics go to the workflow's `metricMeter`, which the SDK also skips during
+ * replay. Nothing here issues a command: history is the same with tracing on or off.
  * Only the bundles of workers that trace or export metrics hold this module (see telemetry-hook.ts).
  */
-import { context, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { log, metricMeter, workflowInfo } from '@temporalio/workflow';
 import type { RunEvent, RunState } from '../src/contract/run-state.js';
-import { ATTRIBUTES as A, METRICS, TRACER_NAME } from '../src/telemetry/names.js';
+import { ATTRIBUTES as A, METRICS } from '../src/telemetry/names.js';
 import type { RunObserver } from './telemetry-hook.js';
 
 /** The run's metrics, made on first use (the workflow's `metricMeter` works only inside a workflow). */
@@ -48,8 +48,14 @@ export class RunTelemetry implements RunObserver {
   private waiting = false;
   private readonly started = Date.now();
 
-  /** Starts the run's span; what the state holds already (a continued run's past) is not told again. */
-  constructor(state: RunState) {
+  /**
+   * Starts the run's span with this tracer (traced.ts's; OpenTelemetry's no-op one when the worker does not trace);
+   * what the state holds already (a continued run's past) is not told again.
+   */
+  constructor(
+    state: RunState,
+    private readonly tracer: Tracer,
+  ) {
     this.seen = state.events.at(-1);
     this.run = this.startRun(state);
   }
@@ -78,14 +84,14 @@ export class RunTelemetry implements RunObserver {
   private startRun(state: RunState): Span {
     const info = workflowInfo();
     if (!info.continuedFromExecutionRunId) meters().runsStarted.add(1);
-    return trace.getTracer(TRACER_NAME).startSpan('planwright.run', {
+    return this.tracer.startSpan('planwright.run', {
       attributes: { [A.workflowId]: info.workflowId, [A.goal]: state.goal.slice(0, 500) },
     });
   }
 
   private child(name: string, attributes: Attributes): Span {
     const parent = trace.setSpan(context.active(), this.run);
-    return trace.getTracer(TRACER_NAME).startSpan(name, { attributes }, parent);
+    return this.tracer.startSpan(name, { attributes }, parent);
   }
 
   private onEvent(event: RunEvent, state: RunState): void {

@@ -1,7 +1,7 @@
 /**
  * The workflow bundles of workers that trace or export metrics: planwright's plain bundle holds no telemetry code, so
- * that its runs spend nothing on it; these add workflows/observed.ts (which gives each run its spans and metrics),
- * and for tracing Temporal's OpenTelemetry workflow interceptors. Each is cached like the plain one, under a key of its
+ * that its runs spend nothing on it; these add workflows/observed.ts (which gives each run its metrics), or for tracing
+ * workflows/traced.ts (Temporal's OpenTelemetry workflow interceptors, and the run's spans and metrics). Each is cached like the plain one, under a key of its
  * own.
  */
 import { createRequire } from 'node:module';
@@ -21,13 +21,13 @@ export const OBSERVED_BUNDLE_OPTIONS = {
   workflowInterceptorModules: [...WORKFLOW_BUNDLE_OPTIONS.workflowInterceptorModules, workflowModule('observed')],
 };
 
-/** Bundle options with the run's telemetry and the OpenTelemetry workflow interceptors (spans exported by a sink). */
+/**
+ * Bundle options with the run's telemetry and Temporal's OpenTelemetry workflow interceptors (workflows/traced.ts:
+ * spans exported by a sink).
+ */
 export const TRACED_BUNDLE_OPTIONS = {
-  ...OBSERVED_BUNDLE_OPTIONS,
-  workflowInterceptorModules: [
-    ...OBSERVED_BUNDLE_OPTIONS.workflowInterceptorModules,
-    require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
-  ],
+  ...WORKFLOW_BUNDLE_OPTIONS,
+  workflowInterceptorModules: [...WORKFLOW_BUNDLE_OPTIONS.workflowInterceptorModules, workflowModule('traced')],
 };
 
 /** The versions of the tracing packages these bundles hold, with those of the plain bundle. */

@@ -34,6 +34,7 @@ describe('the workflow bundles', () => {
     expect(holds(plain, './workflows/run.ts')).toBe(true);
     expect(holds(plain, './workflows/telemetry.ts')).toBe(false);
     expect(holds(plain, './workflows/observed.ts')).toBe(false);
+    expect(holds(plain, './workflows/traced.ts')).toBe(false);
     expect(holds(plain, './node_modules/@opentelemetry/api/')).toBe(false);
   });
 
@@ -41,6 +42,7 @@ describe('the workflow bundles', () => {
     const { code } = await buildObservedBundle();
     expect(holds(code, './workflows/telemetry.ts')).toBe(true);
     expect(holds(code, './workflows/observed.ts')).toBe(true);
+    expect(holds(code, './workflows/traced.ts')).toBe(false);
     expect(holds(code, './node_modules/@opentelemetry/api/')).toBe(true);
     expect(holds(code, './node_modules/@temporalio/interceptors-opentelemetry/')).toBe(false);
   });

@@ -113,6 +113,13 @@ describe('traces of a run (in-memory exporter)', () => {
       'step missing',
       'step total',
     ]);
+    // Each ends with its activity: the failed tool call's with the error, the others OK.
+    const statusOf = (step: string) => starts.find((s) => parentOf(spans, s)?.name === step)?.status;
+    expect(statusOf('step missing')).toEqual({ code: 2, message: 'Activity task failed' });
+    expect(statusOf('step total')?.code).toBe(1);
+    const failed = starts.find((s) => parentOf(spans, s)?.name === 'step missing');
+    expect(failed?.events.map((e) => e.name)).toEqual(['exception']);
+    for (const start of starts) expect(start.endTime[0] + start.endTime[1]).toBeGreaterThan(0);
     // The planner's activities are not a step's: they stay below the workflow's span.
     for (const start of named(spans, 'StartActivity:createPlan')) {
       expect(parentOf(spans, start)?.name).toBe('RunWorkflow:planAndExecute');
@@ -155,6 +162,31 @@ describe('traces of a run (in-memory exporter)', () => {
     await tracing.provider.forceFlush();
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual([]);
     expect(lines.slice(logged).filter((l) => l.message.startsWith('step missing failed:'))).toEqual([]);
+  });
+
+  it('sends the spans of a workflow task in one call of the sink', async () => {
+    const history = await env.client.workflow.getHandle(outcome.workflowId).fetchHistory();
+    const calls: { name: string; spanContext: { spanId: string } }[][] = [];
+    // A sink called on replay too, in place of the worker's: what the run's workflow tasks send, call by call.
+    const sinks = {
+      exporter: {
+        export: {
+          fn: (_: unknown, sent: (typeof calls)[number]) => void calls.push(sent),
+          callDuringReplay: true,
+        },
+      },
+    };
+    await Worker.runReplayHistory({ workflowBundle: bundle, sinks }, history, outcome.workflowId);
+    const tasks = (history.events ?? []).filter((e) => e.workflowTaskCompletedEventAttributes).length;
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.length).toBeLessThanOrEqual(tasks);
+    // All the run's workflow spans, each sent once.
+    const sent = calls.flat().map((s) => s.name);
+    expect(new Set(calls.flat().map((s) => s.spanContext.spanId)).size).toBe(sent.length);
+    expect(sent).toContain('planwright.run');
+    expect(sent.filter((n) => n === 'StartActivity:runTool')).toHaveLength(2);
+    expect(sent.filter((n) => n.startsWith('step '))).toEqual(['step missing', 'step total', 'step billing']);
+    expect(calls.some((c) => c.length > 1)).toBe(true);
   });
 
   it('made the commands a run without telemetry makes: the plain bundle replays it', async () => {

@@ -1,0 +1,151 @@
+/**
+ * The workflow interceptor module of the traced bundle (`TRACED_BUNDLE_OPTIONS`, src/telemetry/bundle.ts): Temporal's
+ * OpenTelemetry workflow interceptors (`@temporalio/interceptors-opentelemetry`), which carry the trace through the
+ * run's workflow tasks, activities, child runs and continue-as-new, and the run's own spans and metrics
+ * (telemetry.ts).
+ *
+ * Two changes to how those interceptors spend the workflow thread's time, since every promise a workflow makes costs
+ * the SDK a stack capture (its promise hook), and tracing must stay cheap per step:
+ * - spans made in the run are exported once per activation, all in one call of the `exporter` sink, instead of one
+ *   call (and the few promises of `SimpleSpanProcessor`) per span;
+ * - starting an activity, the step's most frequent command, makes its `StartActivity` span without the `async`
+ *   layers of the generic wrapper: the same span, headers and status, with one promise.
+ *
+ * Everything else (the run's `RunWorkflow` span, signals, updates, queries, child runs, continue-as-new, the log
+ * lines' trace ids, the context manager) is Temporal's code as it is. Spans are made on replay too, and the sink is
+ * not called then, so a replayed run exports nothing twice.
+ */
+// First: OpenTelemetry's SDK needs the globals this sets up in the workflow sandbox (`performance`).
+import '@temporalio/interceptors-opentelemetry/lib/workflow/runtime.js';
+import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { headersWithContext } from '@temporalio/interceptors-opentelemetry/lib/instrumentation.js';
+import {
+  OpenTelemetryInboundInterceptor,
+  OpenTelemetryInternalsInterceptor,
+  OpenTelemetryOutboundInterceptor,
+  SpanName,
+  SPAN_DELIMITER,
+} from '@temporalio/interceptors-opentelemetry/lib/workflow/index.js';
+import { SpanExporter } from '@temporalio/interceptors-opentelemetry/lib/workflow/span-exporter.js';
+import { getActivator, SdkFlags } from '@temporalio/interceptors-opentelemetry/lib/workflow/workflow-imports.js';
+import { ApplicationFailureCategory } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  type ActivityInput,
+  type ConcludeActivationInput,
+  type LocalActivityInput,
+  type Next,
+  type WorkflowInterceptorsFactory,
+  type WorkflowInternalsInterceptor,
+  type WorkflowOutboundCallsInterceptor,
+} from '@temporalio/workflow';
+import { TRACER_NAME } from '../src/telemetry/names.js';
+import { RunTelemetry } from './telemetry.js';
+import { observeRunsWith } from './telemetry-hook.js';
+
+/** Keeps the spans that end during an activation, and sends them in one sink call when it concludes. */
+class ActivationSpans implements SpanProcessor {
+  private ended = new Set<ReadableSpan>();
+  private readonly exporter = new SpanExporter();
+
+  onStart(): void {}
+
+  onEnd(span: ReadableSpan): void {
+    this.ended.add(span);
+  }
+
+  /** Sends what ended since the last call (the sink is not called on replay). */
+  send(): void {
+    if (this.ended.size === 0) return;
+    const spans = [...this.ended];
+    this.ended = new Set();
+    this.exporter.export(spans, () => {});
+  }
+
+  forceFlush(): Promise<void> {
+    this.send();
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return this.forceFlush();
+  }
+}
+
+// This module's state is the run's own: the SDK evaluates interceptor modules once per run.
+const spans = new ActivationSpans();
+const provider = new BasicTracerProvider();
+provider.addSpanProcessor(spans);
+/** The tracer of every span made in this run: Temporal's interceptors' and planwright's. */
+const tracer = provider.getTracer('@temporalio/interceptor-workflow');
+const runTracer = provider.getTracer(TRACER_NAME);
+
+/** Ends an interceptor's span as Temporal's wrapper does: OK, or the error (benign application failures unset). */
+function endSpan(span: Span, error?: unknown): void {
+  if (error === undefined) span.setStatus({ code: SpanStatusCode.OK });
+  else {
+    const benign = error instanceof ApplicationFailure && error.category === ApplicationFailureCategory.BENIGN;
+    const message = error instanceof Error ? error.message : String(error);
+    span.setStatus({ code: benign ? SpanStatusCode.UNSET : SpanStatusCode.ERROR, message });
+    span.recordException(error instanceof Error ? error : message);
+  }
+  span.end();
+}
+
+/** Whether this run's history was made by an SDK whose interceptors start activities without an extra yield. */
+const avoidsExtraYields = () => getActivator().hasFlag(SdkFlags.OpenTelemetryInterceporsAvoidsExtraYields);
+
+class Inbound extends OpenTelemetryInboundInterceptor {
+  protected override readonly tracer = tracer;
+}
+
+class Outbound extends OpenTelemetryOutboundInterceptor {
+  protected override readonly tracer = tracer;
+
+  override scheduleActivity(
+    input: ActivityInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>,
+  ): Promise<unknown> {
+    if (!avoidsExtraYields()) return super.scheduleActivity(input, next);
+    return this.started(input, next);
+  }
+
+  override scheduleLocalActivity(
+    input: LocalActivityInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
+  ): Promise<unknown> {
+    if (!avoidsExtraYields() || !getActivator().hasFlag(SdkFlags.OpenTelemetryInterceptorsTracesLocalActivities)) {
+      return super.scheduleLocalActivity(input, next);
+    }
+    return this.started(input, next);
+  }
+
+  /**
+   * Issues the activity's command at once (as Temporal's interceptor does under the flag above), inside a
+   * `StartActivity:<type>` span whose context the headers carry to the activity; the span ends with the activity.
+   */
+  private started<I extends ActivityInput | LocalActivityInput>(input: I, next: (input: I) => Promise<unknown>) {
+    const span = tracer.startSpan(`${SpanName.ACTIVITY_START}${SPAN_DELIMITER}${input.activityType}`);
+    const result = context.with(trace.setSpan(context.active(), span), () =>
+      next({ ...input, headers: headersWithContext(input.headers) }),
+    );
+    result.then(
+      () => endSpan(span),
+      (error: unknown) => endSpan(span, error),
+    );
+    return result;
+  }
+}
+
+class Internals extends OpenTelemetryInternalsInterceptor implements WorkflowInternalsInterceptor {
+  concludeActivation(input: ConcludeActivationInput, next: Next<WorkflowInternalsInterceptor, 'concludeActivation'>) {
+    spans.send();
+    return next(input);
+  }
+}
+
+export const interceptors: WorkflowInterceptorsFactory = () => {
+  observeRunsWith((state) => new RunTelemetry(state, runTracer));
+  return { inbound: [new Inbound()], outbound: [new Outbound()], internals: [new Internals()] };
+};
