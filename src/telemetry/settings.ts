@@ -6,10 +6,15 @@
 /** Where metrics go: OTLP over HTTP, or a Prometheus endpoint on the worker. */
 export type MetricsSetting = { otlp: { url: string; headers: Record<string, string> } } | { prometheus: string };
 
+/** How OTLP travels over HTTP: protobuf (the OpenTelemetry default) or JSON. */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
 /** What the environment asks for. */
 export interface TelemetrySettings {
   /** The span exporter: OTLP over HTTP, or the console (for a look at the spans). */
   traces?: 'otlp' | 'console';
+  /** How spans are sent when `traces` is `otlp`. */
+  tracesProtocol?: OtlpProtocol;
   metrics?: MetricsSetting;
 }
 
@@ -20,8 +25,9 @@ export class TelemetryConfigError extends Error {
 
 /**
  * Reads `OTEL_SDK_DISABLED`, `OTEL_TRACES_EXPORTER`, `OTEL_METRICS_EXPORTER`, `OTEL_EXPORTER_OTLP_ENDPOINT` (and the
- * per-signal `…_TRACES_ENDPOINT` / `…_METRICS_ENDPOINT`), `OTEL_EXPORTER_OTLP_PROTOCOL`, `OTEL_EXPORTER_OTLP_HEADERS`
- * and `OTEL_EXPORTER_PROMETHEUS_HOST` / `_PORT`. As in the SDK, an exporter defaults to `otlp` once an endpoint is set.
+ * per-signal `…_TRACES_ENDPOINT` / `…_METRICS_ENDPOINT`), `OTEL_EXPORTER_OTLP_PROTOCOL` (and `…_TRACES_PROTOCOL`),
+ * `OTEL_EXPORTER_OTLP_HEADERS` and `OTEL_EXPORTER_PROMETHEUS_HOST` / `_PORT`. As in the SDK, an exporter defaults to
+ * `otlp` once an endpoint is set, and OTLP to `http/protobuf`.
  * @throws {TelemetryConfigError} for an exporter or protocol planwright does not support.
  * @example telemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318' }) // traces and metrics over OTLP
  */
@@ -29,13 +35,9 @@ export function telemetrySettings(env: NodeJS.ProcessEnv = process.env): Telemet
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return {};
   const endpoint = (signal: 'TRACES' | 'METRICS') =>
     env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`] || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
-  const protocol = env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim();
-  if (protocol && protocol !== 'http/json' && protocol !== 'http/protobuf') {
-    throw new TelemetryConfigError(
-      `OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported: planwright exports OTLP over HTTP; ` +
-        'set it to http/protobuf (or unset it) and point OTEL_EXPORTER_OTLP_ENDPOINT at the HTTP port (usually 4318)',
-    );
-  }
+  // Both are checked: the general one also stands for metrics (which always go as protobuf).
+  const general = otlpProtocol(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
+  const tracesProtocol = otlpProtocol(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? general ?? 'http/protobuf';
   const traces = exporters(env, 'OTEL_TRACES_EXPORTER', endpoint('TRACES'), ['otlp', 'console']);
   const metrics = exporters(env, 'OTEL_METRICS_EXPORTER', endpoint('METRICS'), ['otlp', 'prometheus']);
   if (metrics.length > 1) {
@@ -45,7 +47,10 @@ export function telemetrySettings(env: NodeJS.ProcessEnv = process.env): Telemet
   }
   const settings: TelemetrySettings = {};
   if (traces.length > 1) throw new TelemetryConfigError('OTEL_TRACES_EXPORTER: choose one of otlp, console');
-  if (traces[0]) settings.traces = traces[0] as 'otlp' | 'console';
+  if (traces[0] === 'otlp') {
+    settings.traces = 'otlp';
+    settings.tracesProtocol = tracesProtocol;
+  } else if (traces[0]) settings.traces = 'console';
   if (metrics[0] === 'prometheus') {
     const host = env.OTEL_EXPORTER_PROMETHEUS_HOST || '0.0.0.0';
     settings.metrics = { prometheus: `${host}:${env.OTEL_EXPORTER_PROMETHEUS_PORT || '9464'}` };
@@ -55,6 +60,20 @@ export function telemetrySettings(env: NodeJS.ProcessEnv = process.env): Telemet
     settings.metrics = { otlp: { url, headers: otlpHeaders(env) } };
   }
   return settings;
+}
+
+/**
+ * The OTLP protocol a variable names, if set.
+ * @throws {TelemetryConfigError} for gRPC or anything else that is not OTLP over HTTP.
+ */
+function otlpProtocol(env: NodeJS.ProcessEnv, name: string): OtlpProtocol | undefined {
+  const protocol = env[name]?.trim();
+  if (!protocol) return undefined;
+  if (protocol === 'http/json' || protocol === 'http/protobuf') return protocol;
+  throw new TelemetryConfigError(
+    `${name}=${protocol} is not supported: planwright exports OTLP over HTTP; ` +
+      'set it to http/protobuf (or unset it) and point OTEL_EXPORTER_OTLP_ENDPOINT at the HTTP port (usually 4318)',
+  );
 }
 
 /** The exporters a variable names (default `otlp` when an endpoint is set, else none); `none` means none. */

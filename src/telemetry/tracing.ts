@@ -4,12 +4,14 @@
  * activities, child runs and continue-as-new.
  */
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { Resource, envDetectorSync } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
   ConsoleSpanExporter,
+  type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import {
@@ -20,7 +22,7 @@ import {
 } from '@temporalio/interceptors-opentelemetry';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
 import type { InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
-import { telemetrySettings } from './settings.js';
+import { telemetrySettings, type TelemetrySettings } from './settings.js';
 
 /** A started tracer: what Temporal's interceptors and the workflow span sink need, and how to flush it. */
 export interface Tracing {
@@ -40,12 +42,19 @@ let started: Tracing | undefined;
  */
 export function tracingFromEnv(env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
   if (started) return started;
-  const exporter = telemetrySettings(env).traces;
-  if (!exporter) return undefined;
-  // The OTLP exporter and the batch processor read their own variables (endpoint, headers, OTEL_BSP_*).
-  return startTracing(
-    new BatchSpanProcessor(exporter === 'otlp' ? new OTLPTraceExporter() : new ConsoleSpanExporter()),
-  );
+  const exporter = spanExporter(telemetrySettings(env));
+  // The batch processor reads its own variables (OTEL_BSP_*).
+  return exporter && startTracing(new BatchSpanProcessor(exporter));
+}
+
+/**
+ * The span exporter these settings ask for, if any: OTLP over HTTP as protobuf or JSON, or the console. The OTLP
+ * exporters read their own variables (endpoint, headers, timeout, compression).
+ */
+export function spanExporter(settings: TelemetrySettings): SpanExporter | undefined {
+  if (settings.traces === 'console') return new ConsoleSpanExporter();
+  if (settings.traces !== 'otlp') return undefined;
+  return settings.tracesProtocol === 'http/json' ? new OTLPJsonExporter() : new OTLPProtobufExporter();
 }
 
 /**

@@ -9,8 +9,19 @@ describe('telemetrySettings', () => {
   it('traces and exports metrics over OTLP once an endpoint is set, as the SDK does', () => {
     expect(telemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318/' })).toEqual({
       traces: 'otlp',
+      tracesProtocol: 'http/protobuf',
       metrics: { otlp: { url: 'http://jaeger:4318/v1/metrics', headers: {} } },
     });
+  });
+  it('sends spans as protobuf unless JSON is asked for, for all signals or for traces', () => {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:4318', OTEL_METRICS_EXPORTER: 'none' };
+    expect(telemetrySettings({ ...env, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).tracesProtocol).toBe('http/json');
+    const tracesOnly = {
+      ...env,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+    };
+    expect(telemetrySettings(tracesOnly).tracesProtocol).toBe('http/protobuf');
   });
   it('serves Prometheus metrics when asked, with traces off', () => {
     const env = { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_PORT: '9999' };
@@ -26,6 +37,9 @@ describe('telemetrySettings', () => {
   it('says what to set for what planwright cannot do', () => {
     expect(() => telemetrySettings({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(TelemetryConfigError);
     expect(() => telemetrySettings({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/http\/protobuf/);
+    expect(() => telemetrySettings({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' })).toThrow(
+      /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc is not supported/,
+    );
     expect(() => telemetrySettings({ OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(/"zipkin" is not supported/);
     expect(() => telemetrySettings({ OTEL_METRICS_EXPORTER: 'otlp,prometheus' })).toThrow(/choose otlp or prometheus/);
   });
