@@ -11,8 +11,9 @@
  * - starting an activity, the step's most frequent command, makes its `StartActivity` span without the `async`
  *   layers of the generic wrapper: the same span, headers and status, with one promise.
  *
- * Everything else (the run's `RunWorkflow` span, signals, updates, queries, child runs, continue-as-new, the log
- * lines' trace ids, the context manager) is Temporal's code as it is. Spans are made on replay too, and the sink is
+ * Messages that only read the run (queries, the stream's poll update) get no span: see src/telemetry/reads.ts.
+ * Everything else (the run's `RunWorkflow` span, signals, updates, child runs, continue-as-new, the log lines' trace
+ * ids, the context manager) is Temporal's code as it is. Spans are made on replay too, and the sink is
  * not called then, so a replayed run exports nothing twice.
  */
 // First: OpenTelemetry's SDK needs the globals this sets up in the workflow sandbox (`performance`).
@@ -34,6 +35,9 @@ import {
   ApplicationFailure,
   type ActivityInput,
   type ConcludeActivationInput,
+  type QueryInput,
+  type UpdateInput,
+  type WorkflowInboundCallsInterceptor,
   type LocalActivityInput,
   type Next,
   type WorkflowInterceptorsFactory,
@@ -41,6 +45,7 @@ import {
   type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
 import { TRACER_NAME } from '../src/telemetry/names.js';
+import { isReadUpdate } from '../src/telemetry/reads.js';
 import { RunTelemetry } from './telemetry.js';
 import { observeRunsWith } from './telemetry-hook.js';
 
@@ -96,8 +101,22 @@ function endSpan(span: Span, error?: unknown): void {
 /** Whether this run's history was made by an SDK whose interceptors start activities without an extra yield. */
 const avoidsExtraYields = () => getActivator().hasFlag(SdkFlags.OpenTelemetryInterceporsAvoidsExtraYields);
 
+/** Temporal's inbound interceptor, without spans for messages that only read the run (src/telemetry/reads.ts). */
 class Inbound extends OpenTelemetryInboundInterceptor {
   protected override readonly tracer = tracer;
+
+  override handleQuery(input: QueryInput, next: Next<WorkflowInboundCallsInterceptor, 'handleQuery'>) {
+    return next(input);
+  }
+
+  override handleUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'handleUpdate'>) {
+    return isReadUpdate(input.name) ? next(input) : super.handleUpdate(input, next);
+  }
+
+  override validateUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'validateUpdate'>) {
+    if (isReadUpdate(input.name)) next(input);
+    else super.validateUpdate(input, next);
+  }
 }
 
 class Outbound extends OpenTelemetryOutboundInterceptor {

@@ -20,8 +20,15 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
-import type { WorkflowClientInterceptor } from '@temporalio/client';
+import type {
+  WorkflowClientInterceptor,
+  WorkflowDescribeInput,
+  WorkflowQueryInput,
+  WorkflowStartUpdateInput,
+} from '@temporalio/client';
+import type { Next } from '@temporalio/common';
 import type { InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
+import { isReadUpdate } from './reads.js';
 import { telemetrySettings, type TelemetrySettings } from './settings.js';
 
 /** A started tracer: what Temporal's interceptors and the workflow span sink need, and how to flush it. */
@@ -76,9 +83,24 @@ export function startTracing(spanProcessor: SpanProcessor): Tracing {
   return started;
 }
 
+/** Temporal's client interceptor, without spans for calls that only read a run (see reads.ts). */
+class RunClientTracing extends OpenTelemetryWorkflowClientInterceptor {
+  override query(input: WorkflowQueryInput, next: Next<WorkflowClientInterceptor, 'query'>) {
+    return next(input);
+  }
+
+  override describe(input: WorkflowDescribeInput, next: Next<WorkflowClientInterceptor, 'describe'>) {
+    return next(input);
+  }
+
+  override startUpdate(input: WorkflowStartUpdateInput, next: Next<WorkflowClientInterceptor, 'startUpdate'>) {
+    return isReadUpdate(input.updateName) ? next(input) : super.startUpdate(input, next);
+  }
+}
+
 /** The client interceptors that start a run's trace (none without tracing). */
 export function clientTracing(tracing: Tracing | undefined): WorkflowClientInterceptor[] {
-  return tracing ? [new OpenTelemetryWorkflowClientInterceptor()] : [];
+  return tracing ? [new RunClientTracing()] : [];
 }
 
 /** What a worker needs for tracing: activity interceptors, and the sink that exports spans made in workflows. */

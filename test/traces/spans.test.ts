@@ -10,6 +10,8 @@ import { DefaultLogger, Worker, type LogEntry, type WorkflowBundle } from '@temp
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { runResult } from '../../src/run-result.js';
+import type { StreamItem } from '../../src/stream/events.js';
+import { followRun } from '../../src/stream/follow.js';
 import { buildTracedBundle } from '../../src/telemetry/bundle.js';
 import { runtimeTelemetry } from '../../src/telemetry/runtime.js';
 import { workerTracing, startTracing, type Tracing } from '../../src/telemetry/tracing.js';
@@ -201,6 +203,7 @@ describe('traces of a run (in-memory exporter)', () => {
 describe('a run that waits for a person, traced', () => {
   const goal = 'Note the review once approved';
   let spans: ReadableSpan[];
+  const followed: StreamItem[] = [];
 
   beforeAll(async () => {
     exporter.reset();
@@ -232,11 +235,20 @@ describe('a run that waits for a person, traced', () => {
           workflowId: unique('approved'),
           args: [{ goal, approval: 'plan' }],
         });
+        // A client follows the run as the console does, waiting with the stream's poll update once it is quiet.
+        const following = (async () => {
+          for await (const item of followRun(client, handle.workflowId, { longPollAfterMs: 0 })) followed.push(item);
+        })();
         for (let i = 0; i < 300 && (await handle.query(stateQuery)).status !== 'awaiting-approval'; i++) {
           await new Promise((r) => setTimeout(r, 50));
         }
+        await handle.query('__stack_trace'); // as the Web UI asks
+        await handle.describe();
+        await new Promise((r) => setTimeout(r, 300)); // the follower is waiting with a poll now
         await handle.executeUpdate(approvePlanUpdate, { args: [{ version: 1 }] });
-        return runResult(handle);
+        const result = await runResult(handle);
+        await following;
+        return result;
       },
     );
     expect(result.status).toBe('completed');
@@ -251,6 +263,16 @@ describe('a run that waits for a person, traced', () => {
       ['waiting for a person', 'awaiting-approval'],
       ['a person answered', 'running'],
     ]);
+  });
+
+  it('traces the update a person sent, and none of the reads of the run (queries, description, stream polls)', () => {
+    expect(followed.some((i) => i.topic === 'events' && i.event.kind === 'run-finished')).toBe(true);
+    expect(named(spans, `StartWorkflowUpdate:${approvePlanUpdate.name}`)).toHaveLength(1);
+    expect(named(spans, `HandleUpdate:${approvePlanUpdate.name}`)).toHaveLength(1);
+    const reads = spans.filter((s) =>
+      /^(QueryWorkflow|HandleQuery|DescribeWorkflow)|__temporal_workflow_stream/.test(s.name),
+    );
+    expect(reads.map((s) => s.name)).toEqual([]);
   });
 
   it('logs from inside a tool with the ids of the tool’s span', () => {
