@@ -11,6 +11,7 @@ import { cacheDir } from '../cache-dir.js';
 import type { ProvisionOptions } from '../provision/build.js';
 import { startDevServer } from '../provision/temporal.js';
 import { SEARCH_ATTRIBUTES } from '../contract/search-attributes.js';
+import { clientTracing, tracingFromEnv } from '../telemetry/tracing.js';
 
 /**
  * The CLI prints its banner on stdout, which the SDK passes through to ours; a wrapper that sends it to
@@ -66,10 +67,12 @@ export interface LocalTemporal {
 
 /**
  * A client on an environment's `nativeConnection`, the connection its workers are given: a run it starts with
- * `requestEagerStart` begins on such a worker of the run's task queue at once, not through the task queue.
+ * `requestEagerStart` begins on such a worker of the run's task queue at once, not through the task queue. When the
+ * OpenTelemetry variables ask for traces, a run's trace starts in it, as in `connectClient`'s.
  */
 export function workerClient(env: TestWorkflowEnvironment): Client {
-  return new Client({ connection: env.nativeConnection, namespace: env.namespace ?? 'default' });
+  const interceptors = { workflow: clientTracing(tracingFromEnv()) };
+  return new Client({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', interceptors });
 }
 
 /**

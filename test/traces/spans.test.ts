@@ -10,6 +10,7 @@ import { DefaultLogger, Worker, type LogEntry, type WorkflowBundle } from '@temp
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { runResult } from '../../src/run-result.js';
+import { workerClient } from '../../src/temporal/local-server.js';
 import type { StreamItem } from '../../src/stream/events.js';
 import { followRun } from '../../src/stream/follow.js';
 import { buildTracedBundle } from '../../src/telemetry/bundle.js';
@@ -280,5 +281,32 @@ describe('a run that waits for a person, traced', () => {
     expect(line?.meta?.sdkComponent).toBe('activity');
     expect(idsOfLine(line)).toEqual(idsOfSpan(one(spans, 'execute_tool note')));
     expect(parentOf(spans, one(spans, 'StartActivity:runTool'))?.name).toBe('step jot');
+  });
+});
+
+describe('a run started by the demo’s and the dev server’s client (workerClient), traced', () => {
+  it('starts its trace in that client', async () => {
+    exporter.reset();
+    const script = {
+      plan: [planReply(wireStep('sum', 'calculator', { expression: '1+2' }))],
+      synthesize: [{ content: 'Three.' }],
+    };
+    const { value: result } = await withTracedWorker(
+      { tracing, connection: env.connection, nativeConnection: env.nativeConnection, workflowBundle: bundle, script },
+      async (_, taskQueue) => {
+        const handle = await workerClient(env).workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
+          taskQueue,
+          workflowId: unique('worker-client'),
+          args: [{ goal: 'Add one and two' }],
+        });
+        return runResult(handle);
+      },
+    );
+    expect(result.status).toBe('completed');
+    await tracing.provider.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    const start = one(spans, 'StartWorkflow:planAndExecute');
+    expect(parentOf(spans, one(spans, 'RunWorkflow:planAndExecute'))).toBe(start);
+    expect(new Set(spans.map((s) => s.spanContext().traceId))).toEqual(new Set([start.spanContext().traceId]));
   });
 });
