@@ -1,10 +1,12 @@
 /**
  * `npm run bench -- traces [reps]`: what tracing costs per step. Worker processes on one dev server run the same
- * chain of 30 zero-latency tool steps: `off` (no OTEL_* variable: the plain bundle, which holds no telemetry code) and
- * `traced` (OTEL_EXPORTER_OTLP_ENDPOINT pointing at a local Jaeger). Rounds take turns, in alternating order; each
- * figure is the median per step over `reps` rounds (default 10), with its range, and the median of the rounds' own
- * ratios to `off`; the same for the worker process's own CPU time per step. `PLANWRIGHT_BENCH_STEP_MS=<ms>` makes each
- * step take that long (a tool that waits), for the share tracing takes of steps that do some work.
+ * chain of 30 tool steps: `off` (no OTEL_* variable: the plain bundle, which holds no telemetry code) and `traced`
+ * (OTEL_EXPORTER_OTLP_ENDPOINT pointing at a local Jaeger). Rounds take turns, in alternating order; each figure is the
+ * median per step over `reps` rounds (default 10), with its range, and the median of the rounds' own ratios to `off`;
+ * the same for the worker process's own CPU time per step. It measures two kinds of step, each on servers and workers
+ * of its own: steps that do nothing (a zero-latency tool: tracing's worst case, its own work against Temporal's round
+ * trips alone) and steps that wait 100 ms (a tool that waits, as a quick tool call or a model's first token would).
+ * `PLANWRIGHT_BENCH_STEP_MS=<ms>[,<ms>…]` names other step lengths.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -71,12 +73,22 @@ async function worker(name: string, address: string, modelUrl: string, env: Node
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
+/** The step lengths measured: `PLANWRIGHT_BENCH_STEP_MS` (comma-separated), or zero and 100 ms. */
+const stepLengths = (env = process.env.PLANWRIGHT_BENCH_STEP_MS) => (env ? env.split(',').map(Number) : [0, 100]);
+
+/** Runs the benchmark for each step length; see {@link benchTracesAt}. */
+export async function benchTraces(reps = 10) {
+  const results = [];
+  for (const stepMs of stepLengths()) results.push(await benchTracesAt(reps, stepMs));
+  return results;
+}
+
 /**
- * Runs the benchmark; the result holds per-step medians, their ratios to `off`, and the median of each round's own
- * ratio to that round's `off` run (`pairedRatio`: the figure that a machine whose load drifts between rounds disturbs
- * least).
+ * Runs the benchmark with steps of this length; the result holds per-step medians, their ratios to `off`, and the
+ * median of each round's own ratio to that round's `off` run (`pairedRatio`: the figure that a machine whose load
+ * drifts between rounds disturbs least).
  */
-export async function benchTraces(reps = 10, stepMs = Number(process.env.PLANWRIGHT_BENCH_STEP_MS ?? 0)) {
+async function benchTracesAt(reps: number, stepMs: number) {
   const plan = chain(stepMs);
   // Both bundles built before the workers start, so that neither worker bundles while it is measured.
   const dir = await mkdtemp(path.join(os.tmpdir(), 'planwright-bench-traces-'));
