@@ -2,8 +2,8 @@
  * Whether this run keeps spans and metrics, decided by the workflow bundle, not by the run: a worker with neither
  * tracing nor metrics runs the plain bundle, which holds no telemetry code at all (neither workflows/telemetry.ts nor
  * `@opentelemetry/api`), so its runs spend nothing on it. A worker that traces or exports metrics runs a bundle that
- * adds workflows/observed.ts as a workflow interceptor module; the SDK loads that module for every run before the
- * workflow function starts, and it hands this module the way to make the run's telemetry.
+ * adds a workflow interceptor module, workflows/traced.ts or workflows/observed.ts; the SDK loads it for every run
+ * before the workflow function starts, and it hands this module the way to make the run's telemetry.
  *
  * Telemetry issues no command, so a run's history is the same under either bundle, and a run may move between
  * workers that differ in this. This module keeps state for the run it belongs to: it must never be preloaded

@@ -60,7 +60,10 @@ class ActivationSpans implements SpanProcessor {
     this.ended.add(span);
   }
 
-  /** Sends what ended since the last call (the sink is not called on replay). */
+  /**
+   * Sends what ended since the last call (the sink is not called on replay). A workflow task that fails does not
+   * conclude, and its spans are dropped with it: the task's retry replays the run and makes them again.
+   */
   send(): void {
     if (this.ended.size === 0) return;
     const spans = [...this.ended];
@@ -146,9 +149,16 @@ class Outbound extends OpenTelemetryOutboundInterceptor {
    */
   private started<I extends ActivityInput | LocalActivityInput>(input: I, next: (input: I) => Promise<unknown>) {
     const span = tracer.startSpan(`${SpanName.ACTIVITY_START}${SPAN_DELIMITER}${input.activityType}`);
-    const result = context.with(trace.setSpan(context.active(), span), () =>
-      next({ ...input, headers: headersWithContext(input.headers) }),
-    );
+    let result: Promise<unknown>;
+    try {
+      result = context.with(trace.setSpan(context.active(), span), () =>
+        next({ ...input, headers: headersWithContext(input.headers) }),
+      );
+    } catch (error) {
+      // Options the SDK refuses throw here, before any command: the span says so, and the caller gets the error.
+      endSpan(span, error);
+      throw error;
+    }
     result.then(
       () => endSpan(span),
       (error: unknown) => endSpan(span, error),

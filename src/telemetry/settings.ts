@@ -70,9 +70,10 @@ function otlpProtocol(env: NodeJS.ProcessEnv, name: string): OtlpProtocol | unde
   const protocol = env[name]?.trim();
   if (!protocol) return undefined;
   if (protocol === 'http/json' || protocol === 'http/protobuf') return protocol;
+  const endpoint = name.replace('PROTOCOL', 'ENDPOINT');
   throw new TelemetryConfigError(
     `${name}=${protocol} is not supported: planwright exports OTLP over HTTP; ` +
-      'set it to http/protobuf (or unset it) and point OTEL_EXPORTER_OTLP_ENDPOINT at the HTTP port (usually 4318)',
+      `set it to http/protobuf (or unset it) and point ${endpoint} at the HTTP port (usually 4318)`,
   );
 }
 

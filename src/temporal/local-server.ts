@@ -69,15 +69,19 @@ export interface LocalTemporal {
  * A client on an environment's `nativeConnection`, the connection its workers are given: a run it starts with
  * `requestEagerStart` begins on such a worker of the run's task queue at once, not through the task queue. When the
  * OpenTelemetry variables ask for traces, a run's trace starts in it, as in `connectClient`'s.
+ * @throws {TelemetryConfigError} for OpenTelemetry variables planwright cannot follow.
  */
-export function workerClient(env: TestWorkflowEnvironment): Client {
-  const interceptors = { workflow: clientTracing(tracingFromEnv()) };
+export function workerClient(
+  env: TestWorkflowEnvironment,
+  interceptors = { workflow: clientTracing(tracingFromEnv()) },
+): Client {
   return new Client({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', interceptors });
 }
 
 /**
  * Starts a local dev server, provisioning it if needed.
  * @throws {ProvisioningError} when no server can be found, downloaded or built.
+ * @throws {TelemetryConfigError} for OpenTelemetry variables planwright cannot follow (before any server starts).
  */
 export async function startLocalTemporal(
   options: ProvisionOptions & {
@@ -91,6 +95,7 @@ export async function startLocalTemporal(
   } = {},
 ): Promise<LocalTemporal> {
   const { uiPort, port, dbFilename } = options;
+  const interceptors = { workflow: clientTracing(tracingFromEnv()) }; // read first: a bad variable starts nothing
   const dynamicConfig = { ...(options.fast === false ? {} : FAST_DEV_SERVER_CONFIG), ...options.dynamicConfig };
   const extraArgs = Object.entries(dynamicConfig).flatMap(([key, value]) => [
     '--dynamic-config-value',
@@ -114,7 +119,7 @@ export async function startLocalTemporal(
   return {
     env,
     address: env.address,
-    workerClient: workerClient(env),
+    workerClient: workerClient(env, interceptors),
     ...(uiPort !== undefined ? { uiUrl: `http://localhost:${uiPort}` } : {}),
     stop: () => env.teardown(),
   };

@@ -29,7 +29,7 @@ afterAll(() => new Promise((resolve) => receiver.close(resolve)));
 /** Sends one span named `name` through the exporter these variables choose; resolves with what arrived. */
 async function send(name: string, variables: Record<string, string>) {
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_METRICS_EXPORTER: 'none', ...variables };
-  const saved = { ...process.env };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env); // the OTLP exporters read their endpoint from the environment
   try {
     const exporter = spanExporter(telemetrySettings(env));
@@ -40,7 +40,10 @@ async function send(name: string, variables: Record<string, string>) {
     await provider.forceFlush();
     await provider.shutdown();
   } finally {
-    process.env = saved;
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
   return received.at(-1);
 }

@@ -38,7 +38,7 @@ describe('telemetrySettings', () => {
     expect(() => telemetrySettings({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(TelemetryConfigError);
     expect(() => telemetrySettings({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/http\/protobuf/);
     expect(() => telemetrySettings({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' })).toThrow(
-      /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc is not supported/,
+      /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc is not supported.*point OTEL_EXPORTER_OTLP_TRACES_ENDPOINT/,
     );
     expect(() => telemetrySettings({ OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(/"zipkin" is not supported/);
     expect(() => telemetrySettings({ OTEL_METRICS_EXPORTER: 'otlp,prometheus' })).toThrow(/choose otlp or prometheus/);
