@@ -9,18 +9,24 @@
  * - spans made in the run are exported once per activation, all in one call of the `exporter` sink, instead of one
  *   call (and the few promises of `SimpleSpanProcessor`) per span;
  * - starting an activity, the step's most frequent command, makes its `StartActivity` span without the `async`
- *   layers of the generic wrapper: the same span, headers and status, with one promise.
+ *   layers of the generic wrapper: the same span, headers and status, with one promise; an update a person sends
+ *   gets its `HandleUpdate` span the same way. Either way the run goes on when it would without tracing, so it
+ *   issues its commands in the same order on the plain bundle and on this one.
  *
  * Messages that only read the run (queries, the stream's poll update) get no span: see src/telemetry/reads.ts.
- * Everything else (the run's `RunWorkflow` span, signals, updates, child runs, continue-as-new, the log lines' trace
- * ids, the context manager) is Temporal's code as it is. Spans are made on replay too, and the sink is
+ * Everything else (the run's `RunWorkflow` span, signals, update validators, child runs, continue-as-new, the log
+ * lines' trace ids, the context manager) is Temporal's code as it is. Spans are made on replay too, and the sink is
  * not called then, so a replayed run exports nothing twice.
  */
 // First: OpenTelemetry's SDK needs the globals this sets up in the workflow sandbox (`performance`).
 import '@temporalio/interceptors-opentelemetry/lib/workflow/runtime.js';
 import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { headersWithContext } from '@temporalio/interceptors-opentelemetry/lib/instrumentation.js';
+import {
+  extractContextFromHeaders,
+  headersWithContext,
+  UPDATE_ID_ATTR_KEY,
+} from '@temporalio/interceptors-opentelemetry/lib/instrumentation.js';
 import {
   OpenTelemetryInboundInterceptor,
   OpenTelemetryInternalsInterceptor,
@@ -101,6 +107,18 @@ function endSpan(span: Span, error?: unknown): void {
   span.end();
 }
 
+/**
+ * Ends the span when `result` settles, and returns `result` itself: whoever waits on it goes on when it would without
+ * tracing, so the run issues its commands in the same order on either bundle.
+ */
+function endWith<T>(span: Span, result: Promise<T>): Promise<T> {
+  result.then(
+    () => endSpan(span),
+    (error: unknown) => endSpan(span, error),
+  );
+  return result;
+}
+
 /** Whether this run's history was made by an SDK whose interceptors start activities without an extra yield. */
 const avoidsExtraYields = () => getActivator().hasFlag(SdkFlags.OpenTelemetryInterceporsAvoidsExtraYields);
 
@@ -112,8 +130,28 @@ class Inbound extends OpenTelemetryInboundInterceptor {
     return next(input);
   }
 
+  /**
+   * An update a person sent (approve, steer…): Temporal's `HandleUpdate:<name>` span, below the sender's context,
+   * with the update's id, ending with the handler; the handler's own promise is returned, so the update completes
+   * when it would without tracing (Temporal's `async` wrapper completed it a few microtasks later).
+   */
   override handleUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'handleUpdate'>) {
-    return isReadUpdate(input.name) ? next(input) : super.handleUpdate(input, next);
+    if (isReadUpdate(input.name)) return next(input);
+    if (!getActivator().hasFlag(SdkFlags.OpenTelemetryInterceptorsInstrumentsAllMethods)) {
+      return super.handleUpdate(input, next);
+    }
+    const parent = extractContextFromHeaders(input.headers) ?? context.active();
+    const name = `${SpanName.WORKFLOW_HANDLE_UPDATE}${SPAN_DELIMITER}${input.name}`;
+    const span = tracer.startSpan(name, { attributes: { [UPDATE_ID_ATTR_KEY]: input.updateId } }, parent);
+    try {
+      return endWith(
+        span,
+        context.with(trace.setSpan(parent, span), () => next(input)),
+      );
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
   }
 
   override validateUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'validateUpdate'>) {
@@ -149,21 +187,18 @@ class Outbound extends OpenTelemetryOutboundInterceptor {
    */
   private started<I extends ActivityInput | LocalActivityInput>(input: I, next: (input: I) => Promise<unknown>) {
     const span = tracer.startSpan(`${SpanName.ACTIVITY_START}${SPAN_DELIMITER}${input.activityType}`);
-    let result: Promise<unknown>;
     try {
-      result = context.with(trace.setSpan(context.active(), span), () =>
-        next({ ...input, headers: headersWithContext(input.headers) }),
+      return endWith(
+        span,
+        context.with(trace.setSpan(context.active(), span), () =>
+          next({ ...input, headers: headersWithContext(input.headers) }),
+        ),
       );
     } catch (error) {
       // Options the SDK refuses throw here, before any command: the span says so, and the caller gets the error.
       endSpan(span, error);
       throw error;
     }
-    result.then(
-      () => endSpan(span),
-      (error: unknown) => endSpan(span, error),
-    );
-    return result;
   }
 }
 

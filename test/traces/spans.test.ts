@@ -206,6 +206,7 @@ describe('a run that waits for a person, traced', () => {
   let spans: ReadableSpan[];
   const followed: StreamItem[] = [];
   let pollsBeforeApproval = 0;
+  let approvedId = '';
   /** How many stream polls the run has accepted so far. */
   const polls = async (workflowId: string) => {
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
@@ -243,7 +244,7 @@ describe('a run that waits for a person, traced', () => {
       async (client, taskQueue) => {
         const handle = await client.workflow.start<typeof planAndExecute>(WORKFLOW_TYPE, {
           taskQueue,
-          workflowId: unique('approved'),
+          workflowId: (approvedId = unique('approved')),
           args: [{ goal, approval: 'plan' }],
         });
         // A client follows the run as the console does, waiting with the stream's poll update once it is quiet.
@@ -284,11 +285,21 @@ describe('a run that waits for a person, traced', () => {
     expect(followed.some((i) => i.topic === 'events' && i.event.kind === 'run-finished')).toBe(true);
     expect(pollsBeforeApproval).toBeGreaterThan(0);
     expect(named(spans, `StartWorkflowUpdate:${approvePlanUpdate.name}`)).toHaveLength(1);
-    expect(named(spans, `HandleUpdate:${approvePlanUpdate.name}`)).toHaveLength(1);
+    // The run's span of the update hangs below the client's, with the update's id, and ends with the handler.
+    const handled = one(spans, `HandleUpdate:${approvePlanUpdate.name}`);
+    expect(parentOf(spans, handled)?.name).toBe(`StartWorkflowUpdate:${approvePlanUpdate.name}`);
+    expect(handled.attributes.temporalUpdateId).toEqual(expect.any(String));
+    expect(handled.status.code).toBe(1); // OK
     const reads = spans.filter((s) =>
       /^(QueryWorkflow|HandleQuery|DescribeWorkflow)|__temporal_workflow_stream/.test(s.name),
     );
     expect(reads.map((s) => s.name)).toEqual([]);
+  });
+
+  it('made the commands a run without telemetry makes, with the update: the plain bundle replays it', async () => {
+    const history = await env.client.workflow.getHandle(approvedId).fetchHistory();
+    const plain = { codePath: inject('workflowBundlePath') };
+    await expect(Worker.runReplayHistory({ workflowBundle: plain }, history, approvedId)).resolves.toBeUndefined();
   });
 
   it('logs from inside a tool with the ids of the tool’s span', () => {
