@@ -20,7 +20,7 @@
  */
 // First: OpenTelemetry's SDK needs the globals this sets up in the workflow sandbox (`performance`).
 import '@temporalio/interceptors-opentelemetry/lib/workflow/runtime.js';
-import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
   extractContextFromHeaders,
@@ -108,10 +108,19 @@ function endSpan(span: Span, error?: unknown): void {
 }
 
 /**
- * Ends the span when `result` settles, and returns `result` itself: whoever waits on it goes on when it would without
- * tracing, so the run issues its commands in the same order on either bundle.
+ * Runs `fn` with `span` active (below `parent`), and ends the span when the promise `fn` returns settles, or at once
+ * when `fn` throws. Returns that promise itself: whoever waits on it goes on when it would without tracing, so the
+ * run issues its commands in the same order on either bundle.
  */
-function endWith<T>(span: Span, result: Promise<T>): Promise<T> {
+function withSpan<T>(span: Span, parent: Context, fn: () => Promise<T>): Promise<T> {
+  let result: Promise<T>;
+  try {
+    result = context.with(trace.setSpan(parent, span), fn);
+  } catch (error) {
+    // Such as activity options the SDK refuses, before any command: the span says so, and the caller gets the error.
+    endSpan(span, error);
+    throw error;
+  }
   result.then(
     () => endSpan(span),
     (error: unknown) => endSpan(span, error),
@@ -143,15 +152,7 @@ class Inbound extends OpenTelemetryInboundInterceptor {
     const parent = extractContextFromHeaders(input.headers) ?? context.active();
     const name = `${SpanName.WORKFLOW_HANDLE_UPDATE}${SPAN_DELIMITER}${input.name}`;
     const span = tracer.startSpan(name, { attributes: { [UPDATE_ID_ATTR_KEY]: input.updateId } }, parent);
-    try {
-      return endWith(
-        span,
-        context.with(trace.setSpan(parent, span), () => next(input)),
-      );
-    } catch (error) {
-      endSpan(span, error);
-      throw error;
-    }
+    return withSpan(span, parent, () => next(input));
   }
 
   override validateUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'validateUpdate'>) {
@@ -187,18 +188,7 @@ class Outbound extends OpenTelemetryOutboundInterceptor {
    */
   private started<I extends ActivityInput | LocalActivityInput>(input: I, next: (input: I) => Promise<unknown>) {
     const span = tracer.startSpan(`${SpanName.ACTIVITY_START}${SPAN_DELIMITER}${input.activityType}`);
-    try {
-      return endWith(
-        span,
-        context.with(trace.setSpan(context.active(), span), () =>
-          next({ ...input, headers: headersWithContext(input.headers) }),
-        ),
-      );
-    } catch (error) {
-      // Options the SDK refuses throw here, before any command: the span says so, and the caller gets the error.
-      endSpan(span, error);
-      throw error;
-    }
+    return withSpan(span, context.active(), () => next({ ...input, headers: headersWithContext(input.headers) }));
   }
 }
 
